@@ -1,0 +1,53 @@
+//! The fitted form shared by the z-score family: a per-feature center and scale, scored as
+//! the largest scaled deviation over the features.
+
+use ndarray::{Array1, Axis};
+use oddity_core::{Dataset, Error, FittedDetector};
+
+/// Scores a row as `max_j |x_j − center_j| / scale_j`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedCenterScale {
+    /// Per-feature center (mean or median of the training part).
+    pub center: Vec<f64>,
+    /// Per-feature scale (never 0).
+    pub scale: Vec<f64>,
+}
+
+impl FittedCenterScale {
+    /// Checks that `data` is finite and has as many features as the training part.
+    fn check(&self, data: &Dataset) -> Result<(), Error> {
+        if data.n_features() != self.center.len() {
+            return Err(Error::ShapeMismatch {
+                what: "feature columns at scoring".into(),
+                expected: self.center.len(),
+                got: data.n_features(),
+            });
+        }
+        data.check_finite()
+    }
+}
+
+impl FittedDetector for FittedCenterScale {
+    fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
+        self.check(data)?;
+        Ok(data
+            .features
+            .axis_iter(Axis(0))
+            .map(|row| {
+                row.iter()
+                    .zip(self.center.iter().zip(&self.scale))
+                    .map(|(&x, (&c, &s))| (x - c).abs() / s)
+                    .fold(f64::NEG_INFINITY, f64::max)
+            })
+            .collect())
+    }
+}
+
+/// Replaces a zero or non-finite scale by `fallback`.
+pub(crate) fn guard_scale(scale: f64, fallback: f64) -> f64 {
+    if scale == 0.0 || !scale.is_finite() {
+        fallback
+    } else {
+        scale
+    }
+}

@@ -1,0 +1,35 @@
+//! Classical anomaly detectors behind the [`oddity_core::Detector`] trait.
+//!
+//! Every detector lives in its own module and has one entry in [`detectors`], the list the
+//! runner and `oddity list` read. Scores are higher for more anomalous rows and always
+//! finite.
+//!
+//! # Example: a z-score detector on an `Array2`
+//!
+//! ```
+//! use ndarray::array;
+//! use oddity_classical::ZScore;
+//! use oddity_core::{Dataset, Detector, FitContext};
+//!
+//! let train = Dataset::from_features("train", array![[1.0, 10.0], [3.0, 10.0]]);
+//! let fitted = ZScore::default().fit(&train, &FitContext::new(0))?;
+//! let scores = fitted.score(&Dataset::from_features("test", array![[2.0, 10.0], [7.0, 12.0]]))?;
+//! // Column 0 has mean 2 and std 1; column 1 is constant, so its std counts as 1.
+//! assert_eq!(scores.to_vec(), vec![0.0, 5.0]);
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Crate features
+//!
+//! None.
+#![deny(missing_docs)]
+
+mod center_scale;
+mod registry;
+mod robust_zscore;
+mod zscore;
+
+pub use center_scale::FittedCenterScale;
+pub use registry::{detector, detectors};
+pub use robust_zscore::{RobustZScore, MAD_CONSISTENCY};
+pub use zscore::ZScore;

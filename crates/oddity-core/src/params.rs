@@ -1,0 +1,196 @@
+//! Detector parameters: typed values, their specifications (shown by `oddity list`) and
+//! their resolution against user input.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::Error;
+
+/// One parameter value as written in a config.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamValue {
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A string.
+    Str(String),
+}
+
+impl fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Int(v) => write!(f, "{v}"),
+            Self::Float(v) => write!(f, "{v:?}"),
+            Self::Bool(v) => write!(f, "{v}"),
+            Self::Str(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// The type of a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// An integer.
+    Int,
+    /// A number (integers are accepted).
+    Float,
+    /// A boolean.
+    Bool,
+    /// One of a fixed set of strings.
+    OneOf(&'static [&'static str]),
+}
+
+impl fmt::Display for ParamKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Int => f.write_str("int"),
+            Self::Float => f.write_str("float"),
+            Self::Bool => f.write_str("bool"),
+            Self::OneOf(choices) => write!(f, "one of {}", choices.join("|")),
+        }
+    }
+}
+
+/// The specification of one detector parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSpec {
+    /// The key used in configs.
+    pub name: &'static str,
+    /// Its type.
+    pub kind: ParamKind,
+    /// The value used when the config does not set it.
+    pub default: ParamValue,
+    /// One line of documentation.
+    pub doc: &'static str,
+}
+
+impl ParamSpec {
+    /// Checks `value` against this spec, converting an integer to a float where a float is
+    /// expected.
+    pub fn check(&self, value: &ParamValue) -> Result<ParamValue, Error> {
+        let bad = |expected: String| Error::InvalidParameter {
+            name: self.name.into(),
+            reason: format!("expected {expected}, got `{value}`"),
+        };
+        match (self.kind, value) {
+            (ParamKind::Int, ParamValue::Int(_))
+            | (ParamKind::Float, ParamValue::Float(_))
+            | (ParamKind::Bool, ParamValue::Bool(_)) => Ok(value.clone()),
+            (ParamKind::Float, ParamValue::Int(v)) => Ok(ParamValue::Float(*v as f64)),
+            (ParamKind::OneOf(choices), ParamValue::Str(s)) if choices.contains(&s.as_str()) => {
+                Ok(value.clone())
+            }
+            (kind, _) => Err(bad(kind.to_string())),
+        }
+    }
+}
+
+/// Resolved parameters of one detector variant, keyed by name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params(pub BTreeMap<String, ParamValue>);
+
+impl Params {
+    /// Checks `given` against `specs` (unknown names and wrong types are errors) and fills
+    /// in the defaults.
+    pub fn resolve(detector: &str, specs: &[ParamSpec], given: &Params) -> Result<Self, Error> {
+        for name in given.0.keys() {
+            if !specs.iter().any(|s| s.name == name) {
+                let known: Vec<_> = specs.iter().map(|s| s.name).collect();
+                return Err(Error::UnknownParameter {
+                    detector: detector.into(),
+                    name: name.clone(),
+                    known: if known.is_empty() { "none".into() } else { known.join(", ") },
+                });
+            }
+        }
+        let mut out = BTreeMap::new();
+        for spec in specs {
+            let value = match given.0.get(spec.name) {
+                Some(v) => spec.check(v)?,
+                None => spec.default.clone(),
+            };
+            out.insert(spec.name.to_string(), value);
+        }
+        Ok(Self(out))
+    }
+
+    /// The integer parameter `name`.
+    pub fn int(&self, name: &str) -> Result<i64, Error> {
+        match self.0.get(name) {
+            Some(ParamValue::Int(v)) => Ok(*v),
+            _ => Err(missing(name, "int")),
+        }
+    }
+
+    /// The float parameter `name`.
+    pub fn float(&self, name: &str) -> Result<f64, Error> {
+        match self.0.get(name) {
+            Some(ParamValue::Float(v)) => Ok(*v),
+            Some(ParamValue::Int(v)) => Ok(*v as f64),
+            _ => Err(missing(name, "float")),
+        }
+    }
+
+    /// The string parameter `name`.
+    pub fn str(&self, name: &str) -> Result<&str, Error> {
+        match self.0.get(name) {
+            Some(ParamValue::Str(v)) => Ok(v),
+            _ => Err(missing(name, "string")),
+        }
+    }
+
+    /// `name=value` pairs joined by `;`, in name order: the `params` column of results.
+    pub fn describe(&self) -> String {
+        self.0.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(";")
+    }
+}
+
+fn missing(name: &str, kind: &str) -> Error {
+    Error::InvalidParameter { name: name.into(), reason: format!("missing {kind} value") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs() -> Vec<ParamSpec> {
+        vec![
+            ParamSpec { name: "k", kind: ParamKind::Int, default: ParamValue::Int(5), doc: "" },
+            ParamSpec { name: "c", kind: ParamKind::Float, default: ParamValue::Float(1.0), doc: "" },
+            ParamSpec {
+                name: "method",
+                kind: ParamKind::OneOf(&["largest", "mean"]),
+                default: ParamValue::Str("largest".into()),
+                doc: "",
+            },
+        ]
+    }
+
+    #[test]
+    fn defaults_fill_and_ints_widen() {
+        let given = Params([("c".to_string(), ParamValue::Int(2))].into());
+        let p = Params::resolve("d", &specs(), &given).unwrap();
+        assert_eq!(p.int("k").unwrap(), 5);
+        assert_eq!(p.float("c").unwrap(), 2.0);
+        assert_eq!(p.str("method").unwrap(), "largest");
+        assert_eq!(p.describe(), "c=2.0;k=5;method=largest");
+    }
+
+    #[test]
+    fn unknown_parameter_is_named() {
+        let given = Params([("kk".to_string(), ParamValue::Int(2))].into());
+        let err = Params::resolve("d", &specs(), &given).unwrap_err();
+        assert!(matches!(err, Error::UnknownParameter { ref name, .. } if name == "kk"));
+    }
+
+    #[test]
+    fn wrong_type_and_bad_choice_are_rejected() {
+        let given = Params([("k".to_string(), ParamValue::Float(2.5))].into());
+        assert!(matches!(Params::resolve("d", &specs(), &given), Err(Error::InvalidParameter { .. })));
+        let given = Params([("method".to_string(), ParamValue::Str("max".into()))].into());
+        assert!(matches!(Params::resolve("d", &specs(), &given), Err(Error::InvalidParameter { .. })));
+    }
+}

@@ -1,0 +1,58 @@
+//! Test helpers shared by the oddity crates (feature `testing`): locating the shared
+//! reference data, reading its CSV files and comparing scores with a stated tolerance.
+
+use std::path::PathBuf;
+
+/// The shared data folder: `$ODDITY_SHARED`, else `shared/` beside the repository (the
+/// layout CI clones into).
+pub fn shared_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ODDITY_SHARED") {
+        return PathBuf::from(dir);
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+/// A numeric CSV file with a header: column names and rows of `f64` (`inf`/`nan` accepted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumericCsv {
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows, each as long as the header.
+    pub rows: Vec<Vec<f64>>,
+}
+
+impl NumericCsv {
+    /// Reads `path` (relative paths resolve against [`shared_dir`]); panics with the file
+    /// name on any problem, as a test helper should.
+    pub fn read(path: &str) -> Self {
+        let full = shared_dir().join(path);
+        let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or_default().split(',').map(str::to_string).collect();
+        let rows = lines
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                l.split(',')
+                    .map(|v| v.parse().unwrap_or_else(|_| panic!("{}: bad number `{v}`", full.display())))
+                    .collect()
+            })
+            .collect();
+        Self { header, rows }
+    }
+
+    /// The values of column `name`.
+    pub fn column(&self, name: &str) -> Vec<f64> {
+        let j = self.header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column `{name}`"));
+        self.rows.iter().map(|r| r[j]).collect()
+    }
+}
+
+/// Asserts `|got − want| ≤ rel · max(|want|, 1e-300)` element-wise, naming the first
+/// offending index.
+pub fn assert_close_rel(got: &[f64], want: &[f64], rel: f64, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let tol = rel * w.abs().max(1e-300);
+        assert!((g - w).abs() <= tol, "{what}: index {i}: got {g}, want {w} (rel tol {rel})");
+    }
+}

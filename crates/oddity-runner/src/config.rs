@@ -1,0 +1,212 @@
+//! The serde mirror of the experiment TOML. These are the only `Deserialize` types of the
+//! runner's input; [`crate::Plan::new`] turns them into a validated plan.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::ConfigError;
+
+/// The whole experiment file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExperiment {
+    /// `[experiment]`: name, seeds, folders.
+    pub experiment: RawHeader,
+    /// `[[dataset]]` blocks.
+    #[serde(default, rename = "dataset")]
+    pub datasets: Vec<RawDataset>,
+    /// `[preprocess]`: defaults for every dataset and method.
+    #[serde(default)]
+    pub preprocess: RawPreprocess,
+    /// `[[method]]` blocks: detector, label and parameters (checked against the registry).
+    #[serde(default, rename = "method")]
+    pub methods: Vec<BTreeMap<String, Spanned<toml::Value>>>,
+    /// `[evaluate]`: metrics for every dataset and method.
+    #[serde(default)]
+    pub evaluate: RawEvaluate,
+}
+
+/// `[experiment]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeader {
+    /// Experiment name, written into every result row.
+    pub name: String,
+    /// Seeds; every (dataset, method variant) runs once per seed. Default `[0]`.
+    #[serde(default)]
+    pub seeds: Option<Spanned<Vec<u64>>>,
+    /// Folder that relative dataset paths resolve against (itself relative to the config
+    /// file's folder). Default: the config file's folder.
+    #[serde(default)]
+    pub data_dir: Option<PathBuf>,
+    /// Output folder (relative to the working directory). Default `results/<name>`.
+    #[serde(default)]
+    pub output: Option<PathBuf>,
+}
+
+/// `[[dataset]]`: one labelled file split inside, or separate train / test files.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDataset {
+    /// Unique name.
+    pub name: Spanned<String>,
+    /// One file holding every row (split with `split`).
+    #[serde(default)]
+    pub path: Option<Spanned<PathBuf>>,
+    /// Training-part file (separate-files layout).
+    #[serde(default)]
+    pub train: Option<Spanned<PathBuf>>,
+    /// Test-part file (separate-files layout).
+    #[serde(default)]
+    pub test: Option<Spanned<PathBuf>>,
+    /// Labels of the test part, one 0/1 per line (SMD/ASD layout, for header-less `test`).
+    #[serde(default)]
+    pub test_labels: Option<Spanned<PathBuf>>,
+    /// Label column (default `label`).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Timestamp column, parsed to epoch seconds.
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    /// Explicit feature columns (default: every other column).
+    #[serde(default)]
+    pub features: Option<Vec<String>>,
+    /// How `path` is split (default `stratified` with `train = 0.6`).
+    #[serde(default)]
+    pub split: Option<Spanned<RawSplit>>,
+    /// Overrides of `[preprocess]` for this dataset.
+    #[serde(default)]
+    pub preprocess: Option<RawPreprocess>,
+    /// Overrides of `[evaluate]` for this dataset.
+    #[serde(default)]
+    pub evaluate: Option<RawEvaluate>,
+}
+
+/// `split = { method = ..., ... }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "method", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawSplit {
+    /// Seeded, keeps the anomaly ratio.
+    Stratified {
+        /// Training fraction.
+        train: f64,
+    },
+    /// First fraction of rows.
+    Chronological {
+        /// Training fraction.
+        train: f64,
+    },
+    /// First `train_rows` rows.
+    Prefix {
+        /// Number of training rows.
+        train_rows: i64,
+    },
+    /// Fit and score the whole set.
+    None,
+    /// A 0/1 column marks training rows.
+    Column {
+        /// The column's name.
+        column: String,
+    },
+}
+
+/// `[preprocess]` (also per dataset and per method).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPreprocess {
+    /// `none` (NaN is an error), `mean` or `median`.
+    #[serde(default)]
+    pub impute: Option<ImputeName>,
+    /// `none`, `standard`, `robust` or `minmax`.
+    #[serde(default)]
+    pub scale: Option<ScaleName>,
+}
+
+/// Names accepted by `impute`.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum ImputeName {
+    None,
+    Mean,
+    Median,
+}
+
+/// Names accepted by `scale`.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum ScaleName {
+    None,
+    Standard,
+    Robust,
+    Minmax,
+}
+
+/// `[evaluate]` (also per dataset and per method).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvaluate {
+    /// Metric names from the `oddity-eval` registry.
+    #[serde(default)]
+    pub metrics: Option<Spanned<Vec<String>>>,
+}
+
+/// The config text together with its path, for errors that point at a line.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Path of the config file as given.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: String,
+}
+
+impl Source {
+    /// Reads the config file.
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            key: None,
+            message: if e.kind() == std::io::ErrorKind::NotFound {
+                "file not found".into()
+            } else {
+                format!("cannot read: {e}")
+            },
+        })?;
+        Ok(Self { path: path.to_path_buf(), text })
+    }
+
+    /// The 1-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.text.as_bytes()[..offset.min(self.text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    }
+
+    /// An error at `span` about `key`.
+    pub fn error(
+        &self,
+        span: Option<std::ops::Range<usize>>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError {
+            file: self.path.clone(),
+            line: span.map(|s| self.line_of(s.start)),
+            key: Some(key.into()),
+            message: message.into(),
+        }
+    }
+
+    /// Parses the text into the raw mirror.
+    pub fn parse(&self) -> Result<RawExperiment, ConfigError> {
+        toml::from_str(&self.text).map_err(|e| ConfigError {
+            file: self.path.clone(),
+            line: e.span().map(|s| self.line_of(s.start)),
+            key: None,
+            message: e.message().trim().replace('\n', " "),
+        })
+    }
+}

@@ -1,0 +1,119 @@
+//! Loading every dataset of a plan once, and cutting it into training and test parts.
+
+use std::path::Path;
+
+use oddity_core::{derive_seed, Dataset};
+use oddity_ingest::{read_labels, read_matrix, read_table, IngestErrorKind, ReadOptions};
+use oddity_preprocess::Split;
+
+use crate::plan::{DataSource, DatasetPlan};
+use crate::RunError;
+
+/// A dataset's rows as read from disk.
+#[derive(Debug, Clone)]
+pub enum Loaded {
+    /// One file (to be split), with the split column's values when the split needs one.
+    Single {
+        /// Every row.
+        rows: Dataset,
+        /// Values of the `column` split's column.
+        split_column: Option<Vec<f64>>,
+    },
+    /// Separate training and test parts.
+    Separate {
+        /// Training part.
+        train: Dataset,
+        /// Test part (labelled).
+        test: Dataset,
+    },
+}
+
+/// Reads the files of `plan`. With `allow_missing` false, a missing value is an error
+/// naming the file, column and row.
+pub fn load(plan: &DatasetPlan, allow_missing: bool) -> Result<Loaded, RunError> {
+    let err = |message: String| RunError::Data { dataset: plan.name.clone(), message };
+    let opts = |label: Option<String>, extra: Vec<String>| ReadOptions {
+        label,
+        timestamp: plan.timestamp.clone(),
+        features: plan.features.clone(),
+        extra,
+        allow_missing,
+    };
+    match &plan.source {
+        DataSource::Single(path) => {
+            let extra = match &plan.split {
+                Split::Column { column } => vec![column.clone()],
+                _ => vec![],
+            };
+            let table = read_table(path, &plan.name, &opts(Some(plan.label.clone()), extra))
+                .map_err(|e| err(e.to_string()))?;
+            let split_column = table.extra.into_iter().next().map(|(_, v)| v);
+            Ok(Loaded::Single { rows: table.dataset, split_column })
+        }
+        DataSource::Separate { train, test, test_labels } => {
+            let part_opts = |label| opts(label, vec![]);
+            let train_set = read_part(train, &plan.name, part_opts, &plan.label, false).map_err(err)?;
+            let mut test_set = read_part(test, &plan.name, part_opts, &plan.label, true).map_err(err)?;
+            if let Some(labels_path) = test_labels {
+                let labels = read_labels(labels_path).map_err(|e| err(e.to_string()))?;
+                test_set = test_set.with_labels(labels).map_err(|e| {
+                    err(format!("file `{}`: {e}", labels_path.display()))
+                })?;
+            }
+            if train_set.feature_names != test_set.feature_names {
+                return Err(err(format!(
+                    "file `{}` has features [{}] but file `{}` has [{}]",
+                    train.display(),
+                    train_set.feature_names.join(", "),
+                    test.display(),
+                    test_set.feature_names.join(", ")
+                )));
+            }
+            if test_set.labels.is_none() {
+                return Err(err(format!(
+                    "file `{}` has no labels: give `test_labels` or a `label` column",
+                    test.display()
+                )));
+            }
+            Ok(Loaded::Separate { train: train_set, test: test_set })
+        }
+    }
+}
+
+/// Reads one part of a separate-files dataset: header-less `.txt` matrices as such, other
+/// formats as tables with the label column `label`, which only the test part must have.
+fn read_part(
+    path: &Path,
+    name: &str,
+    opts: impl Fn(Option<String>) -> ReadOptions,
+    label: &str,
+    is_test: bool,
+) -> Result<Dataset, String> {
+    if path.extension().is_some_and(|e| e == "txt") {
+        return read_matrix(path, name, opts(None).allow_missing).map_err(|e| e.to_string());
+    }
+    match read_table(path, name, &opts(Some(label.to_string()))) {
+        Ok(t) => Ok(t.dataset),
+        Err(e) if !is_test && matches!(e.kind(), IngestErrorKind::LabelMissing { .. }) => {
+            read_table(path, name, &opts(None)).map(|t| t.dataset).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The training and test parts of `loaded` for experiment seed `seed`. The split seed
+/// depends only on the dataset and the seed, so every method sees the same parts.
+pub fn parts(plan: &DatasetPlan, loaded: &Loaded, seed: u64) -> Result<(Dataset, Dataset), String> {
+    match loaded {
+        Loaded::Separate { train, test } => Ok((train.clone(), test.clone())),
+        Loaded::Single { rows, split_column } => {
+            let split_seed = derive_seed(seed, &[&plan.name, "split"]);
+            let labels = rows.labels.as_ref().map(|l| l.to_vec());
+            let idx = plan
+                .split
+                .indices(rows.n_rows(), labels.as_deref(), split_column.as_deref(), split_seed)
+                .map_err(|e| e.to_string())?;
+            Ok((rows.select_rows(&idx.train), rows.select_rows(&idx.test)))
+        }
+    }
+}

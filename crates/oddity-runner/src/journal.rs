@@ -1,0 +1,228 @@
+//! The journal: an append-only, versioned JSON Lines file in the output folder, one record
+//! per finished job, flushed as it is written. It is the ground state of a run; the results
+//! table and the report are derived from it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::RunError;
+
+/// Major version of the record format; a journal with another major is refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The journal's file name inside the output folder.
+pub const JOURNAL_FILE: &str = "journal.jsonl";
+
+/// How a job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    /// Fit and score succeeded (individual metrics may still be undefined).
+    Ok,
+    /// The job failed; `error` says why.
+    Failed,
+}
+
+/// How one metric of a job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricStatus {
+    /// A value was computed.
+    Ok,
+    /// The metric is undefined on this data (e.g. no anomaly in the test part).
+    Undefined,
+    /// The metric failed on invalid input.
+    Failed,
+}
+
+/// One metric of a job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricRecord {
+    /// Registry name.
+    pub metric: String,
+    /// Whether the metric picks its threshold with the test labels.
+    pub oracle: bool,
+    /// The value, when computed.
+    pub value: Option<f64>,
+    /// How it ended.
+    pub status: MetricStatus,
+    /// Why it is undefined or failed.
+    pub error: Option<String>,
+}
+
+/// One finished job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// Format major version.
+    pub v: u32,
+    /// The job's stable id.
+    pub job: String,
+    /// The job's position in the plan (results are sorted by it).
+    pub index: usize,
+    /// Experiment name.
+    pub experiment: String,
+    /// Dataset name.
+    pub dataset: String,
+    /// Method variant label.
+    pub method: String,
+    /// Detector registry name.
+    pub detector: String,
+    /// Resolved parameters, `k=v;…`.
+    pub params: String,
+    /// Experiment seed.
+    pub seed: u64,
+    /// How the job ended.
+    pub status: JobStatus,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Rows in the training part.
+    pub n_train: usize,
+    /// Rows in the test part.
+    pub n_test: usize,
+    /// Seconds spent fitting.
+    pub fit_seconds: f64,
+    /// Seconds spent scoring the test part.
+    pub score_seconds: f64,
+    /// One entry per requested metric (empty when the job failed).
+    pub metrics: Vec<MetricRecord>,
+}
+
+/// An open journal, appended to record by record.
+#[derive(Debug)]
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+}
+
+impl Journal {
+    /// Creates (or truncates) the journal in `dir`.
+    pub fn create(dir: &Path) -> Result<Self, RunError> {
+        let path = dir.join(JOURNAL_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&path)
+            .map_err(|e| RunError::output(&path, e))?;
+        Ok(Self { file, path })
+    }
+
+    /// Appends one record as a line and flushes it to the operating system. A failed write
+    /// stops the run: the journal *is* the result.
+    pub fn append(&mut self, record: &JobRecord) -> Result<(), RunError> {
+        let mut line = serde_json::to_string(record).map_err(|e| RunError::output(&self.path, e))?;
+        line.push('\n');
+        self.file.write_all(line.as_bytes()).map_err(|e| RunError::output(&self.path, e))?;
+        self.file.flush().map_err(|e| RunError::output(&self.path, e))
+    }
+}
+
+/// What reading a journal found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JournalContents {
+    /// Complete records in file order.
+    pub records: Vec<JobRecord>,
+    /// Warnings (e.g. a dropped half-written last line).
+    pub warnings: Vec<String>,
+}
+
+/// Reads the journal of `dir`. A half-written last line (the run was killed mid-write) is
+/// dropped with a warning; a bad line elsewhere, or another major version, is an error.
+pub fn read(dir: &Path) -> Result<JournalContents, RunError> {
+    let path = dir.join(JOURNAL_FILE);
+    let file = File::open(&path).map_err(|e| RunError::output(&path, format!("cannot read journal: {e}")))?;
+    let lines: Vec<String> = BufReader::new(file)
+        .lines()
+        .collect::<Result<_, _>>()
+        .map_err(|e| RunError::output(&path, e))?;
+    let mut out = JournalContents::default();
+    let last = lines.len();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<JobRecord>(line) {
+            Ok(r) if r.v == FORMAT_VERSION => out.records.push(r),
+            Ok(r) => {
+                return Err(RunError::Journal {
+                    path: path.clone(),
+                    line: i + 1,
+                    message: format!("format version {} is not supported (expected {FORMAT_VERSION})", r.v),
+                })
+            }
+            Err(_) if i + 1 == last => {
+                out.warnings.push(format!("journal `{}`: dropped a half-written last line {}", path.display(), i + 1))
+            }
+            Err(e) => return Err(RunError::Journal { path: path.clone(), line: i + 1, message: e.to_string() }),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn record(seed: u64, value: Option<f64>) -> JobRecord {
+        JobRecord {
+            v: FORMAT_VERSION,
+            job: format!("{seed:016x}"),
+            index: 0,
+            experiment: "e".into(),
+            dataset: "d, with comma".into(),
+            method: "m".into(),
+            detector: "zscore".into(),
+            params: "".into(),
+            seed,
+            status: JobStatus::Ok,
+            error: None,
+            n_train: 3,
+            n_test: 2,
+            fit_seconds: 0.5,
+            score_seconds: 0.25,
+            metrics: vec![MetricRecord {
+                metric: "roc_auc".into(),
+                oracle: false,
+                value,
+                status: if value.is_some() { MetricStatus::Ok } else { MetricStatus::Undefined },
+                error: value.is_none().then(|| "undefined".into()),
+            }],
+        }
+    }
+
+    #[test]
+    fn half_written_last_line_is_dropped_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::create(dir.path()).unwrap();
+        j.append(&record(1, Some(0.5))).unwrap();
+        drop(j);
+        let mut f = OpenOptions::new().append(true).open(dir.path().join(JOURNAL_FILE)).unwrap();
+        f.write_all(b"{\"v\":1,\"job\":\"ab").unwrap();
+        let c = read(dir.path()).unwrap();
+        assert_eq!(c.records.len(), 1);
+        assert_eq!(c.warnings.len(), 1);
+    }
+
+    #[test]
+    fn corrupt_middle_line_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(JOURNAL_FILE), "garbage\n{}\n").unwrap();
+        assert!(matches!(read(dir.path()), Err(RunError::Journal { line: 1, .. })));
+    }
+
+    proptest! {
+        #[test]
+        fn records_round_trip(seed in any::<u64>(), value in proptest::option::of(-1e300f64..1e300)) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut j = Journal::create(dir.path()).unwrap();
+            let r = record(seed, value);
+            j.append(&r).unwrap();
+            let c = read(dir.path()).unwrap();
+            prop_assert_eq!(c.records, vec![r]);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! The oddity experiment runner: a TOML config becomes a [`Plan`] (datasets × method
+//! variants × seeds), the plan runs on a rayon pool, every finished job is appended to a
+//! journal, and `results.csv` and `report.md` are derived from that journal.
+//!
+//! # Example: plan an experiment from config text
+//!
+//! ```
+//! use oddity_runner::{config::Source, Plan, PlanOptions};
+//!
+//! let text = r#"
+//! [experiment]
+//! name = "demo"
+//! seeds = [0, 1]
+//!
+//! [[dataset]]
+//! name = "cardio"
+//! path = "odds/cardio.csv"
+//!
+//! [[method]]
+//! detector = "zscore"
+//!
+//! [[method]]
+//! detector = "robust_zscore"
+//! "#;
+//! let source = Source { path: "demo.toml".into(), text: text.into() };
+//! let plan = Plan::new(&source, source.parse()?, &PlanOptions::default())?;
+//! assert_eq!(plan.jobs.len(), 4); // 1 dataset × 2 methods × 2 seeds
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Crate features
+//!
+//! None.
+#![deny(missing_docs)]
+
+pub mod config;
+mod data;
+mod error;
+mod execute;
+pub mod journal;
+mod plan;
+pub mod registry;
+pub mod report;
+
+pub use error::{ConfigError, RunError};
+pub use execute::{prepare, run, RunOptions, RunSummary};
+pub use plan::{DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Variant, DEFAULT_METRICS};

@@ -1,0 +1,13 @@
+//! The one place that knows every detector crate.
+
+use oddity_core::DetectorEntry;
+
+/// Every detector oddity can run, in `oddity list` order.
+pub fn detectors() -> Vec<DetectorEntry> {
+    oddity_classical::detectors()
+}
+
+/// The detector named `name`.
+pub fn detector(name: &str) -> Option<DetectorEntry> {
+    detectors().into_iter().find(|d| d.name == name)
+}
