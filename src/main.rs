@@ -164,6 +164,13 @@ fn list() {
             println!("  {:<16}   {:<10} {:<22} default {:<8} {}", "", p.name, p.kind.to_string(), p.default, p.doc);
         }
     }
+    println!(
+        "\nEvery detector also takes sliding windows over ordered rows (time series):\n  \
+         {:<16}   {:<10} {:<22} default {:<8} {}\n  {:<16}   {:<10} {:<22} default {:<8} {}\n  {:<16}   {:<10} {:<22} default {:<8} {}",
+        "", "window", "int >= 2", "none", "rows per window; the detector scores flattened windows",
+        "", "stride", "int >= 1", "auto", "training-window stride (auto: at most 5000 windows)",
+        "", "window_score", "one of mean|max", "mean", "how the windows covering a step combine"
+    );
     println!("\nMetrics († = oracle: the threshold is chosen with the test labels):");
     for m in oddity_eval::metrics() {
         let mark = if m.oracle { "†" } else { " " };

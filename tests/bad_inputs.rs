@@ -179,3 +179,33 @@ fn failing_job_is_recorded_and_the_run_goes_on() {
     let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(report.contains("## Failed jobs") && report.contains("failed"), "{report}");
 }
+
+#[test]
+fn zero_negative_and_misplaced_windows() {
+    for (method, needles) in [
+        ("detector = \"zscore\"\nwindow = 0", vec!["line 11", "method[0].window", "at least 2"]),
+        ("detector = \"zscore\"\nwindow = -3", vec!["line 11", "method[0].window", "at least 2"]),
+        ("detector = \"zscore\"\nwindow = 3\nstride = 0", vec!["method[0].stride", "at least 1"]),
+        ("detector = \"zscore\"\nstride = 2", vec!["method[0].stride", "needs `window`"]),
+        ("detector = \"zscore\"\nwindow = 3\nwindow_score = \"median\"", vec!["method[0].window_score"]),
+    ] {
+        let (_d, run) = run_with(&[("c.toml", &config(CHRONO, method)), ("data.csv", DATA)]);
+        run.assert_one_line_error(&needles);
+    }
+    let stratified = "split = { method = \"stratified\", train = 0.5 }";
+    let (_d, run) = run_with(&[("c.toml", &config(stratified, "detector = \"zscore\"\nwindow = 2")), ("data.csv", DATA)]);
+    run.assert_one_line_error(&["line 5", "stratified"]);
+}
+
+#[test]
+fn windows_give_one_score_per_row_and_a_too_long_window_fails_its_job() {
+    // Test part: rows 3..6 (3 rows). window = 2 works, window = 4 is longer than it.
+    let (dir, run) = run_with(&[("c.toml", &config(CHRONO, "detector = \"zscore\"\nwindow = [2, 4]")), ("data.csv", DATA)]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let rows = results(&dir.path().join("out"));
+    assert_eq!(rows.iter().filter(|r| r[2] == "zscore[window=2]" && r[9] == "ok").count(), 3, "{rows:?}");
+    let failed: Vec<_> = rows.iter().filter(|r| r[9] == "failed").collect();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0][10].contains("longer than the training part"), "{:?}", failed[0]);
+    assert!(failed[0][3].contains("window=4;stride=auto;window_score=mean"), "{:?}", failed[0]);
+}

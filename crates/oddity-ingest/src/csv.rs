@@ -1,5 +1,6 @@
 //! CSV files with a header row, read with polars; and polars frames to raw columns.
 
+use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
@@ -12,17 +13,28 @@ use crate::table::{LabelSource, Lines, RawColumn, RawTable, Table, Values};
 use crate::ReadOptions;
 
 /// Reads a CSV file with a header row. The schema is inferred from every row, so
-/// a text value late in a numeric column is caught.
+/// a text value late in a numeric column is caught. Blank lines are skipped.
 pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table, IngestError> {
     check_file(path)?;
+    let bytes = std::fs::read(path).map_err(|e| IngestError::io(path, &e))?;
     let frame = guard(path, || {
         CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(None)
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))?
+            .into_reader_with_file_handle(Cursor::new(bytes.as_slice()))
             .finish()
     })?;
-    from_frame(path, name, opts, &frame, Lines::Csv)
+    // polars reads a blank line as a row of missing values; drop those rows. Should
+    // the record count disagree with polars', keep every row and give no line.
+    let records = data_records(&bytes);
+    let (keep, lines) = if records.len() == frame.height() {
+        let keep: Vec<bool> = records.iter().map(|r| !r.blank).collect();
+        let lines = records.iter().filter(|r| !r.blank).map(|r| r.line).collect();
+        (Some(keep), Lines::PerRow(lines))
+    } else {
+        (None, Lines::None)
+    };
+    from_frame(path, name, opts, &frame, keep.as_deref(), lines)
 }
 
 /// Fails for a missing file, a directory or an empty file.
@@ -64,18 +76,24 @@ pub(crate) fn from_frame(
     name: &str,
     opts: &ReadOptions,
     frame: &DataFrame,
+    keep: Option<&[bool]>,
     lines: Lines,
 ) -> Result<Table, IngestError> {
     let columns = frame
         .columns()
         .iter()
         .map(|c| {
-            values(c).map(|values| RawColumn { name: c.name().to_string(), values }).map_err(|e| {
-                IngestError::unreadable(path, e).column(c.name().to_string())
-            })
+            let values = values(c)
+                .map_err(|e| IngestError::unreadable(path, e).column(c.name().to_string()))?;
+            let values = match keep {
+                Some(keep) => values.filter(keep),
+                None => values,
+            };
+            Ok(RawColumn { name: c.name().to_string(), values })
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    let raw = RawTable { path, columns, n_rows: frame.height(), lines };
+        .collect::<Result<Vec<_>, IngestError>>()?;
+    let n_rows = keep.map_or(frame.height(), |k| k.iter().filter(|&&k| k).count());
+    let raw = RawTable { path, columns, n_rows, lines };
     let label = opts.label.clone().map_or(LabelSource::None, LabelSource::Column);
     raw.into_table(name, opts, label)
 }
@@ -99,35 +117,70 @@ fn values(column: &Column) -> PolarsResult<Values> {
     }
 }
 
-/// The 1-based line where data row `row` starts, counting like the reader: the
-/// header is the first record, quoted fields may span lines, blank lines hold no
-/// record. Read again from the file, only to report an error.
-pub(crate) fn line_of_row(path: &Path, row: usize) -> Option<usize> {
-    let bytes = std::fs::read(path).ok()?;
-    let target = row.checked_add(1)?;
-    let (mut line, mut start_line, mut record) = (1, 1, 0);
-    let (mut in_quotes, mut blank) = (false, true);
-    for &b in &bytes {
+/// One data record of a CSV text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Record {
+    /// The 1-based line where it starts.
+    line: usize,
+    /// Whether it holds only whitespace.
+    blank: bool,
+}
+
+/// The data records of a CSV text, split as polars splits them: blank lines
+/// before the header are skipped, the header is the first record, every later
+/// line is a record (blank or not) except after the final line break, and a
+/// quoted field may span lines.
+fn data_records(bytes: &[u8]) -> Vec<Record> {
+    let mut out = Vec::new();
+    let (mut line, mut start, mut header_seen) = (1, 1, false);
+    let (mut in_quotes, mut blank, mut pending) = (false, true, false);
+    let mut end = |start: usize, blank: bool| {
+        if header_seen {
+            out.push(Record { line: start, blank });
+        } else if !blank {
+            header_seen = true;
+        }
+    };
+    for &b in bytes {
         match b {
+            b'\n' if !in_quotes => {
+                end(start, blank);
+                line += 1;
+                start = line;
+                (blank, pending) = (true, false);
+                continue;
+            }
+            b'\n' => line += 1,
             b'"' => {
                 in_quotes = !in_quotes;
                 blank = false;
             }
-            b'\n' if !in_quotes => {
-                if !blank {
-                    if record == target {
-                        return Some(start_line);
-                    }
-                    record += 1;
-                }
-                line += 1;
-                start_line = line;
-                blank = true;
-            }
-            b'\n' => line += 1,
-            b'\r' => {}
+            b' ' | b'\t' | b'\r' => {}
             _ => blank = false,
         }
+        pending = true;
     }
-    (!blank && record == target).then_some(start_line)
+    if pending && !blank {
+        end(start, blank);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<(usize, bool)> {
+        data_records(text.as_bytes()).iter().map(|r| (r.line, r.blank)).collect()
+    }
+
+    #[test]
+    fn records_follow_lines_blank_lines_and_quotes() {
+        assert_eq!(lines("a,b\n1,2\n3,4\n"), [(2, false), (3, false)]);
+        assert_eq!(lines("a,b\n1,2\n3,4"), [(2, false), (3, false)]);
+        assert_eq!(lines("\na,b\n1,2\n\n3,4\n\n"), [(3, false), (4, true), (5, false), (6, true)]);
+        assert_eq!(lines("a,b\r\n1,2\r\n\r\n"), [(2, false), (3, true)]);
+        assert_eq!(lines("a,b\n\"x\ny\",2\n3,4\n"), [(2, false), (4, false)]);
+        assert_eq!(lines("a\n"), []);
+    }
 }

@@ -155,9 +155,9 @@ impl fmt::Display for IngestErrorKind {
             Self::Io(d) => write!(f, "cannot read the file: {}", detail(d)),
             Self::Empty => f.write_str("file is empty"),
             Self::NoRows => f.write_str("file has no data rows"),
-            Self::NoFeatures => f.write_str(
-                "no feature column left after the label, timestamp and extra columns",
-            ),
+            Self::NoFeatures => {
+                f.write_str("no feature column left after the label, timestamp and extra columns")
+            }
             Self::UnknownFormat(ext) if ext.is_empty() => f.write_str(
                 "file has no extension (expected .csv, .parquet, .pq, .npz, .mat or .txt)",
             ),
@@ -186,9 +186,7 @@ impl fmt::Display for IngestErrorKind {
                 "value is missing, NaN or infinite (`allow_missing` reads missing and NaN \
                  values as NaN; infinite values are always rejected)",
             ),
-            Self::BadTimestamp { value } if value.is_empty() => {
-                f.write_str("timestamp is missing")
-            }
+            Self::BadTimestamp { value } if value.is_empty() => f.write_str("timestamp is missing"),
             Self::BadTimestamp { value } => write!(
                 f,
                 "timestamp `{}` is neither `YYYY-MM-DD[ HH:MM:SS]` nor integer epoch seconds",

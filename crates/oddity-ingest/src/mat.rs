@@ -29,6 +29,9 @@ const MI_UINT64: u32 = 13;
 const MI_MATRIX: u32 = 14;
 const MI_COMPRESSED: u32 = 15;
 
+/// A variable's name, and its values or the reason they cannot be read.
+pub(crate) type Variable = (String, Result<NdArray, String>);
+
 const V73: &str = "MATLAB v7.3 (HDF5) files are not supported; re-save with -v7";
 
 /// Reads `X` (n × d) and `y` (n × 1) from a MAT-file.
@@ -39,16 +42,15 @@ pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table,
     }
     let variables = parse_mat(&bytes).map_err(|e| IngestError::unreadable(path, e))?;
     let names: Vec<String> = variables.iter().map(|(n, _)| n.clone()).collect();
-    let take = |wanted: &str| -> Result<Option<NdArray>, IngestError> {
-        match variables.iter().position(|(n, _)| n == wanted) {
-            None => Ok(None),
-            Some(i) => variables[i]
-                .1
-                .clone()
-                .map(Some)
-                .map_err(|e| IngestError::unreadable(path, format!("variable `{wanted}`: {e}"))),
-        }
-    };
+    let take =
+        |wanted: &str| -> Result<Option<NdArray>, IngestError> {
+            match variables.iter().position(|(n, _)| n == wanted) {
+                None => Ok(None),
+                Some(i) => variables[i].1.clone().map(Some).map_err(|e| {
+                    IngestError::unreadable(path, format!("variable `{wanted}`: {e}"))
+                }),
+            }
+        };
     let x = take("X")?.ok_or_else(|| {
         IngestError::unreadable(path, format!("no variable `X` (variables: {})", names.join(", ")))
     })?;
@@ -64,7 +66,7 @@ pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table,
 
 /// Every variable of the file by name, each decoded or with the reason it cannot be.
 /// Fails only when the file itself is malformed.
-pub(crate) fn parse_mat(bytes: &[u8]) -> Result<Vec<(String, Result<NdArray, String>)>, String> {
+pub(crate) fn parse_mat(bytes: &[u8]) -> Result<Vec<Variable>, String> {
     if bytes.starts_with(b"MATLAB 7.3") || bytes.get(512..516) == Some(b"\x89HDF") {
         return Err(V73.into());
     }
@@ -141,7 +143,7 @@ impl<'a> Elements<'a> {
 }
 
 /// The name of an `miMATRIX` element, and its values or the reason it cannot be read.
-fn parse_matrix(payload: &[u8], big: bool) -> Result<(String, Result<NdArray, String>), String> {
+fn parse_matrix(payload: &[u8], big: bool) -> Result<Variable, String> {
     if payload.is_empty() {
         return Ok((String::new(), Err("empty array".into())));
     }
@@ -209,7 +211,7 @@ fn real_part(e: &mut Elements<'_>, big: bool, shape: Vec<usize>) -> Result<NdArr
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
     /// A data element with an 8-byte tag, padded to 8 bytes.
@@ -222,9 +224,11 @@ pub(crate) mod tests {
         out
     }
 
-    /// A MAT-file holding one uncompressed `miMATRIX` per `(name, class flags, dims,
-    /// data type, data)`.
-    pub(crate) fn mat_file(vars: &[(&str, u32, &[i32], u32, Vec<u8>)], big: bool) -> Vec<u8> {
+    /// `(name, class and flags, dimensions, data type, data)` of one variable.
+    type Spec<'a> = (&'a str, u32, &'a [i32], u32, Vec<u8>);
+
+    /// A MAT-file holding one uncompressed `miMATRIX` per variable.
+    fn mat_file(vars: &[Spec<'_>], big: bool) -> Vec<u8> {
         let mut out = b"MATLAB 5.0 MAT-file, written by oddity tests".to_vec();
         out.resize(124, b' ');
         out.extend_from_slice(if big { &[1, 0] } else { &[0, 1] });
@@ -261,7 +265,8 @@ pub(crate) mod tests {
     #[test]
     fn small_elements_are_read() {
         // A name of at most 4 bytes may use the small format: size in the upper bytes.
-        let mut file = mat_file(&[("X", 6, &[1, 1], MI_DOUBLE, 2.5_f64.to_le_bytes().to_vec())], false);
+        let mut file =
+            mat_file(&[("X", 6, &[1, 1], MI_DOUBLE, 2.5_f64.to_le_bytes().to_vec())], false);
         // Rewrite the name element (8-byte tag + "X" padded) as a small element.
         let name_at = 128 + 8 + 16 + 16;
         let small = (1_u32 << 16) | MI_INT8;

@@ -355,13 +355,14 @@ impl Parser<'_> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
     /// A `.npy` file of version 1 with the given header fields and raw data.
-    pub(crate) fn npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
+    fn npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
         let fortran = if fortran { "True" } else { "False" };
-        let mut header = format!("{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': {shape}, }}");
+        let mut header =
+            format!("{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': {shape}, }}");
         while (10 + header.len() + 1) % 64 != 0 {
             header.push(' ');
         }
@@ -376,10 +377,8 @@ pub(crate) mod tests {
     #[test]
     fn fortran_order_is_transposed() {
         // [[1, 2, 3], [4, 5, 6]] stored column by column.
-        let data: Vec<u8> = [1.0_f64, 4.0, 2.0, 5.0, 3.0, 6.0]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
+        let data: Vec<u8> =
+            [1.0_f64, 4.0, 2.0, 5.0, 3.0, 6.0].iter().flat_map(|v| v.to_le_bytes()).collect();
         let a = parse_npy(&npy("<f8", true, "(2, 3)", &data)).unwrap();
         assert_eq!(a.shape, [2, 3]);
         assert_eq!(a.values, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);

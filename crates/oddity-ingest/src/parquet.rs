@@ -15,5 +15,5 @@ pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table,
     check_file(path)?;
     let file = File::open(path).map_err(|e| IngestError::io(path, &e))?;
     let frame = guard(path, || ParquetReader::new(file).finish())?;
-    from_frame(path, name, opts, &frame, Lines::None)
+    from_frame(path, name, opts, &frame, None, Lines::None)
 }

@@ -45,6 +45,18 @@ impl Values {
         }
     }
 
+    /// The values at the rows where `keep` is true.
+    pub(crate) fn filter(self, keep: &[bool]) -> Self {
+        fn pick<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+            v.into_iter().zip(keep).filter(|(_, &k)| k).map(|(x, _)| x).collect()
+        }
+        match self {
+            Self::Float(v) => Self::Float(pick(v, keep)),
+            Self::Int(v) => Self::Int(pick(v, keep)),
+            Self::Text(v) => Self::Text(pick(v, keep)),
+        }
+    }
+
     /// The value at `row` as written, for error messages (empty when missing).
     fn show(&self, row: usize) -> String {
         match self {
@@ -87,8 +99,6 @@ pub(crate) enum Lines {
     None,
     /// The 1-based line of each row.
     PerRow(Vec<usize>),
-    /// A CSV file with a header; lines are found again on error.
-    Csv,
 }
 
 /// The columns of a file, all of the same length.
@@ -124,7 +134,6 @@ impl RawTable<'_> {
         match &self.lines {
             Lines::None => None,
             Lines::PerRow(lines) => lines.get(row).copied(),
-            Lines::Csv => crate::csv::line_of_row(self.path, row),
         }
     }
 
@@ -173,7 +182,8 @@ impl RawTable<'_> {
             LabelSource::None | LabelSource::Given(..) => None,
         };
         let timestamp_index = opts.timestamp.as_deref().map(|t| self.require(t)).transpose()?;
-        let extra_index = opts.extra.iter().map(|e| self.require(e)).collect::<Result<Vec<_>, _>>()?;
+        let extra_index =
+            opts.extra.iter().map(|e| self.require(e)).collect::<Result<Vec<_>, _>>()?;
         let reserved = |j: usize| {
             Some(j) == label_index || Some(j) == timestamp_index || extra_index.contains(&j)
         };
@@ -205,7 +215,8 @@ impl RawTable<'_> {
 
         let features = self.features(&feature_index, opts.allow_missing)?;
         let names = feature_index.iter().map(|&j| self.columns[j].name.clone()).collect();
-        let shape_err = |e: oddity_core::Error| self.err(IngestErrorKind::ShapeMismatch(e.to_string()));
+        let shape_err =
+            |e: oddity_core::Error| self.err(IngestErrorKind::ShapeMismatch(e.to_string()));
         let mut dataset = Dataset::new(name, features, names).map_err(shape_err)?;
         let labels = match (&label, label_index) {
             (LabelSource::Given(y, values), _) => Some(self.labels(y, values)?),
@@ -256,7 +267,9 @@ impl RawTable<'_> {
     fn labels(&self, column: &str, values: &Values) -> Result<Array1<u8>, IngestError> {
         let label = |row: usize| -> Option<u8> {
             let x = match values {
-                Values::Int(v) => return v[row].and_then(|x| u8::try_from(x).ok()).filter(|&x| x <= 1),
+                Values::Int(v) => {
+                    return v[row].and_then(|x| u8::try_from(x).ok()).filter(|&x| x <= 1)
+                }
                 Values::Float(v) => v[row]?,
                 Values::Text(v) => v[row].as_deref()?.trim().parse::<f64>().ok()?,
             };
@@ -436,7 +449,10 @@ mod tests {
         ]);
         let opts = ReadOptions { label: None, timestamp: Some("t".into()), ..Default::default() };
         let got = t.into_table("t", &opts, LabelSource::None).unwrap();
-        assert_eq!(got.dataset.timestamps, Some(ndarray::array![1396310400, 1396310460, 1396310520]));
+        assert_eq!(
+            got.dataset.timestamps,
+            Some(ndarray::array![1396310400, 1396310460, 1396310520])
+        );
         assert_eq!(got.dataset.feature_names, ["a"]);
     }
 }

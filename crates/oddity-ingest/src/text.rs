@@ -47,8 +47,8 @@ pub fn read_labels(path: &Path) -> Result<Array1<u8>, IngestError> {
             "0" => Some(0),
             "1" => Some(1),
             _ => match value.parse::<f64>() {
-                Ok(x) if x == 0.0 => Some(0),
-                Ok(x) if x == 1.0 => Some(1),
+                Ok(0.0) => Some(0),
+                Ok(1.0) => Some(1),
                 _ => None,
             },
         };

@@ -6,7 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use common::{check_message, dataset};
-use oddity_ingest::{read_labels, read_matrix, read_table, IngestError, IngestErrorKind, ReadOptions};
+use oddity_ingest::{
+    read_labels, read_matrix, read_table, IngestError, IngestErrorKind, ReadOptions,
+};
 
 /// Writes `bytes` to `name` in a fresh temp dir (kept alive by the returned guard).
 fn write(name: &str, bytes: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
@@ -79,7 +81,9 @@ fn unknown_extension() {
 fn label_column_absent_lists_the_columns() {
     let (_dir, path) = write("nolabel.csv", "a,b\n1.0,2.0\n");
     let err = read_err(&path, &ReadOptions::default());
-    assert!(matches!(err.kind(), IngestErrorKind::LabelMissing { available } if available == &["a", "b"]));
+    assert!(
+        matches!(err.kind(), IngestErrorKind::LabelMissing { available } if available == &["a", "b"])
+    );
     check_message(&err, &path, Some("label"));
     assert!(err.to_string().contains("available: `a`, `b`"), "{err}");
 }
@@ -108,7 +112,10 @@ fn non_numeric_column_names_the_first_bad_value() {
     csv.push_str("1.0,high,0\n");
     let (_dir, path) = write("strings.csv", csv);
     let err = read_err(&path, &ReadOptions::default());
-    assert!(matches!(err.kind(), IngestErrorKind::NonNumeric { value } if value == "high"), "{err}");
+    assert!(
+        matches!(err.kind(), IngestErrorKind::NonNumeric { value } if value == "high"),
+        "{err}"
+    );
     check_message(&err, &path, Some("x1"));
     assert_eq!((err.row, err.line), (Some(150), Some(152)));
     assert!(err.to_string().contains("row 150 (line 152)"), "{err}");
@@ -139,7 +146,10 @@ fn label_two_is_a_bad_label() {
     for (content, value) in [("x0,label\n1.0,0.5\n", "0.5"), ("x0,label\n1.0,\n2.0,1\n", "")] {
         let (_dir, path) = write("l.csv", content);
         let err = read_err(&path, &ReadOptions::default());
-        assert!(matches!(err.kind(), IngestErrorKind::BadLabel { value: v } if v == value), "{err}");
+        assert!(
+            matches!(err.kind(), IngestErrorKind::BadLabel { value: v } if v == value),
+            "{err}"
+        );
         assert_eq!(err.row, Some(0));
     }
 
@@ -192,8 +202,10 @@ fn nan_with_allow_missing_is_kept() {
 
 #[test]
 fn bad_timestamp() {
-    let (_dir, path) =
-        write("ts.csv", "timestamp,value,label\n2014-04-01 00:00:00,1.0,0\n2014-04-31 00:05:00,2.0,0\n");
+    let (_dir, path) = write(
+        "ts.csv",
+        "timestamp,value,label\n2014-04-01 00:00:00,1.0,0\n2014-04-31 00:05:00,2.0,0\n",
+    );
     let opts = ReadOptions { timestamp: Some("timestamp".into()), ..ReadOptions::default() };
     let err = read_err(&path, &opts);
     assert!(
@@ -289,7 +301,10 @@ fn npz_without_x_or_y() {
     let x = npy_f8("(2, 1)", &[1.0, 2.0]);
     let (_dir, path) = write("nox.npz", zip(&[("y.npy", npy_f8("(2,)", &[0.0, 1.0]))]));
     let err = read_err(&path, &ReadOptions::default());
-    assert!(matches!(err.kind(), IngestErrorKind::Unreadable(m) if m.contains("no array `X`")), "{err}");
+    assert!(
+        matches!(err.kind(), IngestErrorKind::Unreadable(m) if m.contains("no array `X`")),
+        "{err}"
+    );
 
     let (_dir, path) = write("noy.npz", zip(&[("X.npy", x.clone())]));
     let err = read_err(&path, &ReadOptions::default());
@@ -297,13 +312,15 @@ fn npz_without_x_or_y() {
     check_message(&err, &path, Some("y"));
     assert_eq!(read_table(&path, "t", &no_label()).unwrap().dataset.n_rows(), 2);
 
-    let (_dir, path) = write("bady.npz", zip(&[("X.npy", x.clone()), ("y.npy", npy_f8("(2,)", &[0.0, 3.0]))]));
+    let (_dir, path) =
+        write("bady.npz", zip(&[("X.npy", x.clone()), ("y.npy", npy_f8("(2,)", &[0.0, 3.0]))]));
     let err = read_err(&path, &ReadOptions::default());
     assert!(matches!(err.kind(), IngestErrorKind::BadLabel { value } if value == "3"), "{err}");
     check_message(&err, &path, Some("y"));
     assert_eq!(err.row, Some(1));
 
-    let (_dir, path) = write("shorty.npz", zip(&[("X.npy", x), ("y.npy", npy_f8("(3,)", &[0.0; 3]))]));
+    let (_dir, path) =
+        write("shorty.npz", zip(&[("X.npy", x), ("y.npy", npy_f8("(3,)", &[0.0; 3]))]));
     let err = read_err(&path, &ReadOptions::default());
     assert!(matches!(err.kind(), IngestErrorKind::ShapeMismatch(_)), "{err}");
 }
@@ -326,7 +343,9 @@ fn corrupt_mat() {
     let err = read_err(&path, &ReadOptions::default());
     assert!(matches!(err.kind(), IngestErrorKind::Unreadable(_)), "{err}");
 
-    let mut v73 = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan 1 2024 HDF5 schema 1.00 .".to_vec();
+    let mut v73 =
+        b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan 1 2024 HDF5 schema 1.00 ."
+            .to_vec();
     v73.resize(1024, 0);
     let (_dir, path) = write("v73.mat", v73);
     let err = read_err(&path, &ReadOptions::default());
@@ -377,11 +396,11 @@ fn truncated_real_files_never_panic() {
 #[test]
 fn csv_lines_count_blank_lines_and_quoted_newlines() {
     // The reader skips blank lines, so line numbers must skip them too.
-    let (_dir, path) = write("blank.csv", "x0,label\n1.0,0\n\n2.0,1\n");
+    let (_dir, path) = write("blank.csv", "x0,label\n1.0,0\n\n2.0,1\n  \n\n");
     let data = read_table(&path, "t", &ReadOptions::default()).unwrap().dataset;
     assert_eq!(data.features, ndarray::array![[1.0], [2.0]]);
 
-    let (_dir, path) = write("q.csv", "name,x0,label\n\"a\nb\",1.0,0\n\n\"c\",NaN,0\n");
+    let (_dir, path) = write("q.csv", "name,x0,label\n\"a\nb\",1.0,0\n\n\"c\",NaN,0\n\n");
     let opts = ReadOptions { features: Some(vec!["x0".into()]), ..ReadOptions::default() };
     let err = read_err(&path, &opts);
     assert!(matches!(err.kind(), IngestErrorKind::NonFinite), "{err}");

@@ -16,12 +16,14 @@ fn read(path: &Path, opts: &ReadOptions) -> Dataset {
 /// Asserts the same shape, bitwise-equal features and equal labels.
 fn check_same_data(got: &Dataset, want: &Dataset, what: &str) {
     assert_eq!(got.features.dim(), want.features.dim(), "{what}: shape");
-    let differ = got
-        .features
-        .indexed_iter()
-        .find(|&(ij, v)| v.to_bits() != want.features[ij].to_bits());
-    assert_eq!(differ, None, "{what}: first differing value (want {want:?})", want = differ
-        .map(|(ij, _)| want.features[ij]));
+    let differ =
+        got.features.indexed_iter().find(|&(ij, v)| v.to_bits() != want.features[ij].to_bits());
+    assert_eq!(
+        differ,
+        None,
+        "{what}: first differing value (want {want:?})",
+        want = differ.map(|(ij, _)| want.features[ij])
+    );
     assert_eq!(got.labels, want.labels, "{what}: labels");
 }
 

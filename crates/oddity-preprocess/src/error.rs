@@ -50,6 +50,26 @@ pub enum PreprocessError {
     /// Occurs when a split leaves the training or the test part empty.
     #[error("split leaves the {0} part empty")]
     EmptyPart(&'static str),
+    /// Occurs when a window size or stride is too small.
+    #[error("`{field}` must be at least {min}, got {value}")]
+    BadWindow {
+        /// The field's name.
+        field: &'static str,
+        /// The value given.
+        value: i64,
+        /// The smallest valid value.
+        min: i64,
+    },
+    /// Occurs when a part has fewer rows than one window.
+    #[error("window of {size} rows is longer than the {part} part ({rows} rows)")]
+    WindowTooLong {
+        /// The window size.
+        size: usize,
+        /// Rows available.
+        rows: usize,
+        /// Which part (`train` or `test`).
+        part: &'static str,
+    },
     /// Occurs when the data to fit on has no rows.
     #[error("cannot fit `{0}` on zero rows")]
     NoRows(&'static str),

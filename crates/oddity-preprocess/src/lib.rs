@@ -1,5 +1,5 @@
-//! Preprocessing for anomaly detection: imputation, scaling and train/test splits, each
-//! fit on the training part only and then applied to both parts.
+//! Preprocessing for anomaly detection: imputation, scaling, train/test splits and sliding
+//! windows, each fit on the training part only and then applied to both parts.
 //!
 //! # Example: split, then scale with statistics of the training part
 //!
@@ -25,8 +25,10 @@ mod error;
 mod impute;
 mod scale;
 mod split;
+mod window;
 
 pub use error::PreprocessError;
 pub use impute::{FittedImputer, Imputer};
 pub use scale::{FittedScaler, Scaler};
 pub use split::{Split, SplitIndices};
+pub use window::{WindowScore, Windows, MAX_TRAIN_WINDOWS};

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
-use oddity_core::{derive_seed, FitContext};
-use oddity_preprocess::Imputer;
+use oddity_core::{derive_seed, Dataset, FitContext};
+use oddity_preprocess::{Imputer, Windows};
 use rayon::prelude::*;
 
 use crate::data::{self, Loaded};
@@ -123,7 +123,7 @@ fn run_job(plan: &Plan, index: usize, job: &Job, loaded: &[Loaded]) -> JobRecord
         dataset: dataset.name.clone(),
         method: variant.label.clone(),
         detector: variant.detector.clone(),
-        params: variant.params.describe(),
+        params: variant.describe_params(),
         seed: job.seed,
         status: JobStatus::Ok,
         error: None,
@@ -173,11 +173,26 @@ fn try_job(plan: &Plan, job: &Job, loaded: &Loaded, record: &mut JobRecord) -> R
     let (_, detector) = entry.instantiate(&variant.params).map_err(|e| e.to_string())?;
     let ctx = FitContext::new(derive_seed(job.seed, &[&dataset.name, &variant.label]));
 
+    // With windows, the detector sees flattened windows; every test step gets back one score.
+    let windowed = |w: &Windows, part: &Dataset, stride, name| -> Result<Dataset, String> {
+        let x = w.flatten(part.features.view(), stride, name).map_err(|e| e.to_string())?;
+        Ok(Dataset::from_features(part.name.clone(), x))
+    };
+    let (fit_on, score_on) = match &variant.window {
+        None => (train, test.clone()),
+        Some(w) => (windowed(w, &train, w.train_stride(train.n_rows()), "training")?, windowed(w, &test, 1, "test")?),
+    };
+
     let t0 = Instant::now();
-    let fitted = detector.fit(&train, &ctx).map_err(|e| format!("fit: {e}"))?;
+    let fitted = detector.fit(&fit_on, &ctx).map_err(|e| format!("fit: {e}"))?;
     record.fit_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let scores = fitted.score(&test).map_err(|e| format!("score: {e}"))?;
+    let mut scores = fitted.score(&score_on).map_err(|e| format!("score: {e}"))?;
+    if let Some(w) = &variant.window {
+        if scores.len() == score_on.n_rows() {
+            scores = w.spread(test.n_rows(), &scores.to_vec()).into();
+        }
+    }
     record.score_seconds = t1.elapsed().as_secs_f64();
     if scores.len() != test.n_rows() {
         return Err(format!("detector returned {} scores for {} rows", scores.len(), test.n_rows()));

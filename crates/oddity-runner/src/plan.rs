@@ -5,11 +5,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use oddity_core::{derive_seed, ParamValue, Params};
-use oddity_preprocess::{Imputer, Scaler, Split};
+use oddity_preprocess::{Imputer, Scaler, Split, WindowScore, Windows};
 use toml::Spanned;
 
 use crate::config::{ImputeName, RawEvaluate, RawExperiment, RawPreprocess, RawSplit, ScaleName, Source};
 use crate::{registry, ConfigError};
+
+/// Method keys that any detector accepts: sliding windows over the rows.
+pub const WINDOW_KEYS: &[&str] = &["window", "stride", "window_score"];
 
 /// Metrics computed when no `[evaluate] metrics` is given.
 pub const DEFAULT_METRICS: &[&str] = &["roc_auc", "average_precision", "best_f1"];
@@ -68,6 +71,25 @@ pub struct Variant {
     pub detector: String,
     /// Resolved parameters (defaults filled in).
     pub params: Params,
+    /// Sliding windows applied before the detector, if any.
+    pub window: Option<Windows>,
+}
+
+impl Variant {
+    /// The `params` column of results: detector parameters, then the window settings.
+    pub fn describe_params(&self) -> String {
+        let mut s = self.params.describe();
+        if let Some(w) = &self.window {
+            let stride = w.stride.map_or("auto".to_string(), |s| s.to_string());
+            let score = match w.score {
+                WindowScore::Mean => "mean",
+                WindowScore::Max => "max",
+            };
+            let sep = if s.is_empty() { "" } else { ";" };
+            s = format!("{s}{sep}window={};stride={stride};window_score={score}", w.size);
+        }
+        s
+    }
 }
 
 /// One unit of work: a dataset, a variant and a seed.
@@ -254,6 +276,20 @@ impl Plan {
             }
         }
 
+        if let Some(v) = variants.iter().find(|v| v.window.is_some()) {
+            if let Some(d) = datasets.iter().find(|d| matches!(d.split, Split::Stratified { .. })) {
+                return Err(ConfigError {
+                    file: source.path.clone(),
+                    line: Some(d.line),
+                    key: Some("split".into()),
+                    message: format!(
+                        "method `{}` uses `window` but dataset `{}` has a stratified split, which puts rows out of time order: use chronological, prefix, none, column or separate files",
+                        v.label, d.name
+                    ),
+                });
+            }
+        }
+
         let mut jobs = Vec::new();
         for (di, dataset) in datasets.iter().enumerate() {
             let (d_pre, d_eval) = &dataset_overrides[di];
@@ -282,7 +318,7 @@ impl Plan {
 
 /// A stable id for a job: a hash of everything that defines it.
 fn job_id(experiment: &str, dataset: &str, variant: &Variant, seed: u64) -> String {
-    let params = variant.params.describe();
+    let params = variant.describe_params();
     let seed = seed.to_string();
     let h = derive_seed(0, &[experiment, dataset, &variant.label, &variant.detector, &params, &seed]);
     format!("{h:016x}")
@@ -399,7 +435,11 @@ fn method_block(
     let expanded: Vec<&str> = axes.iter().filter(|(_, v, _)| v.len() > 1).map(|(k, _, _)| k.as_str()).collect();
     let mut variants = Vec::new();
     for combo in combos {
-        let given = Params(combo.iter().cloned().collect());
+        let window = window_of(&combo).map_err(|(k, msg)| {
+            let span = axes.iter().find(|(a, _, _)| a == k).map(|(_, _, s)| s.clone());
+            source.error(span, key(k), msg)
+        })?;
+        let given = Params(combo.iter().filter(|(k, _)| !WINDOW_KEYS.contains(&k.as_str())).cloned().collect());
         let (params, _) = entry.instantiate(&given).map_err(|e| {
             let bad = match &e {
                 oddity_core::Error::UnknownParameter { name, .. } => Some(name.clone()),
@@ -419,9 +459,35 @@ fn method_block(
                 .collect();
             format!("{name}[{}]", tags.join(","))
         };
-        variants.push(Variant { label, detector: detector_name.clone(), params });
+        variants.push(Variant { label, detector: detector_name.clone(), params, window });
     }
     Ok(MethodBlock { variants, preprocess, evaluate })
+}
+
+/// The window settings among a variant's values, or `(key, message)`.
+fn window_of(combo: &[(String, ParamValue)]) -> Result<Option<Windows>, (&'static str, String)> {
+    let get = |k: &str| combo.iter().find(|(n, _)| n == k).map(|(_, v)| v);
+    let int = |k: &'static str| match get(k) {
+        None => Ok(None),
+        Some(ParamValue::Int(v)) => Ok(Some(*v)),
+        Some(other) => Err((k, format!("expected an integer, got `{other}`"))),
+    };
+    let score = match get("window_score") {
+        None => WindowScore::Mean,
+        Some(ParamValue::Str(s)) if s == "mean" => WindowScore::Mean,
+        Some(ParamValue::Str(s)) if s == "max" => WindowScore::Max,
+        Some(other) => return Err(("window_score", format!("expected \"mean\" or \"max\", got `{other}`"))),
+    };
+    let (size, stride) = (int("window")?, int("stride")?);
+    let Some(size) = size else {
+        return match WINDOW_KEYS[1..].iter().find(|k| get(k).is_some()) {
+            Some(k) => Err((k, "needs `window`".into())),
+            None => Ok(None),
+        };
+    };
+    Windows::new(size, stride, score)
+        .map(Some)
+        .map_err(|e| (if stride.is_some_and(|s| s < 1) { "stride" } else { "window" }, e.to_string()))
 }
 
 /// A scalar TOML value as a parameter value.

@@ -113,7 +113,7 @@ impl Cell {
         let Some(mean) = self.mean() else {
             return if self.failed > 0 { "failed".into() } else { "undefined".into() };
         };
-        let mut s = format!("{mean:.4} ± {:.4}", self.std());
+        let mut s = if self.values.len() > 1 { format!("{mean:.4} ± {:.4}", self.std()) } else { format!("{mean:.4}") };
         if best {
             s = format!("**{s}**");
         }
@@ -188,7 +188,7 @@ pub fn report_md(records: &[JobRecord]) -> String {
     );
     let _ = writeln!(
         out,
-        "Cells: mean ± standard deviation over seeds (n − 1). **Bold**: best in the row. \
+        "Cells: mean ± standard deviation over seeds (n − 1; the mean alone for one seed). **Bold**: best in the row. \
          Average rank: 1 = best, ties share the mean rank. \
          † oracle metric: its threshold is chosen with the test labels, so it is an upper bound.\n"
     );

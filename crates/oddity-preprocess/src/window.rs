@@ -1,0 +1,143 @@
+//! Sliding windows, so that any row detector can score sub-sequences (the "Sub-" detectors
+//! of TSB-AD): each window of `size` consecutive rows becomes one flattened row, and every
+//! time step gets back exactly one score from the windows that cover it.
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::PreprocessError;
+
+/// At most this many training windows are kept (the stride grows to respect it).
+pub const MAX_TRAIN_WINDOWS: usize = 5000;
+
+/// How the scores of the windows covering a time step combine into that step's score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WindowScore {
+    /// The mean over the covering windows (the TSB-AD rule).
+    #[default]
+    Mean,
+    /// The maximum over the covering windows.
+    Max,
+}
+
+/// Sliding windows of `size` rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Windows {
+    /// Rows per window (at least 2).
+    pub size: usize,
+    /// Stride between training windows; `None` picks `max(1, ⌈(n − size + 1) / 5000⌉)`.
+    pub stride: Option<usize>,
+    /// How window scores map back to time steps.
+    pub score: WindowScore,
+}
+
+impl Windows {
+    /// Checks the values: `size ≥ 2`, `stride ≥ 1`.
+    pub fn new(size: i64, stride: Option<i64>, score: WindowScore) -> Result<Self, PreprocessError> {
+        if size < 2 {
+            return Err(PreprocessError::BadWindow { field: "window", value: size, min: 2 });
+        }
+        if let Some(s) = stride.filter(|&s| s < 1) {
+            return Err(PreprocessError::BadWindow { field: "stride", value: s, min: 1 });
+        }
+        Ok(Self { size: size as usize, stride: stride.map(|s| s as usize), score })
+    }
+
+    /// The stride used for `n` training rows.
+    pub fn train_stride(&self, n: usize) -> usize {
+        self.stride.unwrap_or_else(|| (n.saturating_sub(self.size) + 1).div_ceil(MAX_TRAIN_WINDOWS).max(1))
+    }
+
+    /// The windows of `x` starting every `stride` rows, each flattened time-major into one
+    /// row of `size · d` values; `part` names the data in errors.
+    pub fn flatten(&self, x: ArrayView2<'_, f64>, stride: usize, part: &'static str) -> Result<Array2<f64>, PreprocessError> {
+        let (n, d) = x.dim();
+        if n < self.size {
+            return Err(PreprocessError::WindowTooLong { size: self.size, rows: n, part });
+        }
+        let starts: Vec<usize> = (0..=n - self.size).step_by(stride.max(1)).collect();
+        let w = self.size;
+        Ok(Array2::from_shape_fn((starts.len(), w * d), |(i, k)| x[[starts[i] + k / d, k % d]]))
+    }
+
+    /// Time-step scores from the scores of the stride-1 windows of `n` rows: each step gets
+    /// the mean (or max) of the windows covering it.
+    pub fn spread(&self, n: usize, window_scores: &[f64]) -> Vec<f64> {
+        let w = self.size;
+        debug_assert_eq!(window_scores.len(), n + 1 - w);
+        let last = n - w; // index of the last window
+        let covering = |t: usize| (t.saturating_sub(w - 1))..=t.min(last);
+        match self.score {
+            WindowScore::Mean => {
+                let mut prefix = vec![0.0; window_scores.len() + 1];
+                for (i, s) in window_scores.iter().enumerate() {
+                    prefix[i + 1] = prefix[i] + s;
+                }
+                (0..n)
+                    .map(|t| {
+                        let r = covering(t);
+                        let (a, b) = (*r.start(), *r.end());
+                        (prefix[b + 1] - prefix[a]) / (b + 1 - a) as f64
+                    })
+                    .collect()
+            }
+            WindowScore::Max => (0..n)
+                .map(|t| window_scores[covering(t)].iter().copied().fold(f64::NEG_INFINITY, f64::max))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn flatten_is_time_major() {
+        let x = array![[1.0, 10.0], [2.0, 20.0], [3.0, 30.0], [4.0, 40.0]];
+        let w = Windows::new(2, None, WindowScore::Mean).unwrap();
+        assert_eq!(
+            w.flatten(x.view(), 1, "test").unwrap(),
+            array![[1.0, 10.0, 2.0, 20.0], [2.0, 20.0, 3.0, 30.0], [3.0, 30.0, 4.0, 40.0]]
+        );
+        assert_eq!(w.flatten(x.view(), 2, "train").unwrap().nrows(), 2);
+    }
+
+    #[test]
+    fn every_step_gets_the_mean_or_max_of_its_windows() {
+        // n = 4, W = 3: windows [0..3) and [1..4) with scores 1 and 3.
+        let mean = Windows::new(3, None, WindowScore::Mean).unwrap();
+        assert_eq!(mean.spread(4, &[1.0, 3.0]), vec![1.0, 2.0, 2.0, 3.0]);
+        let max = Windows::new(3, None, WindowScore::Max).unwrap();
+        assert_eq!(max.spread(4, &[1.0, 3.0]), vec![1.0, 3.0, 3.0, 3.0]);
+    }
+
+    #[test]
+    fn training_stride_caps_the_window_count() {
+        let w = Windows::new(100, None, WindowScore::Mean).unwrap();
+        assert_eq!(w.train_stride(1000), 1);
+        assert_eq!(w.train_stride(5099), 1);
+        assert_eq!(w.train_stride(5100), 2);
+        assert_eq!(w.train_stride(23_793), 5);
+        assert_eq!(Windows::new(100, Some(7), WindowScore::Mean).unwrap().train_stride(50_000), 7);
+    }
+
+    #[test]
+    fn bad_sizes_are_typed_errors() {
+        for bad in [-3, 0, 1] {
+            assert!(matches!(
+                Windows::new(bad, None, WindowScore::Mean),
+                Err(PreprocessError::BadWindow { field: "window", .. })
+            ));
+        }
+        assert!(matches!(
+            Windows::new(4, Some(0), WindowScore::Mean),
+            Err(PreprocessError::BadWindow { field: "stride", .. })
+        ));
+        let w = Windows::new(5, None, WindowScore::Mean).unwrap();
+        assert!(matches!(
+            w.flatten(array![[1.0], [2.0]].view(), 1, "test"),
+            Err(PreprocessError::WindowTooLong { size: 5, rows: 2, .. })
+        ));
+    }
+}
