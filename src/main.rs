@@ -77,7 +77,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run { config, data_dir, out, jobs, quiet } => {
             run_experiment(config, PlanOptions { data_dir, output: out }, jobs, quiet)
         }
-        Command::Validate { config, data_dir } => validate(config, PlanOptions { data_dir, output: None }),
+        Command::Validate { config, data_dir } => {
+            validate(config, PlanOptions { data_dir, output: None })
+        }
         Command::List => {
             list();
             Ok(ExitCode::SUCCESS)
@@ -93,7 +95,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn run_experiment(config: PathBuf, opts: PlanOptions, jobs: Option<u32>, quiet: bool) -> anyhow::Result<ExitCode> {
+fn run_experiment(
+    config: PathBuf,
+    opts: PlanOptions,
+    jobs: Option<u32>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
     let plan = Plan::from_file(&config, &opts)?;
     let jobs = match jobs {
         Some(j) => j as usize,
@@ -161,16 +168,24 @@ fn list() {
             println!("  {:<16}   (no parameters)", "");
         }
         for p in &d.params {
-            println!("  {:<16}   {:<10} {:<22} default {:<8} {}", "", p.name, p.kind.to_string(), p.default, p.doc);
+            println!(
+                "  {:<16}   {:<10} {:<22} default {:<8} {}",
+                "",
+                p.name,
+                p.kind.to_string(),
+                p.default,
+                p.doc
+            );
         }
     }
-    println!(
-        "\nEvery detector also takes sliding windows over ordered rows (time series):\n  \
-         {:<16}   {:<10} {:<22} default {:<8} {}\n  {:<16}   {:<10} {:<22} default {:<8} {}\n  {:<16}   {:<10} {:<22} default {:<8} {}",
-        "", "window", "int >= 2", "none", "rows per window; the detector scores flattened windows",
-        "", "stride", "int >= 1", "auto", "training-window stride (auto: at most 5000 windows)",
-        "", "window_score", "one of mean|max", "mean", "how the windows covering a step combine"
-    );
+    println!("\nEvery detector also takes sliding windows over ordered rows (time series):");
+    for (name, kind, default, doc) in [
+        ("window", "int >= 2", "none", "rows per window; the detector scores flattened windows"),
+        ("stride", "int >= 1", "auto", "training-window stride (auto: at most 5000 windows)"),
+        ("window_score", "one of mean|max", "mean", "how the windows covering a row combine"),
+    ] {
+        println!("  {:<16}   {name:<10} {kind:<22} default {default:<8} {doc}", "");
+    }
     println!("\nMetrics († = oracle: the threshold is chosen with the test labels):");
     for m in oddity_eval::metrics() {
         let mark = if m.oracle { "†" } else { " " };

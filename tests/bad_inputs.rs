@@ -5,7 +5,8 @@ mod common;
 
 use common::{folder, oddity, results, Run};
 
-const DATA: &str = "x0,x1,label\n1.0,2.0,0\n2.0,1.0,0\n3.0,4.0,0\n4.0,3.0,1\n5.0,6.0,0\n6.0,5.0,1\n";
+const DATA: &str =
+    "x0,x1,label\n1.0,2.0,0\n2.0,1.0,0\n3.0,4.0,0\n4.0,3.0,1\n5.0,6.0,0\n6.0,5.0,1\n";
 
 /// A config over `data.csv` with `extra` appended to the dataset block and `method` as the
 /// method block.
@@ -77,7 +78,8 @@ fn empty_file_and_header_only() {
 
 #[test]
 fn unknown_detector_names_line_and_key() {
-    let (_d, run) = run_with(&[("c.toml", &config(CHRONO, "detector = \"zscroe\"")), ("data.csv", DATA)]);
+    let (_d, run) =
+        run_with(&[("c.toml", &config(CHRONO, "detector = \"zscroe\"")), ("data.csv", DATA)]);
     run.assert_one_line_error(&["c.toml", "line 10", "method[0].detector", "zscroe", "known: "]);
 }
 
@@ -85,7 +87,10 @@ fn unknown_detector_names_line_and_key() {
 fn unknown_keys_name_line_and_key() {
     let (_d, run) = run_with(&[("c.toml", &config("splt = 3", ZSCORE)), ("data.csv", DATA)]);
     run.assert_one_line_error(&["c.toml", "line 7", "splt"]);
-    let (_d, run) = run_with(&[("c.toml", &config(CHRONO, "detector = \"zscore\"\nk = 3")), ("data.csv", DATA)]);
+    let (_d, run) = run_with(&[
+        ("c.toml", &config(CHRONO, "detector = \"zscore\"\nk = 3")),
+        ("data.csv", DATA),
+    ]);
     run.assert_one_line_error(&["c.toml", "line 11", "method[0].k", "unknown parameter"]);
     let cfg = config(CHRONO, ZSCORE) + "\n[preprocess]\nscale = \"zz\"\n";
     let (_d, run) = run_with(&[("c.toml", &cfg), ("data.csv", DATA)]);
@@ -94,9 +99,15 @@ fn unknown_keys_name_line_and_key() {
 
 #[test]
 fn bad_parameter_value_names_key() {
-    let (_d, run) = run_with(&[("c.toml", &config(CHRONO, "detector = \"robust_zscore\"\nc = -1.0")), ("data.csv", DATA)]);
+    let (_d, run) = run_with(&[
+        ("c.toml", &config(CHRONO, "detector = \"robust_zscore\"\nc = -1.0")),
+        ("data.csv", DATA),
+    ]);
     run.assert_one_line_error(&["line 11", "method[0].c", "positive"]);
-    let (_d, run) = run_with(&[("c.toml", &config(CHRONO, "detector = \"zscore\"\nddof = \"one\"")), ("data.csv", DATA)]);
+    let (_d, run) = run_with(&[
+        ("c.toml", &config(CHRONO, "detector = \"zscore\"\nddof = \"one\"")),
+        ("data.csv", DATA),
+    ]);
     run.assert_one_line_error(&["method[0].ddof", "expected int"]);
 }
 
@@ -113,13 +124,17 @@ fn zero_negative_and_too_large_fractions() {
         let (_d, run) = run_with(&[("c.toml", &config(split, ZSCORE)), ("data.csv", DATA)]);
         run.assert_one_line_error(&["d", needle]);
     }
-    let (_d, run) = run_with(&[("c.toml", &config("split = { method = \"chronological\", train = 0.0 }", ZSCORE)), ("data.csv", DATA)]);
+    let (_d, run) = run_with(&[
+        ("c.toml", &config("split = { method = \"chronological\", train = 0.0 }", ZSCORE)),
+        ("data.csv", DATA),
+    ]);
     run.assert_one_line_error(&["c.toml", "line 7", "dataset[0].split"]);
 }
 
 #[test]
 fn label_column_absent() {
-    let (_d, run) = run_with(&[("c.toml", &config("label = \"target\"", ZSCORE)), ("data.csv", DATA)]);
+    let (_d, run) =
+        run_with(&[("c.toml", &config("label = \"target\"", ZSCORE)), ("data.csv", DATA)]);
     run.assert_one_line_error(&["data.csv", "target"]);
 }
 
@@ -139,7 +154,8 @@ fn duplicate_dataset_names() {
 
 #[test]
 fn output_folder_not_writable() {
-    let dir = folder(&[("c.toml", &config(CHRONO, ZSCORE)), ("data.csv", DATA), ("blocker", "a file")]);
+    let dir =
+        folder(&[("c.toml", &config(CHRONO, ZSCORE)), ("data.csv", DATA), ("blocker", "a file")]);
     let run = oddity(dir.path(), &["run", "c.toml", "--out", "blocker/out"]);
     run.assert_one_line_error(&["blocker/out"]);
 }
@@ -159,7 +175,10 @@ fn undefined_metric_is_recorded_with_its_reason() {
     let (dir, run) = run_with(&[("c.toml", &config(CHRONO, ZSCORE)), ("data.csv", data)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let rows = results(&dir.path().join("out"));
-    assert!(rows.iter().all(|r| r[9] == "undefined" && r[6].is_empty() && r[10].contains("no anomaly")), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r[9] == "undefined" && r[6].is_empty() && r[10].contains("no anomaly")),
+        "{rows:?}"
+    );
     let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(report.contains("## Undefined metrics"), "{report}");
 }
@@ -168,7 +187,10 @@ fn undefined_metric_is_recorded_with_its_reason() {
 fn failing_job_is_recorded_and_the_run_goes_on() {
     // One training row: ddof = 1 cannot fit, ddof = 0 can.
     let split = "split = { method = \"chronological\", train = 0.2 }";
-    let (dir, run) = run_with(&[("c.toml", &config(split, "detector = \"zscore\"\nddof = [0, 1]")), ("data.csv", DATA)]);
+    let (dir, run) = run_with(&[
+        ("c.toml", &config(split, "detector = \"zscore\"\nddof = [0, 1]")),
+        ("data.csv", DATA),
+    ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let rows = results(&dir.path().join("out"));
     let failed: Vec<_> = rows.iter().filter(|r| r[9] == "failed").collect();
@@ -187,23 +209,36 @@ fn zero_negative_and_misplaced_windows() {
         ("detector = \"zscore\"\nwindow = -3", vec!["line 11", "method[0].window", "at least 2"]),
         ("detector = \"zscore\"\nwindow = 3\nstride = 0", vec!["method[0].stride", "at least 1"]),
         ("detector = \"zscore\"\nstride = 2", vec!["method[0].stride", "needs `window`"]),
-        ("detector = \"zscore\"\nwindow = 3\nwindow_score = \"median\"", vec!["method[0].window_score"]),
+        (
+            "detector = \"zscore\"\nwindow = 3\nwindow_score = \"median\"",
+            vec!["method[0].window_score"],
+        ),
     ] {
         let (_d, run) = run_with(&[("c.toml", &config(CHRONO, method)), ("data.csv", DATA)]);
         run.assert_one_line_error(&needles);
     }
     let stratified = "split = { method = \"stratified\", train = 0.5 }";
-    let (_d, run) = run_with(&[("c.toml", &config(stratified, "detector = \"zscore\"\nwindow = 2")), ("data.csv", DATA)]);
+    let (_d, run) = run_with(&[
+        ("c.toml", &config(stratified, "detector = \"zscore\"\nwindow = 2")),
+        ("data.csv", DATA),
+    ]);
     run.assert_one_line_error(&["line 5", "stratified"]);
 }
 
 #[test]
 fn windows_give_one_score_per_row_and_a_too_long_window_fails_its_job() {
     // Test part: rows 3..6 (3 rows). window = 2 works, window = 4 is longer than it.
-    let (dir, run) = run_with(&[("c.toml", &config(CHRONO, "detector = \"zscore\"\nwindow = [2, 4]")), ("data.csv", DATA)]);
+    let (dir, run) = run_with(&[
+        ("c.toml", &config(CHRONO, "detector = \"zscore\"\nwindow = [2, 4]")),
+        ("data.csv", DATA),
+    ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let rows = results(&dir.path().join("out"));
-    assert_eq!(rows.iter().filter(|r| r[2] == "zscore[window=2]" && r[9] == "ok").count(), 3, "{rows:?}");
+    assert_eq!(
+        rows.iter().filter(|r| r[2] == "zscore[window=2]" && r[9] == "ok").count(),
+        3,
+        "{rows:?}"
+    );
     let failed: Vec<_> = rows.iter().filter(|r| r[9] == "failed").collect();
     assert_eq!(failed.len(), 1);
     assert!(failed[0][10].contains("longer than the training part"), "{:?}", failed[0]);

@@ -9,7 +9,10 @@ use common::{oddity, repo, results};
 fn quickstart_runs_and_writes_results_and_report() {
     let out = tempfile::tempdir().unwrap();
     let out_dir = out.path().join("qs");
-    let run = oddity(&repo(), &["run", "configs/quickstart.toml", "--out", out_dir.to_str().unwrap(), "--jobs", "2"]);
+    let run = oddity(
+        &repo(),
+        &["run", "configs/quickstart.toml", "--out", out_dir.to_str().unwrap(), "--jobs", "2"],
+    );
     assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
     assert!(run.stdout.contains("report: "), "{}", run.stdout);
 
@@ -25,7 +28,14 @@ fn quickstart_runs_and_writes_results_and_report() {
     assert_eq!(methods.into_iter().collect::<Vec<_>>(), vec!["robust_zscore", "zscore"]);
 
     let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
-    for needle in ["# Report: quickstart", "## roc_auc", "## best_f1 †", "| cardio |", "| nab_speed_7578 |", "*average rank*"] {
+    for needle in [
+        "# Report: quickstart",
+        "## roc_auc",
+        "## best_f1 †",
+        "| cardio |",
+        "| nab_speed_7578 |",
+        "*average rank*",
+    ] {
         assert!(report.contains(needle), "report lacks `{needle}`:\n{report}");
     }
     assert_eq!(std::fs::read_to_string(out_dir.join("journal.jsonl")).unwrap().lines().count(), 24);
@@ -45,9 +55,23 @@ fn same_config_gives_same_values_with_one_or_two_jobs() {
     let out = tempfile::tempdir().unwrap();
     let values = |jobs: &str| {
         let dir = out.path().join(jobs);
-        let run = oddity(&repo(), &["run", "configs/quickstart.toml", "--out", dir.to_str().unwrap(), "--jobs", jobs, "--quiet"]);
+        let run = oddity(
+            &repo(),
+            &[
+                "run",
+                "configs/quickstart.toml",
+                "--out",
+                dir.to_str().unwrap(),
+                "--jobs",
+                jobs,
+                "--quiet",
+            ],
+        );
         assert_eq!(run.code, 0, "{}", run.stderr);
-        results(&dir).into_iter().map(|r| (r[1].clone(), r[2].clone(), r[4].clone(), r[5].clone(), r[6].clone())).collect::<Vec<_>>()
+        results(&dir)
+            .into_iter()
+            .map(|r| (r[1].clone(), r[2].clone(), r[4].clone(), r[5].clone(), r[6].clone()))
+            .collect::<Vec<_>>()
     };
     assert_eq!(values("1"), values("2"));
 }
@@ -60,8 +84,14 @@ fn validate_and_list() {
 
     let list = oddity(&repo(), &["list"]);
     assert_eq!(list.code, 0);
-    for needle in ["zscore", "robust_zscore", "ddof", "1.4826", "roc_auc", "average_precision", "best_f1"] {
+    for needle in
+        ["zscore", "robust_zscore", "ddof", "1.4826", "roc_auc", "average_precision", "best_f1"]
+    {
         assert!(list.stdout.contains(needle), "list lacks `{needle}`:\n{}", list.stdout);
     }
-    assert!(list.stdout.lines().any(|l| l.contains("best_f1") && l.contains('†')), "{}", list.stdout);
+    assert!(
+        list.stdout.lines().any(|l| l.contains("best_f1") && l.contains('†')),
+        "{}",
+        list.stdout
+    );
 }

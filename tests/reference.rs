@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use common::{oddity, results, shared_dir};
 
-const DATASETS: &[&str] = &["cardio", "thyroid", "wbc", "glass", "pima", "lympho", "ionosphere", "letter"];
+const DATASETS: &[&str] =
+    &["cardio", "thyroid", "wbc", "glass", "pima", "lympho", "ionosphere", "letter"];
 
 #[test]
 fn zscore_metrics_match_reference_summary() {
@@ -19,7 +20,8 @@ fn zscore_metrics_match_reference_summary() {
     );
     for name in DATASETS {
         // The reference split rule: row i trains when i % 5 is 0, 1 or 2.
-        let text = std::fs::read_to_string(shared_dir().join(format!("datasets/odds/{name}.csv"))).unwrap();
+        let text = std::fs::read_to_string(shared_dir().join(format!("datasets/odds/{name}.csv")))
+            .unwrap();
         let mut lines = text.lines();
         let mut out = format!("{},is_train\n", lines.next().unwrap());
         for (i, line) in lines.enumerate() {
@@ -38,7 +40,8 @@ fn zscore_metrics_match_reference_summary() {
         .into_iter()
         .map(|r| ((r[1].clone(), r[2].clone(), r[5].clone()), r[6].parse().unwrap()))
         .collect();
-    let summary = std::fs::read_to_string(shared_dir().join("reference/tabular/summary.csv")).unwrap();
+    let summary =
+        std::fs::read_to_string(shared_dir().join("reference/tabular/summary.csv")).unwrap();
     let mut checked = 0;
     for line in summary.lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();

@@ -30,7 +30,10 @@ fn main() -> ExitCode {
 
 /// The repository root (the parent of this crate's folder).
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the repository")
+        .to_path_buf()
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {
@@ -68,7 +71,8 @@ fn test(extra: &[String]) -> Result<(), String> {
 
 fn datasets() -> Result<(), String> {
     let root = project_root().join("datasets");
-    let sums = std::fs::read_to_string(root.join("SHA256SUMS")).map_err(|e| format!("SHA256SUMS: {e}"))?;
+    let sums =
+        std::fs::read_to_string(root.join("SHA256SUMS")).map_err(|e| format!("SHA256SUMS: {e}"))?;
     for line in sums.lines() {
         let (want, file) = line.split_once("  ").ok_or_else(|| format!("bad line `{line}`"))?;
         let bytes = std::fs::read(root.join(file)).map_err(|e| format!("{file}: {e}"))?;

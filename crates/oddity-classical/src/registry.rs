@@ -16,18 +16,23 @@ pub fn detectors() -> Vec<DetectorEntry> {
                 default: ParamValue::Int(0),
                 doc: "delta degrees of freedom of the std: 0 (population) or 1 (sample)",
             }],
-            build: |p: &Params| -> Result<Box<dyn Detector>, Error> { Ok(Box::new(ZScore::new(p.int("ddof")?)?)) },
+            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
+                Ok(Box::new(ZScore::new(p.int("ddof")?)?))
+            },
         },
         DetectorEntry {
             name: "robust_zscore",
-            summary: "max over features of |x - median| / (1.4826 * MAD) (train statistics, MAD 0 -> 1)",
+            summary:
+                "max over features of |x - median| / (1.4826 * MAD) (train statistics, MAD 0 -> 1)",
             params: vec![ParamSpec {
                 name: "c",
                 kind: ParamKind::Float,
                 default: ParamValue::Float(crate::MAD_CONSISTENCY),
                 doc: "factor applied to the MAD (1.4826: consistent with the std under normality)",
             }],
-            build: |p: &Params| -> Result<Box<dyn Detector>, Error> { Ok(Box::new(RobustZScore::new(p.float("c")?)?)) },
+            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
+                Ok(Box::new(RobustZScore::new(p.float("c")?)?))
+            },
         },
     ]
 }

@@ -29,7 +29,10 @@ impl RobustZScore {
     /// Checks the parameters and builds the detector.
     pub fn new(c: f64) -> Result<Self, Error> {
         if !(c > 0.0 && c.is_finite()) {
-            return Err(Error::InvalidParameter { name: "c".into(), reason: format!("must be a positive number, got {c}") });
+            return Err(Error::InvalidParameter {
+                name: "c".into(),
+                reason: format!("must be a positive number, got {c}"),
+            });
         }
         Ok(Self { c })
     }

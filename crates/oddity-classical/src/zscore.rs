@@ -20,7 +20,10 @@ impl ZScore {
     pub fn new(ddof: i64) -> Result<Self, Error> {
         match ddof {
             0 | 1 => Ok(Self { ddof: ddof as usize }),
-            _ => Err(Error::InvalidParameter { name: "ddof".into(), reason: format!("must be 0 or 1, got {ddof}") }),
+            _ => Err(Error::InvalidParameter {
+                name: "ddof".into(),
+                reason: format!("must be 0 or 1, got {ddof}"),
+            }),
         }
     }
 }
@@ -33,7 +36,10 @@ impl Detector for ZScore {
     fn fit(&self, train: &Dataset, _ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
         train.check_finite()?;
         if train.n_rows() <= self.ddof {
-            return Err(Error::Fit(format!("ddof {} needs more than {} training rows", self.ddof, self.ddof)));
+            return Err(Error::Fit(format!(
+                "ddof {} needs more than {} training rows",
+                self.ddof, self.ddof
+            )));
         }
         let (center, scale) = train
             .features
@@ -86,9 +92,15 @@ mod tests {
     #[test]
     fn nan_and_empty_inputs_are_errors() {
         let nan = Dataset::from_features("t", array![[f64::NAN]]);
-        assert!(matches!(ZScore::default().fit(&nan, &FitContext::new(0)), Err(Error::NonFinite { .. })));
+        assert!(matches!(
+            ZScore::default().fit(&nan, &FitContext::new(0)),
+            Err(Error::NonFinite { .. })
+        ));
         let empty = Dataset::from_features("t", ndarray::Array2::zeros((0, 2)));
-        assert!(matches!(ZScore::default().fit(&empty, &FitContext::new(0)), Err(Error::EmptyData(_))));
+        assert!(matches!(
+            ZScore::default().fit(&empty, &FitContext::new(0)),
+            Err(Error::EmptyData(_))
+        ));
     }
 
     #[test]
@@ -99,7 +111,10 @@ mod tests {
         assert_eq!(s[0], 2.0 / 2.0f64.sqrt());
         assert!(matches!(ZScore::new(2), Err(Error::InvalidParameter { .. })));
         let one = Dataset::from_features("t", array![[1.0]]);
-        assert!(matches!(ZScore::new(1).unwrap().fit(&one, &FitContext::new(0)), Err(Error::Fit(_))));
+        assert!(matches!(
+            ZScore::new(1).unwrap().fit(&one, &FitContext::new(0)),
+            Err(Error::Fit(_))
+        ));
     }
 
     #[test]

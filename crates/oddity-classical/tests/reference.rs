@@ -7,14 +7,16 @@ use oddity_classical::{RobustZScore, ZScore};
 use oddity_core::testing::{assert_close_rel, NumericCsv};
 use oddity_core::{stats, Dataset, Detector, FitContext};
 
-const DATASETS: &[&str] = &["cardio", "thyroid", "wbc", "glass", "pima", "lympho", "ionosphere", "letter"];
+const DATASETS: &[&str] =
+    &["cardio", "thyroid", "wbc", "glass", "pima", "lympho", "ionosphere", "letter"];
 
 /// Standardized train and test parts of `name` under the reference split rule.
 fn parts(name: &str) -> (Dataset, Dataset) {
     let csv = NumericCsv::read(&format!("datasets/odds/{name}.csv"));
     let d = csv.header.len() - 1;
     let matrix = |keep: fn(usize) -> bool| {
-        let rows: Vec<&Vec<f64>> = csv.rows.iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, r)| r).collect();
+        let rows: Vec<&Vec<f64>> =
+            csv.rows.iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, r)| r).collect();
         Array2::from_shape_fn((rows.len(), d), |(i, j)| rows[i][j])
     };
     let (mut train, mut test) = (matrix(|i| i % 5 < 3), matrix(|i| i % 5 >= 3));

@@ -55,7 +55,10 @@ pub struct DetectorEntry {
 
 impl std::fmt::Debug for DetectorEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DetectorEntry").field("name", &self.name).field("params", &self.params).finish()
+        f.debug_struct("DetectorEntry")
+            .field("name", &self.name)
+            .field("params", &self.params)
+            .finish()
     }
 }
 

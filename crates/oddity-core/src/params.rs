@@ -159,7 +159,12 @@ mod tests {
     fn specs() -> Vec<ParamSpec> {
         vec![
             ParamSpec { name: "k", kind: ParamKind::Int, default: ParamValue::Int(5), doc: "" },
-            ParamSpec { name: "c", kind: ParamKind::Float, default: ParamValue::Float(1.0), doc: "" },
+            ParamSpec {
+                name: "c",
+                kind: ParamKind::Float,
+                default: ParamValue::Float(1.0),
+                doc: "",
+            },
             ParamSpec {
                 name: "method",
                 kind: ParamKind::OneOf(&["largest", "mean"]),
@@ -189,8 +194,14 @@ mod tests {
     #[test]
     fn wrong_type_and_bad_choice_are_rejected() {
         let given = Params([("k".to_string(), ParamValue::Float(2.5))].into());
-        assert!(matches!(Params::resolve("d", &specs(), &given), Err(Error::InvalidParameter { .. })));
+        assert!(matches!(
+            Params::resolve("d", &specs(), &given),
+            Err(Error::InvalidParameter { .. })
+        ));
         let given = Params([("method".to_string(), ParamValue::Str("max".into()))].into());
-        assert!(matches!(Params::resolve("d", &specs(), &given), Err(Error::InvalidParameter { .. })));
+        assert!(matches!(
+            Params::resolve("d", &specs(), &given),
+            Err(Error::InvalidParameter { .. })
+        ));
     }
 }

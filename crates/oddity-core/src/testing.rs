@@ -26,14 +26,17 @@ impl NumericCsv {
     /// name on any problem, as a test helper should.
     pub fn read(path: &str) -> Self {
         let full = shared_dir().join(path);
-        let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
+        let text =
+            std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()));
         let mut lines = text.lines();
         let header = lines.next().unwrap_or_default().split(',').map(str::to_string).collect();
         let rows = lines
             .filter(|l| !l.is_empty())
             .map(|l| {
                 l.split(',')
-                    .map(|v| v.parse().unwrap_or_else(|_| panic!("{}: bad number `{v}`", full.display())))
+                    .map(|v| {
+                        v.parse().unwrap_or_else(|_| panic!("{}: bad number `{v}`", full.display()))
+                    })
                     .collect()
             })
             .collect();
@@ -42,7 +45,11 @@ impl NumericCsv {
 
     /// The values of column `name`.
     pub fn column(&self, name: &str) -> Vec<f64> {
-        let j = self.header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column `{name}`"));
+        let j = self
+            .header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column `{name}`"));
         self.rows.iter().map(|r| r[j]).collect()
     }
 }

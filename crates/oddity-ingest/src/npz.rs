@@ -175,7 +175,6 @@ pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, String> {
 }
 
 /// One element of 1, 2, 4 or 8 bytes as `f64`.
-#[allow(clippy::cast_precision_loss)]
 pub(crate) fn decode(bytes: &[u8], kind: Kind, little: bool) -> f64 {
     let mut buf = [0_u8; 8];
     let n = bytes.len();

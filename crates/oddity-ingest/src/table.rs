@@ -70,7 +70,6 @@ impl Values {
     fn numeric(&self) -> Result<Cow<'_, [Option<f64>]>, usize> {
         match self {
             Self::Float(v) => Ok(Cow::Borrowed(v)),
-            #[allow(clippy::cast_precision_loss)]
             Self::Int(v) => Ok(Cow::Owned(v.iter().map(|x| x.map(|x| x as f64)).collect())),
             Self::Text(v) => v
                 .iter()
@@ -294,7 +293,6 @@ impl RawTable<'_> {
     /// Epoch seconds from integers, integral floats or date-time text.
     fn timestamps(&self, index: usize) -> Result<Array1<i64>, IngestError> {
         let column = &self.columns[index];
-        #[allow(clippy::cast_possible_truncation)]
         let stamp = |row: usize| -> Option<i64> {
             match &column.values {
                 Values::Int(v) => v[row],

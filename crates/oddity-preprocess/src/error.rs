@@ -26,7 +26,10 @@ pub enum PreprocessError {
         /// The value given.
         value: f64,
     },
-    /// Occurs when a prefix split names no row or every row.
+    /// Occurs when a prefix split names fewer than one row.
+    #[error("split `train_rows` must be at least 1, got {0}")]
+    NonPositiveRows(i64),
+    /// Occurs when a prefix split names every row.
     #[error("split `train_rows` must be between 1 and {max} (rows - 1), got {value}")]
     BadRowCount {
         /// The value given.

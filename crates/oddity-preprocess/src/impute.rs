@@ -25,7 +25,11 @@ pub struct FittedImputer {
 
 impl Imputer {
     /// Learns the fill values from `train`; `names` label the columns in errors.
-    pub fn fit(self, train: &Array2<f64>, names: &[String]) -> Result<FittedImputer, PreprocessError> {
+    pub fn fit(
+        self,
+        train: &Array2<f64>,
+        names: &[String],
+    ) -> Result<FittedImputer, PreprocessError> {
         if self == Imputer::None {
             return Ok(FittedImputer { fill: None });
         }
@@ -49,7 +53,11 @@ impl Imputer {
 
 impl FittedImputer {
     /// Fills the missing values of `x`, or fails at the first one when no imputer is set.
-    pub fn transform(&self, x: &Array2<f64>, names: &[String]) -> Result<Array2<f64>, PreprocessError> {
+    pub fn transform(
+        &self,
+        x: &Array2<f64>,
+        names: &[String],
+    ) -> Result<Array2<f64>, PreprocessError> {
         let mut out = x.clone();
         for ((row, col), v) in out.indexed_iter_mut() {
             if v.is_finite() {
@@ -57,7 +65,9 @@ impl FittedImputer {
             }
             match &self.fill {
                 Some(fill) => *v = fill[col],
-                None => return Err(PreprocessError::Missing { column: column_name(names, col), row }),
+                None => {
+                    return Err(PreprocessError::Missing { column: column_name(names, col), row })
+                }
             }
         }
         Ok(out)

@@ -56,7 +56,8 @@ impl Scaler {
                 })
                 .unzip(),
         };
-        let scale = scale.into_iter().map(|s| if s == 0.0 || !s.is_finite() { 1.0 } else { s }).collect();
+        let scale =
+            scale.into_iter().map(|s| if s == 0.0 || !s.is_finite() { 1.0 } else { s }).collect();
         Ok(FittedScaler { center, scale })
     }
 }

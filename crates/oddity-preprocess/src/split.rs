@@ -47,17 +47,16 @@ impl Split {
     /// Checks the split's own fields, independently of any data.
     pub fn validate(&self) -> Result<(), PreprocessError> {
         match *self {
-            Split::Stratified { train } | Split::Chronological { train } => {
-                if !(train > 0.0 && train < 1.0) {
-                    return Err(PreprocessError::BadFraction { field: "train", value: train });
-                }
+            Split::Stratified { train } | Split::Chronological { train }
+                if !(train > 0.0 && train < 1.0) =>
+            {
+                Err(PreprocessError::BadFraction { field: "train", value: train })
             }
             Split::Prefix { train_rows } if train_rows < 1 => {
-                return Err(PreprocessError::BadRowCount { value: train_rows, max: usize::MAX - 1 });
+                Err(PreprocessError::NonPositiveRows(train_rows))
             }
-            _ => {}
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Splits `n` rows. `labels` is needed by [`Split::Stratified`], `column` (the values of
@@ -88,7 +87,8 @@ impl Split {
                 SplitIndices { train: all[..k].to_vec(), test: all[k..].to_vec() }
             }
             Split::Column { column: name } => {
-                let values = column.ok_or(PreprocessError::MissingInput("column", "the split column"))?;
+                let values =
+                    column.ok_or(PreprocessError::MissingInput("column", "the split column"))?;
                 let mut parts = SplitIndices { train: vec![], test: vec![] };
                 for (row, &v) in values.iter().enumerate() {
                     match v {
@@ -160,7 +160,8 @@ mod tests {
         let s = Split::None.indices(3, None, None, 0).unwrap();
         assert_eq!((s.train.len(), s.test.len()), (3, 3));
         let col = [1.0, 0.0, 1.0];
-        let s = Split::Column { column: "is_train".into() }.indices(3, None, Some(&col), 0).unwrap();
+        let s =
+            Split::Column { column: "is_train".into() }.indices(3, None, Some(&col), 0).unwrap();
         assert_eq!((s.train, s.test), (vec![0, 2], vec![1]));
     }
 
@@ -172,7 +173,10 @@ mod tests {
                 Err(PreprocessError::BadFraction { .. })
             ));
         }
-        assert!(matches!(Split::Prefix { train_rows: 0 }.validate(), Err(PreprocessError::BadRowCount { .. })));
+        assert!(matches!(
+            Split::Prefix { train_rows: 0 }.validate(),
+            Err(PreprocessError::NonPositiveRows(0))
+        ));
         assert!(matches!(
             Split::Prefix { train_rows: 10 }.indices(10, None, None, 0),
             Err(PreprocessError::BadRowCount { .. })

@@ -32,7 +32,11 @@ pub struct Windows {
 
 impl Windows {
     /// Checks the values: `size ≥ 2`, `stride ≥ 1`.
-    pub fn new(size: i64, stride: Option<i64>, score: WindowScore) -> Result<Self, PreprocessError> {
+    pub fn new(
+        size: i64,
+        stride: Option<i64>,
+        score: WindowScore,
+    ) -> Result<Self, PreprocessError> {
         if size < 2 {
             return Err(PreprocessError::BadWindow { field: "window", value: size, min: 2 });
         }
@@ -44,12 +48,18 @@ impl Windows {
 
     /// The stride used for `n` training rows.
     pub fn train_stride(&self, n: usize) -> usize {
-        self.stride.unwrap_or_else(|| (n.saturating_sub(self.size) + 1).div_ceil(MAX_TRAIN_WINDOWS).max(1))
+        self.stride
+            .unwrap_or_else(|| (n.saturating_sub(self.size) + 1).div_ceil(MAX_TRAIN_WINDOWS).max(1))
     }
 
     /// The windows of `x` starting every `stride` rows, each flattened time-major into one
     /// row of `size · d` values; `part` names the data in errors.
-    pub fn flatten(&self, x: ArrayView2<'_, f64>, stride: usize, part: &'static str) -> Result<Array2<f64>, PreprocessError> {
+    pub fn flatten(
+        &self,
+        x: ArrayView2<'_, f64>,
+        stride: usize,
+        part: &'static str,
+    ) -> Result<Array2<f64>, PreprocessError> {
         let (n, d) = x.dim();
         if n < self.size {
             return Err(PreprocessError::WindowTooLong { size: self.size, rows: n, part });
@@ -81,7 +91,9 @@ impl Windows {
                     .collect()
             }
             WindowScore::Max => (0..n)
-                .map(|t| window_scores[covering(t)].iter().copied().fold(f64::NEG_INFINITY, f64::max))
+                .map(|t| {
+                    window_scores[covering(t)].iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                })
                 .collect(),
         }
     }

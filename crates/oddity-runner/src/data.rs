@@ -52,13 +52,15 @@ pub fn load(plan: &DatasetPlan, allow_missing: bool) -> Result<Loaded, RunError>
         }
         DataSource::Separate { train, test, test_labels } => {
             let part_opts = |label| opts(label, vec![]);
-            let train_set = read_part(train, &plan.name, part_opts, &plan.label, false).map_err(err)?;
-            let mut test_set = read_part(test, &plan.name, part_opts, &plan.label, true).map_err(err)?;
+            let train_set =
+                read_part(train, &plan.name, part_opts, &plan.label, false).map_err(err)?;
+            let mut test_set =
+                read_part(test, &plan.name, part_opts, &plan.label, true).map_err(err)?;
             if let Some(labels_path) = test_labels {
                 let labels = read_labels(labels_path).map_err(|e| err(e.to_string()))?;
-                test_set = test_set.with_labels(labels).map_err(|e| {
-                    err(format!("file `{}`: {e}", labels_path.display()))
-                })?;
+                test_set = test_set
+                    .with_labels(labels)
+                    .map_err(|e| err(format!("file `{}`: {e}", labels_path.display())))?;
             }
             if train_set.feature_names != test_set.feature_names {
                 return Err(err(format!(

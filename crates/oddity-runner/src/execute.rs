@@ -66,7 +66,8 @@ pub fn run(
     if out.exists() && !out.is_dir() {
         return Err(RunError::output(out, "exists and is not a folder"));
     }
-    std::fs::create_dir_all(out).map_err(|e| RunError::output(out, format!("cannot create folder: {e}")))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| RunError::output(out, format!("cannot create folder: {e}")))?;
     let mut journal = Journal::create(out)?;
     let loaded = prepare(plan)?;
 
@@ -133,7 +134,8 @@ fn run_job(plan: &Plan, index: usize, job: &Job, loaded: &[Loaded]) -> JobRecord
         score_seconds: 0.0,
         metrics: vec![],
     };
-    let outcome = catch_unwind(AssertUnwindSafe(|| try_job(plan, job, &loaded[job.dataset], &mut record)));
+    let outcome =
+        catch_unwind(AssertUnwindSafe(|| try_job(plan, job, &loaded[job.dataset], &mut record)));
     let error = match outcome {
         Ok(Ok(())) => return record,
         Ok(Err(e)) => e,
@@ -180,7 +182,10 @@ fn try_job(plan: &Plan, job: &Job, loaded: &Loaded, record: &mut JobRecord) -> R
     };
     let (fit_on, score_on) = match &variant.window {
         None => (train, test.clone()),
-        Some(w) => (windowed(w, &train, w.train_stride(train.n_rows()), "training")?, windowed(w, &test, 1, "test")?),
+        Some(w) => (
+            windowed(w, &train, w.train_stride(train.n_rows()), "training")?,
+            windowed(w, &test, 1, "test")?,
+        ),
     };
 
     let t0 = Instant::now();
@@ -195,7 +200,11 @@ fn try_job(plan: &Plan, job: &Job, loaded: &Loaded, record: &mut JobRecord) -> R
     }
     record.score_seconds = t1.elapsed().as_secs_f64();
     if scores.len() != test.n_rows() {
-        return Err(format!("detector returned {} scores for {} rows", scores.len(), test.n_rows()));
+        return Err(format!(
+            "detector returned {} scores for {} rows",
+            scores.len(),
+            test.n_rows()
+        ));
     }
     if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
         return Err(format!("detector returned a non-finite score at test row {i}"));
@@ -210,10 +219,16 @@ fn try_job(plan: &Plan, job: &Job, loaded: &Loaded, record: &mut JobRecord) -> R
             let entry = oddity_eval::metric(name);
             let oracle = entry.is_some_and(|e| e.oracle);
             let result = match (&labels, entry) {
-                (None, _) => Err((MetricStatus::Undefined, "undefined: the test part has no labels".into())),
+                (None, _) => {
+                    Err((MetricStatus::Undefined, "undefined: the test part has no labels".into()))
+                }
                 (_, None) => Err((MetricStatus::Failed, format!("unknown metric `{name}`"))),
                 (Some(labels), Some(entry)) => (entry.compute)(labels, &scores).map_err(|e| {
-                    let status = if e.is_undefined() { MetricStatus::Undefined } else { MetricStatus::Failed };
+                    let status = if e.is_undefined() {
+                        MetricStatus::Undefined
+                    } else {
+                        MetricStatus::Failed
+                    };
                     (status, e.to_string())
                 }),
             };
@@ -225,9 +240,13 @@ fn try_job(plan: &Plan, job: &Job, loaded: &Loaded, record: &mut JobRecord) -> R
                     status: MetricStatus::Ok,
                     error: None,
                 },
-                Err((status, error)) => {
-                    MetricRecord { metric: name.clone(), oracle, value: None, status, error: Some(error) }
-                }
+                Err((status, error)) => MetricRecord {
+                    metric: name.clone(),
+                    oracle,
+                    value: None,
+                    status,
+                    error: Some(error),
+                },
             }
         })
         .collect();

@@ -113,7 +113,8 @@ impl Journal {
     /// Appends one record as a line and flushes it to the operating system. A failed write
     /// stops the run: the journal *is* the result.
     pub fn append(&mut self, record: &JobRecord) -> Result<(), RunError> {
-        let mut line = serde_json::to_string(record).map_err(|e| RunError::output(&self.path, e))?;
+        let mut line =
+            serde_json::to_string(record).map_err(|e| RunError::output(&self.path, e))?;
         line.push('\n');
         self.file.write_all(line.as_bytes()).map_err(|e| RunError::output(&self.path, e))?;
         self.file.flush().map_err(|e| RunError::output(&self.path, e))
@@ -133,7 +134,8 @@ pub struct JournalContents {
 /// dropped with a warning; a bad line elsewhere, or another major version, is an error.
 pub fn read(dir: &Path) -> Result<JournalContents, RunError> {
     let path = dir.join(JOURNAL_FILE);
-    let file = File::open(&path).map_err(|e| RunError::output(&path, format!("cannot read journal: {e}")))?;
+    let file = File::open(&path)
+        .map_err(|e| RunError::output(&path, format!("cannot read journal: {e}")))?;
     let lines: Vec<String> = BufReader::new(file)
         .lines()
         .collect::<Result<_, _>>()
@@ -150,13 +152,24 @@ pub fn read(dir: &Path) -> Result<JournalContents, RunError> {
                 return Err(RunError::Journal {
                     path: path.clone(),
                     line: i + 1,
-                    message: format!("format version {} is not supported (expected {FORMAT_VERSION})", r.v),
+                    message: format!(
+                        "format version {} is not supported (expected {FORMAT_VERSION})",
+                        r.v
+                    ),
                 })
             }
-            Err(_) if i + 1 == last => {
-                out.warnings.push(format!("journal `{}`: dropped a half-written last line {}", path.display(), i + 1))
+            Err(_) if i + 1 == last => out.warnings.push(format!(
+                "journal `{}`: dropped a half-written last line {}",
+                path.display(),
+                i + 1
+            )),
+            Err(e) => {
+                return Err(RunError::Journal {
+                    path: path.clone(),
+                    line: i + 1,
+                    message: e.to_string(),
+                })
             }
-            Err(e) => return Err(RunError::Journal { path: path.clone(), line: i + 1, message: e.to_string() }),
         }
     }
     Ok(out)

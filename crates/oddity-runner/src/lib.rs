@@ -44,4 +44,6 @@ pub mod report;
 
 pub use error::{ConfigError, RunError};
 pub use execute::{prepare, run, RunOptions, RunSummary};
-pub use plan::{DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Variant, DEFAULT_METRICS};
+pub use plan::{
+    DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Variant, DEFAULT_METRICS,
+};

@@ -8,7 +8,9 @@ use oddity_core::{derive_seed, ParamValue, Params};
 use oddity_preprocess::{Imputer, Scaler, Split, WindowScore, Windows};
 use toml::Spanned;
 
-use crate::config::{ImputeName, RawEvaluate, RawExperiment, RawPreprocess, RawSplit, ScaleName, Source};
+use crate::config::{
+    ImputeName, RawEvaluate, RawExperiment, RawPreprocess, RawSplit, ScaleName, Source,
+};
 use crate::{registry, ConfigError};
 
 /// Method keys that any detector accepts: sliding windows over the rows.
@@ -151,7 +153,11 @@ impl Plan {
     }
 
     /// Validates `raw` (parsed from `source`) and expands the grid.
-    pub fn new(source: &Source, raw: RawExperiment, opts: &PlanOptions) -> Result<Self, ConfigError> {
+    pub fn new(
+        source: &Source,
+        raw: RawExperiment,
+        opts: &PlanOptions,
+    ) -> Result<Self, ConfigError> {
         let experiment = raw.experiment.name.clone();
         if experiment.trim().is_empty() {
             return Err(source.error(None, "experiment.name", "must not be empty"));
@@ -159,7 +165,11 @@ impl Plan {
         let seeds = match &raw.experiment.seeds {
             None => vec![0],
             Some(s) if s.get_ref().is_empty() => {
-                return Err(source.error(Some(s.span()), "experiment.seeds", "must list at least one seed"))
+                return Err(source.error(
+                    Some(s.span()),
+                    "experiment.seeds",
+                    "must list at least one seed",
+                ))
             }
             Some(s) => s.get_ref().clone(),
         };
@@ -194,14 +204,22 @@ impl Plan {
                 ));
             }
             if name.trim().is_empty() {
-                return Err(source.error(Some(d.name.span()), format!("dataset[{i}].name"), "must not be empty"));
+                return Err(source.error(
+                    Some(d.name.span()),
+                    format!("dataset[{i}].name"),
+                    "must not be empty",
+                ));
             }
             let resolve = |p: &Spanned<PathBuf>| data_dir.join(p.get_ref());
             let key = |k: &str| format!("dataset[{i}].{k}");
             let source_files = match (&d.path, &d.train, &d.test) {
                 (Some(p), None, None) => {
                     if let Some(t) = &d.test_labels {
-                        return Err(source.error(Some(t.span()), key("test_labels"), "only valid with `train` and `test`"));
+                        return Err(source.error(
+                            Some(t.span()),
+                            key("test_labels"),
+                            "only valid with `train` and `test`",
+                        ));
                     }
                     DataSource::Single(resolve(p))
                 }
@@ -220,13 +238,25 @@ impl Plan {
                     }
                 }
                 (Some(p), _, _) => {
-                    return Err(source.error(Some(p.span()), key("path"), "give either `path` or `train` + `test`, not both"))
+                    return Err(source.error(
+                        Some(p.span()),
+                        key("path"),
+                        "give either `path` or `train` + `test`, not both",
+                    ))
                 }
                 (None, Some(t), None) | (None, None, Some(t)) => {
-                    return Err(source.error(Some(t.span()), key("train"), "`train` and `test` must be given together"))
+                    return Err(source.error(
+                        Some(t.span()),
+                        key("train"),
+                        "`train` and `test` must be given together",
+                    ))
                 }
                 (None, None, None) => {
-                    return Err(source.error(Some(d.name.span()), key("path"), "missing `path` (or `train` + `test`)"))
+                    return Err(source.error(
+                        Some(d.name.span()),
+                        key("path"),
+                        "missing `path` (or `train` + `test`)",
+                    ))
                 }
             };
             let split = match &d.split {
@@ -242,7 +272,9 @@ impl Plan {
                         RawSplit::None => Split::None,
                         RawSplit::Column { column } => Split::Column { column },
                     };
-                    split.validate().map_err(|e| source.error(Some(s.span()), key("split"), e.to_string()))?;
+                    split
+                        .validate()
+                        .map_err(|e| source.error(Some(s.span()), key("split"), e.to_string()))?;
                     split
                 }
             };
@@ -269,7 +301,10 @@ impl Plan {
                     return Err(source.error(
                         None,
                         "method.name",
-                        format!("two methods are labelled `{}`: give them distinct `name`s", v.label),
+                        format!(
+                            "two methods are labelled `{}`: give them distinct `name`s",
+                            v.label
+                        ),
                     ));
                 }
                 variants.push(v.clone());
@@ -295,8 +330,15 @@ impl Plan {
             let (d_pre, d_eval) = &dataset_overrides[di];
             let mut vi = 0;
             for block in &blocks {
-                let preprocess = merge_preprocess(&[block.preprocess.as_ref(), d_pre.as_ref(), Some(&raw.preprocess)]);
-                let metrics = pick_metrics(source, &[block.evaluate.as_ref(), d_eval.as_ref(), Some(&raw.evaluate)])?;
+                let preprocess = merge_preprocess(&[
+                    block.preprocess.as_ref(),
+                    d_pre.as_ref(),
+                    Some(&raw.preprocess),
+                ]);
+                let metrics = pick_metrics(
+                    source,
+                    &[block.evaluate.as_ref(), d_eval.as_ref(), Some(&raw.evaluate)],
+                )?;
                 for variant in &block.variants {
                     for &seed in &seeds {
                         jobs.push(Job {
@@ -320,7 +362,8 @@ impl Plan {
 fn job_id(experiment: &str, dataset: &str, variant: &Variant, seed: u64) -> String {
     let params = variant.describe_params();
     let seed = seed.to_string();
-    let h = derive_seed(0, &[experiment, dataset, &variant.label, &variant.detector, &params, &seed]);
+    let h =
+        derive_seed(0, &[experiment, dataset, &variant.label, &variant.detector, &params, &seed]);
     format!("{h:016x}")
 }
 
@@ -344,12 +387,19 @@ fn merge_preprocess(layers: &[Option<&RawPreprocess>]) -> Preprocess {
 }
 
 /// The most specific metric list among `layers`, checked against the registry.
-fn pick_metrics(source: &Source, layers: &[Option<&RawEvaluate>]) -> Result<Vec<String>, ConfigError> {
+fn pick_metrics(
+    source: &Source,
+    layers: &[Option<&RawEvaluate>],
+) -> Result<Vec<String>, ConfigError> {
     let Some(list) = layers.iter().flatten().find_map(|e| e.metrics.as_ref()) else {
         return Ok(DEFAULT_METRICS.iter().map(|s| s.to_string()).collect());
     };
     if list.get_ref().is_empty() {
-        return Err(source.error(Some(list.span()), "evaluate.metrics", "must list at least one metric"));
+        return Err(source.error(
+            Some(list.span()),
+            "evaluate.metrics",
+            "must list at least one metric",
+        ));
     }
     for m in list.get_ref() {
         if oddity_eval::metric(m).is_none() {
@@ -376,7 +426,11 @@ fn method_block(
             None => Ok(None),
             Some(v) => match v.get_ref() {
                 toml::Value::String(s) => Ok(Some(s.clone())),
-                other => Err(source.error(Some(v.span()), key(k), format!("expected a string, got {}", other.type_str()))),
+                other => Err(source.error(
+                    Some(v.span()),
+                    key(k),
+                    format!("expected a string, got {}", other.type_str()),
+                )),
             },
         }
     };
@@ -393,15 +447,25 @@ fn method_block(
         )
     })?;
     let name = string("name")?.unwrap_or_else(|| detector_name.clone());
-    let sub = |k: &str| -> Result<Option<toml::Value>, ConfigError> { Ok(table.get(k).map(|v| v.get_ref().clone())) };
-    let preprocess = sub("preprocess")?
-        .map(|v| v.try_into::<RawPreprocess>())
-        .transpose()
-        .map_err(|e| source.error(table.get("preprocess").map(|v| v.span()), key("preprocess"), e.message().trim()))?;
-    let evaluate = sub("evaluate")?
-        .map(|v| v.try_into::<RawEvaluate>())
-        .transpose()
-        .map_err(|e| source.error(table.get("evaluate").map(|v| v.span()), key("evaluate"), e.message().trim()))?;
+    let sub = |k: &str| -> Result<Option<toml::Value>, ConfigError> {
+        Ok(table.get(k).map(|v| v.get_ref().clone()))
+    };
+    let preprocess =
+        sub("preprocess")?.map(|v| v.try_into::<RawPreprocess>()).transpose().map_err(|e| {
+            source.error(
+                table.get("preprocess").map(|v| v.span()),
+                key("preprocess"),
+                e.message().trim(),
+            )
+        })?;
+    let evaluate =
+        sub("evaluate")?.map(|v| v.try_into::<RawEvaluate>()).transpose().map_err(|e| {
+            source.error(
+                table.get("evaluate").map(|v| v.span()),
+                key("evaluate"),
+                e.message().trim(),
+            )
+        })?;
 
     // Parameters: every other key; a list gives one variant per value (cartesian product).
     let mut axes: Vec<(String, Vec<ParamValue>, std::ops::Range<usize>)> = Vec::new();
@@ -416,7 +480,13 @@ fn method_block(
             toml::Value::Array(items) => items.iter().map(scalar).collect::<Option<Vec<_>>>(),
             other => scalar(other).map(|s| vec![s]),
         }
-        .ok_or_else(|| source.error(Some(v.span()), key(k), "expected a number, string, boolean or a list of them"))?;
+        .ok_or_else(|| {
+            source.error(
+                Some(v.span()),
+                key(k),
+                "expected a number, string, boolean or a list of them",
+            )
+        })?;
         axes.push((k.clone(), values, v.span()));
     }
     let mut combos: Vec<Vec<(String, ParamValue)>> = vec![vec![]];
@@ -432,21 +502,27 @@ fn method_block(
             })
             .collect();
     }
-    let expanded: Vec<&str> = axes.iter().filter(|(_, v, _)| v.len() > 1).map(|(k, _, _)| k.as_str()).collect();
+    let expanded: Vec<&str> =
+        axes.iter().filter(|(_, v, _)| v.len() > 1).map(|(k, _, _)| k.as_str()).collect();
     let mut variants = Vec::new();
     for combo in combos {
         let window = window_of(&combo).map_err(|(k, msg)| {
             let span = axes.iter().find(|(a, _, _)| a == k).map(|(_, _, s)| s.clone());
             source.error(span, key(k), msg)
         })?;
-        let given = Params(combo.iter().filter(|(k, _)| !WINDOW_KEYS.contains(&k.as_str())).cloned().collect());
+        let given = Params(
+            combo.iter().filter(|(k, _)| !WINDOW_KEYS.contains(&k.as_str())).cloned().collect(),
+        );
         let (params, _) = entry.instantiate(&given).map_err(|e| {
             let bad = match &e {
                 oddity_core::Error::UnknownParameter { name, .. } => Some(name.clone()),
                 oddity_core::Error::InvalidParameter { name, .. } => Some(name.clone()),
                 _ => None,
             };
-            let span = bad.as_ref().and_then(|b| axes.iter().find(|(k, _, _)| k == b)).map(|(_, _, s)| s.clone());
+            let span = bad
+                .as_ref()
+                .and_then(|b| axes.iter().find(|(k, _, _)| k == b))
+                .map(|(_, _, s)| s.clone());
             source.error(span, key(bad.as_deref().unwrap_or("detector")), e.to_string())
         })?;
         let label = if expanded.is_empty() {
@@ -476,7 +552,9 @@ fn window_of(combo: &[(String, ParamValue)]) -> Result<Option<Windows>, (&'stati
         None => WindowScore::Mean,
         Some(ParamValue::Str(s)) if s == "mean" => WindowScore::Mean,
         Some(ParamValue::Str(s)) if s == "max" => WindowScore::Max,
-        Some(other) => return Err(("window_score", format!("expected \"mean\" or \"max\", got `{other}`"))),
+        Some(other) => {
+            return Err(("window_score", format!("expected \"mean\" or \"max\", got `{other}`")))
+        }
     };
     let (size, stride) = (int("window")?, int("stride")?);
     let Some(size) = size else {
@@ -485,9 +563,9 @@ fn window_of(combo: &[(String, ParamValue)]) -> Result<Option<Windows>, (&'stati
             None => Ok(None),
         };
     };
-    Windows::new(size, stride, score)
-        .map(Some)
-        .map_err(|e| (if stride.is_some_and(|s| s < 1) { "stride" } else { "window" }, e.to_string()))
+    Windows::new(size, stride, score).map(Some).map_err(|e| {
+        (if stride.is_some_and(|s| s < 1) { "stride" } else { "window" }, e.to_string())
+    })
 }
 
 /// A scalar TOML value as a parameter value.

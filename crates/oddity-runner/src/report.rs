@@ -48,7 +48,13 @@ pub fn results_csv(records: &[JobRecord]) -> String {
     let mut out = RESULTS_COLUMNS.join(",");
     out.push('\n');
     for r in records {
-        let head = [r.experiment.clone(), r.dataset.clone(), r.method.clone(), r.params.clone(), r.seed.to_string()];
+        let head = [
+            r.experiment.clone(),
+            r.dataset.clone(),
+            r.method.clone(),
+            r.params.clone(),
+            r.seed.to_string(),
+        ];
         let timing = [r.fit_seconds.to_string(), r.score_seconds.to_string()];
         let mut row = |metric: &str, value: String, status: &str, error: &str| {
             let fields: Vec<String> = head
@@ -71,7 +77,12 @@ pub fn results_csv(records: &[JobRecord]) -> String {
                 MetricStatus::Undefined => "undefined",
                 MetricStatus::Failed => "failed",
             };
-            row(&m.metric, m.value.map(|v| v.to_string()).unwrap_or_default(), status, m.error.as_deref().unwrap_or(""));
+            row(
+                &m.metric,
+                m.value.map(|v| v.to_string()).unwrap_or_default(),
+                status,
+                m.error.as_deref().unwrap_or(""),
+            );
         }
     }
     out
@@ -96,7 +107,8 @@ struct Cell {
 
 impl Cell {
     fn mean(&self) -> Option<f64> {
-        (!self.values.is_empty()).then(|| self.values.iter().sum::<f64>() / self.values.len() as f64)
+        (!self.values.is_empty())
+            .then(|| self.values.iter().sum::<f64>() / self.values.len() as f64)
     }
 
     /// Sample standard deviation (n − 1); 0 for a single value.
@@ -113,7 +125,11 @@ impl Cell {
         let Some(mean) = self.mean() else {
             return if self.failed > 0 { "failed".into() } else { "undefined".into() };
         };
-        let mut s = if self.values.len() > 1 { format!("{mean:.4} ± {:.4}", self.std()) } else { format!("{mean:.4}") };
+        let mut s = if self.values.len() > 1 {
+            format!("{mean:.4} ± {:.4}", self.std())
+        } else {
+            format!("{mean:.4}")
+        };
         if best {
             s = format!("**{s}**");
         }
@@ -165,15 +181,19 @@ fn md(s: &str) -> String {
 pub fn report_md(records: &[JobRecord]) -> String {
     let mut out = String::new();
     let experiment = records.first().map(|r| r.experiment.as_str()).unwrap_or("(empty journal)");
-    let failed: Vec<&JobRecord> = records.iter().filter(|r| r.status == JobStatus::Failed).collect();
+    let failed: Vec<&JobRecord> =
+        records.iter().filter(|r| r.status == JobStatus::Failed).collect();
     let datasets = first_seen(records.iter().map(|r| r.dataset.as_str()));
     let methods = first_seen(records.iter().map(|r| r.method.as_str()));
-    let metrics = first_seen(records.iter().flat_map(|r| r.metrics.iter().map(|m| m.metric.as_str())));
+    let metrics =
+        first_seen(records.iter().flat_map(|r| r.metrics.iter().map(|m| m.metric.as_str())));
     let mut seeds: Vec<u64> = records.iter().map(|r| r.seed).collect();
     seeds.sort_unstable();
     seeds.dedup();
-    let oracle: BTreeMap<&str, bool> =
-        records.iter().flat_map(|r| r.metrics.iter().map(|m| (m.metric.as_str(), m.oracle))).collect();
+    let oracle: BTreeMap<&str, bool> = records
+        .iter()
+        .flat_map(|r| r.metrics.iter().map(|m| (m.metric.as_str(), m.oracle)))
+        .collect();
 
     let _ = writeln!(out, "# Report: {}\n", md(experiment));
     let _ = writeln!(
@@ -211,13 +231,19 @@ pub fn report_md(records: &[JobRecord]) -> String {
         }
         let mark = if oracle.get(metric.as_str()).copied().unwrap_or(false) { " †" } else { "" };
         let _ = writeln!(out, "## {}{mark}\n", md(metric));
-        let _ = writeln!(out, "| dataset | {} |", methods.iter().map(|m| md(m)).collect::<Vec<_>>().join(" | "));
+        let _ = writeln!(
+            out,
+            "| dataset | {} |",
+            methods.iter().map(|m| md(m)).collect::<Vec<_>>().join(" | ")
+        );
         let _ = writeln!(out, "|---|{}", "---:|".repeat(methods.len()));
         let mut rank_sums = vec![(0.0, 0usize); methods.len()];
         for d in &datasets {
-            let row: Vec<Option<&Cell>> = methods.iter().map(|m| cells.get(&(d.as_str(), m.as_str()))).collect();
+            let row: Vec<Option<&Cell>> =
+                methods.iter().map(|m| cells.get(&(d.as_str(), m.as_str()))).collect();
             let means: Vec<Option<f64>> = row.iter().map(|c| c.and_then(Cell::mean)).collect();
-            let ranked: Vec<(usize, f64)> = means.iter().enumerate().filter_map(|(i, m)| m.map(|v| (i, v))).collect();
+            let ranked: Vec<(usize, f64)> =
+                means.iter().enumerate().filter_map(|(i, m)| m.map(|v| (i, v))).collect();
             let ranks = descending_ranks(&ranked.iter().map(|(_, v)| *v).collect::<Vec<_>>());
             for ((i, _), rank) in ranked.iter().zip(&ranks) {
                 rank_sums[*i].0 += rank;
@@ -242,10 +268,20 @@ pub fn report_md(records: &[JobRecord]) -> String {
     }
 
     if !failed.is_empty() {
-        let _ = writeln!(out, "## Failed jobs\n\n| dataset | method | seed | error |\n|---|---|---:|---|");
+        let _ = writeln!(
+            out,
+            "## Failed jobs\n\n| dataset | method | seed | error |\n|---|---|---:|---|"
+        );
         for r in &failed {
             let err = r.error.as_deref().unwrap_or("");
-            let _ = writeln!(out, "| {} | {} | {} | {} |", md(&r.dataset), md(&r.method), r.seed, md(err));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                md(&r.dataset),
+                md(&r.method),
+                r.seed,
+                md(err)
+            );
         }
         out.push('\n');
     }
@@ -253,7 +289,9 @@ pub fn report_md(records: &[JobRecord]) -> String {
     for r in records {
         for m in r.metrics.iter().filter(|m| m.status != MetricStatus::Ok) {
             let key = (r.dataset.clone(), r.method.clone(), m.metric.clone());
-            let e = undefined.entry(key).or_insert_with(|| (vec![], m.error.clone().unwrap_or_default()));
+            let e = undefined
+                .entry(key)
+                .or_insert_with(|| (vec![], m.error.clone().unwrap_or_default()));
             e.0.push(r.seed);
         }
     }
@@ -264,7 +302,14 @@ pub fn report_md(records: &[JobRecord]) -> String {
         );
         for ((d, m, metric), (seeds, reason)) in &undefined {
             let seeds = seeds.iter().map(u64::to_string).collect::<Vec<_>>().join(", ");
-            let _ = writeln!(out, "| {} | {} | {} | {seeds} | {} |", md(d), md(m), md(metric), md(reason));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {seeds} | {} |",
+                md(d),
+                md(m),
+                md(metric),
+                md(reason)
+            );
         }
     }
     out
