@@ -1,7 +1,7 @@
 //! The fitted form shared by the z-score family: a per-feature center and scale, scored as
 //! the largest scaled deviation over the features.
 
-use ndarray::{Array1, Axis};
+use ndarray::{Array1, ArrayView1, Axis};
 use oddity_core::{Dataset, Error, FittedDetector};
 
 /// Scores a row as `max_j |x_j − center_j| / scale_j`.
@@ -14,6 +14,16 @@ pub struct FittedCenterScale {
 }
 
 impl FittedCenterScale {
+    /// Fits one `(center, scale)` per column of the (finite) training part with `stat`.
+    pub(crate) fn fit_columns(
+        train: &Dataset,
+        stat: impl Fn(ArrayView1<'_, f64>) -> (f64, f64),
+    ) -> Result<Box<dyn FittedDetector>, Error> {
+        train.check_finite()?;
+        let (center, scale) = train.features.axis_iter(Axis(1)).map(stat).unzip();
+        Ok(Box::new(Self { center, scale }))
+    }
+
     /// Checks that `data` is finite and has as many features as the training part.
     fn check(&self, data: &Dataset) -> Result<(), Error> {
         if data.n_features() != self.center.len() {

@@ -1,6 +1,5 @@
 //! The robust z-score detector.
 
-use ndarray::Axis;
 use oddity_core::{stats, Dataset, Detector, Error, FitContext, FittedDetector};
 
 use crate::center_scale::{guard_scale, FittedCenterScale};
@@ -44,17 +43,11 @@ impl Detector for RobustZScore {
     }
 
     fn fit(&self, train: &Dataset, _ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
-        train.check_finite()?;
-        let (center, scale) = train
-            .features
-            .axis_iter(Axis(1))
-            .map(|col| {
-                let med = stats::median(col.iter().copied());
-                let mad = stats::median(col.iter().map(|&x| (x - med).abs()));
-                (med, self.c * guard_scale(mad, 1.0))
-            })
-            .unzip();
-        Ok(Box::new(FittedCenterScale { center, scale }))
+        FittedCenterScale::fit_columns(train, |col| {
+            let med = stats::median(col.iter().copied());
+            let mad = stats::median(col.iter().map(|&x| (x - med).abs()));
+            (med, self.c * guard_scale(mad, 1.0))
+        })
     }
 }
 

@@ -34,22 +34,16 @@ impl Detector for ZScore {
     }
 
     fn fit(&self, train: &Dataset, _ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
-        train.check_finite()?;
-        if train.n_rows() <= self.ddof {
+        if (1..=self.ddof).contains(&train.n_rows()) {
             return Err(Error::Fit(format!(
                 "ddof {} needs more than {} training rows",
                 self.ddof, self.ddof
             )));
         }
-        let (center, scale) = train
-            .features
-            .axis_iter(ndarray::Axis(1))
-            .map(|col| {
-                let m = stats::mean(col);
-                (m, guard_scale(stats::std(col, m, self.ddof), 1.0))
-            })
-            .unzip();
-        Ok(Box::new(FittedCenterScale { center, scale }))
+        FittedCenterScale::fit_columns(train, |col| {
+            let m = stats::mean(col);
+            (m, guard_scale(stats::std(col, m, self.ddof), 1.0))
+        })
     }
 }
 

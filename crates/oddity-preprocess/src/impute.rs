@@ -5,8 +5,9 @@ use oddity_core::stats;
 
 use crate::PreprocessError;
 
-/// How missing values (NaN) are filled.
+/// How missing values (NaN) are filled. Config names: `none`, `mean`, `median`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(rename_all = "lowercase"))]
 pub enum Imputer {
     /// No imputation: a missing or non-finite value is an error.
     #[default]

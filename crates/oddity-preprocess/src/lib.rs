@@ -18,7 +18,8 @@
 //!
 //! # Crate features
 //!
-//! None.
+//! * `serde`: `Deserialize` for [`Imputer`], [`Scaler`] and [`Split`] with the names used in
+//!   oddity configs (`"median"`, `{ method = "stratified", train = 0.6 }` …).
 #![deny(missing_docs)]
 
 mod error;

@@ -6,8 +6,9 @@ use oddity_core::stats;
 use crate::PreprocessError;
 
 /// How features are scaled. A constant training column never yields NaN or infinity: its
-/// scale falls back to 1.
+/// scale falls back to 1. Config names: `none`, `standard`, `robust`, `minmax`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(rename_all = "lowercase"))]
 pub enum Scaler {
     /// No scaling.
     #[default]

@@ -6,8 +6,14 @@ use rand::seq::SliceRandom;
 use crate::PreprocessError;
 
 /// How one labelled file is divided into a training and a test part. (Separate train and
-/// test files need no split: the runner reads both.)
+/// test files need no split: the runner reads both.) In configs:
+/// `{ method = "stratified", train = 0.6 }`, `{ method = "prefix", train_rows = 1200 }` …
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(tag = "method", rename_all = "lowercase", deny_unknown_fields)
+)]
 pub enum Split {
     /// A seeded random split that keeps the anomaly ratio: a fraction `train` of each class
     /// (rounded) goes to the training part. Needs labels.

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use oddity_preprocess::{Imputer, Scaler, Split};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -76,7 +77,7 @@ pub struct RawDataset {
     pub features: Option<Vec<String>>,
     /// How `path` is split (default `stratified` with `train = 0.6`).
     #[serde(default)]
-    pub split: Option<Spanned<RawSplit>>,
+    pub split: Option<Spanned<Split>>,
     /// Overrides of `[preprocess]` for this dataset.
     #[serde(default)]
     pub preprocess: Option<RawPreprocess>,
@@ -85,65 +86,16 @@ pub struct RawDataset {
     pub evaluate: Option<RawEvaluate>,
 }
 
-/// `split = { method = ..., ... }`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "method", rename_all = "lowercase", deny_unknown_fields)]
-pub enum RawSplit {
-    /// Seeded, keeps the anomaly ratio.
-    Stratified {
-        /// Training fraction.
-        train: f64,
-    },
-    /// First fraction of rows.
-    Chronological {
-        /// Training fraction.
-        train: f64,
-    },
-    /// First `train_rows` rows.
-    Prefix {
-        /// Number of training rows.
-        train_rows: i64,
-    },
-    /// Fit and score the whole set.
-    None,
-    /// A 0/1 column marks training rows.
-    Column {
-        /// The column's name.
-        column: String,
-    },
-}
-
 /// `[preprocess]` (also per dataset and per method).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPreprocess {
     /// `none` (NaN is an error), `mean` or `median`.
     #[serde(default)]
-    pub impute: Option<ImputeName>,
+    pub impute: Option<Imputer>,
     /// `none`, `standard`, `robust` or `minmax`.
     #[serde(default)]
-    pub scale: Option<ScaleName>,
-}
-
-/// Names accepted by `impute`.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-#[allow(missing_docs)]
-pub enum ImputeName {
-    None,
-    Mean,
-    Median,
-}
-
-/// Names accepted by `scale`.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-#[allow(missing_docs)]
-pub enum ScaleName {
-    None,
-    Standard,
-    Robust,
-    Minmax,
+    pub scale: Option<Scaler>,
 }
 
 /// `[evaluate]` (also per dataset and per method).

@@ -8,9 +8,7 @@ use oddity_core::{derive_seed, ParamValue, Params};
 use oddity_preprocess::{Imputer, Scaler, Split, WindowScore, Windows};
 use toml::Spanned;
 
-use crate::config::{
-    ImputeName, RawEvaluate, RawExperiment, RawPreprocess, RawSplit, ScaleName, Source,
-};
+use crate::config::{RawEvaluate, RawExperiment, RawPreprocess, Source};
 use crate::{registry, ConfigError};
 
 /// Method keys that any detector accepts: sliding windows over the rows.
@@ -265,13 +263,7 @@ impl Plan {
                     DataSource::Separate { .. } => Split::None,
                 },
                 Some(s) => {
-                    let split = match s.get_ref().clone() {
-                        RawSplit::Stratified { train } => Split::Stratified { train },
-                        RawSplit::Chronological { train } => Split::Chronological { train },
-                        RawSplit::Prefix { train_rows } => Split::Prefix { train_rows },
-                        RawSplit::None => Split::None,
-                        RawSplit::Column { column } => Split::Column { column },
-                    };
+                    let split = s.get_ref().clone();
                     split
                         .validate()
                         .map_err(|e| source.error(Some(s.span()), key("split"), e.to_string()))?;
@@ -369,20 +361,9 @@ fn job_id(experiment: &str, dataset: &str, variant: &Variant, seed: u64) -> Stri
 
 /// The first value set among `layers` (most specific first) for each step.
 fn merge_preprocess(layers: &[Option<&RawPreprocess>]) -> Preprocess {
-    let impute = layers.iter().flatten().find_map(|p| p.impute).unwrap_or(ImputeName::None);
-    let scale = layers.iter().flatten().find_map(|p| p.scale).unwrap_or(ScaleName::None);
     Preprocess {
-        impute: match impute {
-            ImputeName::None => Imputer::None,
-            ImputeName::Mean => Imputer::Mean,
-            ImputeName::Median => Imputer::Median,
-        },
-        scale: match scale {
-            ScaleName::None => Scaler::None,
-            ScaleName::Standard => Scaler::Standard,
-            ScaleName::Robust => Scaler::Robust,
-            ScaleName::Minmax => Scaler::MinMax,
-        },
+        impute: layers.iter().flatten().find_map(|p| p.impute).unwrap_or_default(),
+        scale: layers.iter().flatten().find_map(|p| p.scale).unwrap_or_default(),
     }
 }
 
