@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::error::{IngestError, IngestErrorKind};
-use crate::npz::{decode, fortran_to_c, matrix_table, Kind, NdArray};
+use crate::npz::{matrix_table, Dtype, NdArray};
 use crate::table::Table;
 use crate::ReadOptions;
 
@@ -184,19 +184,20 @@ fn parse_matrix(payload: &[u8], big: bool) -> Result<Variable, String> {
 /// The real part of a numeric array, converted to `f64` in C order.
 fn real_part(e: &mut Elements<'_>, big: bool, shape: Vec<usize>) -> Result<NdArray, String> {
     let (ty, data) = e.next()?.ok_or("numeric array without data")?;
-    let (kind, size) = match ty {
-        MI_INT8 => (Kind::Int, 1),
-        MI_UINT8 => (Kind::Uint, 1),
-        MI_INT16 => (Kind::Int, 2),
-        MI_UINT16 => (Kind::Uint, 2),
-        MI_INT32 => (Kind::Int, 4),
-        MI_UINT32 => (Kind::Uint, 4),
-        MI_SINGLE => (Kind::Float, 4),
-        MI_DOUBLE => (Kind::Float, 8),
-        MI_INT64 => (Kind::Int, 8),
-        MI_UINT64 => (Kind::Uint, 8),
+    let dtype = match ty {
+        MI_INT8 => Dtype::I1,
+        MI_UINT8 => Dtype::U1,
+        MI_INT16 => Dtype::I2,
+        MI_UINT16 => Dtype::U2,
+        MI_INT32 => Dtype::I4,
+        MI_UINT32 => Dtype::U4,
+        MI_SINGLE => Dtype::F4,
+        MI_DOUBLE => Dtype::F8,
+        MI_INT64 => Dtype::I8,
+        MI_UINT64 => Dtype::U8,
         other => return Err(format!("unsupported data type {other}")),
     };
+    let size = dtype.size();
     let count =
         shape.iter().try_fold(1_usize, |acc, &d| acc.checked_mul(d)).ok_or("shape too large")?;
     if data.len() / size != count || data.len() % size != 0 {
@@ -205,9 +206,8 @@ fn real_part(e: &mut Elements<'_>, big: bool, shape: Vec<usize>) -> Result<NdArr
             data.len()
         ));
     }
-    let flat: Vec<f64> = data.chunks_exact(size).map(|c| decode(c, kind, !big)).collect();
-    let values = if shape.len() > 1 { fortran_to_c(&flat, &shape) } else { flat };
-    Ok(NdArray { shape, values })
+    let values = dtype.decode(data, !big);
+    Ok(NdArray { fortran_order: shape.len() > 1, shape, values })
 }
 
 #[cfg(test)]
@@ -258,7 +258,9 @@ mod tests {
         );
         let vars = parse_mat(&file).unwrap();
         assert_eq!(vars[0].0, "X");
-        assert_eq!(vars[0].1.as_ref().unwrap().values, [1.0, 2.0, 3.0, 4.0]);
+        // Column-major, as stored.
+        assert_eq!(vars[0].1.as_ref().unwrap().values, [1.0, 3.0, 2.0, 4.0]);
+        assert!(vars[0].1.as_ref().unwrap().fortran_order);
         assert_eq!(vars[1].1.as_ref().unwrap().shape, [2, 1]);
     }
 

@@ -13,11 +13,13 @@ use crate::error::{IngestError, IngestErrorKind};
 use crate::table::{matrix_columns, LabelSource, Lines, RawTable, Table, Values};
 use crate::ReadOptions;
 
-/// A numeric array converted to `f64`, values in C (row-major) order.
+/// A numeric array converted to `f64`, values in storage order: row-major (C)
+/// unless `fortran_order`, then column-major (as MATLAB stores every array).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct NdArray {
     pub(crate) shape: Vec<usize>,
     pub(crate) values: Vec<f64>,
+    pub(crate) fortran_order: bool,
 }
 
 /// Reads `X` (n × d, or n values) and `y` (n, or n × 1) from an `.npz` archive.
@@ -99,18 +101,68 @@ pub(crate) fn matrix_table(
             LabelSource::Given("y".into(), Values::Float(y.values.into_iter().map(Some).collect()))
         }
     };
-    let raw =
-        RawTable { path, columns: matrix_columns(&x.values, n, d), n_rows: n, lines: Lines::None };
+    let columns = matrix_columns(&x.values, n, d, x.fortran_order);
+    let raw = RawTable { path, columns, n_rows: n, lines: Lines::None };
     raw.into_table(name, opts, label)
 }
 
-/// The element kinds that are read (shared with `.mat` files).
+/// The element types that are read (shared with `.mat` files).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Float,
-    Int,
-    Uint,
+pub(crate) enum Dtype {
+    F8,
+    F4,
+    I8,
+    I4,
+    I2,
+    I1,
+    U8,
+    U4,
+    U2,
+    U1,
     Bool,
+}
+
+impl Dtype {
+    /// The size of one element in bytes.
+    pub(crate) fn size(self) -> usize {
+        match self {
+            Self::F8 | Self::I8 | Self::U8 => 8,
+            Self::F4 | Self::I4 | Self::U4 => 4,
+            Self::I2 | Self::U2 => 2,
+            Self::I1 | Self::U1 | Self::Bool => 1,
+        }
+    }
+
+    /// Every whole element of `data` as `f64` (exact, except 64-bit integers
+    /// beyond 2^53, which round).
+    pub(crate) fn decode(self, data: &[u8], little: bool) -> Vec<f64> {
+        macro_rules! each {
+            ($n:literal, |$b:ident| $convert:expr) => {
+                data.chunks_exact($n)
+                    .map(|c| {
+                        let mut $b: [u8; $n] = c.try_into().unwrap_or([0; $n]);
+                        if !little {
+                            $b.reverse();
+                        }
+                        $convert
+                    })
+                    .collect()
+            };
+        }
+        match self {
+            Self::F8 => each!(8, |b| f64::from_le_bytes(b)),
+            Self::F4 => each!(4, |b| f64::from(f32::from_le_bytes(b))),
+            Self::I8 => each!(8, |b| i64::from_le_bytes(b) as f64),
+            Self::I4 => each!(4, |b| f64::from(i32::from_le_bytes(b))),
+            Self::I2 => each!(2, |b| f64::from(i16::from_le_bytes(b))),
+            Self::I1 => data.iter().map(|&b| f64::from(i8::from_le_bytes([b]))).collect(),
+            Self::U8 => each!(8, |b| u64::from_le_bytes(b) as f64),
+            Self::U4 => each!(4, |b| f64::from(u32::from_le_bytes(b))),
+            Self::U2 => each!(2, |b| f64::from(u16::from_le_bytes(b))),
+            Self::U1 => data.iter().map(|&b| f64::from(b)).collect(),
+            Self::Bool => data.iter().map(|&b| f64::from(u8::from(b != 0))).collect(),
+        }
+    }
 }
 
 /// Parses a whole `.npy` file (versions 1, 2 and 3).
@@ -142,18 +194,18 @@ pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, String> {
         ">" => false,
         _ => return Err(format!("unsupported dtype `{descr}`")),
     };
-    let (kind, size) = match code {
-        "f8" => (Kind::Float, 8),
-        "f4" => (Kind::Float, 4),
-        "i8" => (Kind::Int, 8),
-        "i4" => (Kind::Int, 4),
-        "i2" => (Kind::Int, 2),
-        "i1" => (Kind::Int, 1),
-        "u8" => (Kind::Uint, 8),
-        "u4" => (Kind::Uint, 4),
-        "u2" => (Kind::Uint, 2),
-        "u1" => (Kind::Uint, 1),
-        "b1" => (Kind::Bool, 1),
+    let dtype = match code {
+        "f8" => Dtype::F8,
+        "f4" => Dtype::F4,
+        "i8" => Dtype::I8,
+        "i4" => Dtype::I4,
+        "i2" => Dtype::I2,
+        "i1" => Dtype::I1,
+        "u8" => Dtype::U8,
+        "u4" => Dtype::U4,
+        "u2" => Dtype::U2,
+        "u1" => Dtype::U1,
+        "b1" => Dtype::Bool,
         _ => return Err(format!("unsupported dtype `{descr}` (numeric dtypes only)")),
     };
     let count = header
@@ -161,69 +213,15 @@ pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, String> {
         .iter()
         .try_fold(1_usize, |acc, &s| acc.checked_mul(s))
         .ok_or("shape too large")?;
-    let needed = count.checked_mul(size).ok_or("shape too large")?;
+    let needed = count.checked_mul(dtype.size()).ok_or("shape too large")?;
     let data = data.get(..needed).ok_or_else(|| {
         format!("truncated data: {} bytes for shape {:?}, need {needed}", data.len(), header.shape)
     })?;
-    let flat: Vec<f64> = data.chunks_exact(size).map(|c| decode(c, kind, little)).collect();
-    let values = if header.fortran_order && header.shape.len() > 1 {
-        fortran_to_c(&flat, &header.shape)
-    } else {
-        flat
-    };
-    Ok(NdArray { shape: header.shape, values })
-}
-
-/// One element of 1, 2, 4 or 8 bytes as `f64`.
-pub(crate) fn decode(bytes: &[u8], kind: Kind, little: bool) -> f64 {
-    let mut buf = [0_u8; 8];
-    let n = bytes.len();
-    if little {
-        buf[..n].copy_from_slice(bytes);
-    } else {
-        for (i, &b) in bytes.iter().rev().enumerate() {
-            buf[i] = b;
-        }
-    }
-    let negative = buf[n - 1] & 0x80 != 0;
-    match (kind, n) {
-        (Kind::Float, 8) => f64::from_le_bytes(buf),
-        (Kind::Float, _) => f64::from(f32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]])),
-        (Kind::Int, _) => {
-            // Sign-extend the little-endian value to 8 bytes.
-            if negative {
-                buf[n..].fill(0xff);
-            }
-            i64::from_le_bytes(buf) as f64
-        }
-        (Kind::Uint, _) => u64::from_le_bytes(buf) as f64,
-        (Kind::Bool, _) => f64::from(u8::from(buf[0] != 0)),
-    }
-}
-
-/// Reorders column-major (Fortran) values of `shape` into row-major (C) order.
-pub(crate) fn fortran_to_c(values: &[f64], shape: &[usize]) -> Vec<f64> {
-    let count = values.len();
-    let mut out = vec![0.0; count];
-    // Fortran strides: the first index varies fastest.
-    let mut strides = vec![1_usize; shape.len()];
-    for k in 1..shape.len() {
-        strides[k] = strides[k - 1] * shape[k - 1];
-    }
-    let mut index = vec![0_usize; shape.len()];
-    for slot in &mut out {
-        let source: usize = index.iter().zip(&strides).map(|(i, s)| i * s).sum();
-        *slot = values[source];
-        // Advance the C-order index: the last index varies fastest.
-        for k in (0..shape.len()).rev() {
-            index[k] += 1;
-            if index[k] < shape[k] {
-                break;
-            }
-            index[k] = 0;
-        }
-    }
-    out
+    Ok(NdArray {
+        values: dtype.decode(data, little),
+        fortran_order: header.fortran_order && header.shape.len() > 1,
+        shape: header.shape,
+    })
 }
 
 /// The fields of a `.npy` header.
@@ -356,6 +354,7 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::table::RawColumn;
 
     /// A `.npy` file of version 1 with the given header fields and raw data.
     fn npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
@@ -378,11 +377,23 @@ mod tests {
         // [[1, 2, 3], [4, 5, 6]] stored column by column.
         let data: Vec<u8> =
             [1.0_f64, 4.0, 2.0, 5.0, 3.0, 6.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let column = |c: &RawColumn| match &c.values {
+            Values::Float(v) => v.iter().map(|x| x.unwrap()).collect::<Vec<_>>(),
+            _ => unreachable!(),
+        };
         let a = parse_npy(&npy("<f8", true, "(2, 3)", &data)).unwrap();
-        assert_eq!(a.shape, [2, 3]);
-        assert_eq!(a.values, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!((a.shape.as_slice(), a.fortran_order), (&[2, 3][..], true));
+        let columns = matrix_columns(&a.values, 2, 3, a.fortran_order);
+        assert_eq!(
+            columns.iter().map(column).collect::<Vec<_>>(),
+            [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]
+        );
         let c = parse_npy(&npy("<f8", false, "(3, 2)", &data)).unwrap();
-        assert_eq!(c.values, [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+        let columns = matrix_columns(&c.values, 3, 2, c.fortran_order);
+        assert_eq!(
+            columns.iter().map(column).collect::<Vec<_>>(),
+            [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+        );
     }
 
     #[test]

@@ -238,28 +238,37 @@ impl RawTable<'_> {
         Ok(Table { dataset, extra })
     }
 
-    /// The `n × d` feature matrix, checked row by row so that the first bad value
-    /// in file order is reported.
+    /// The `n × d` feature matrix; the first bad value in file order (row by row)
+    /// is reported.
     fn features(&self, index: &[usize], allow_missing: bool) -> Result<Array2<f64>, IngestError> {
         let columns = index.iter().map(|&j| self.numeric(j)).collect::<Result<Vec<_>, _>>()?;
-        let (n, d) = (self.n_rows, index.len());
-        let mut out = Vec::with_capacity(n * d);
-        for row in 0..n {
-            for (k, column) in columns.iter().enumerate() {
-                let value = match column[row] {
+        let mut out = Array2::zeros((self.n_rows, index.len()));
+        // The first bad value in file order: (row, position in `index`). A later
+        // column can only beat it with an earlier row.
+        let mut first_bad: Option<(usize, usize)> = None;
+        for (k, column) in columns.iter().enumerate() {
+            let rows = first_bad.map_or(self.n_rows, |(row, _)| row);
+            for (row, (slot, value)) in
+                out.column_mut(k).iter_mut().zip(column.iter()).enumerate().take(rows)
+            {
+                *slot = match *value {
                     Some(x) if x.is_finite() => x,
                     Some(x) if x.is_nan() && allow_missing => f64::NAN,
                     None if allow_missing => f64::NAN,
                     _ => {
-                        let name = &self.columns[index[k]].name;
-                        return Err(self.err_at(IngestErrorKind::NonFinite, name, row));
+                        first_bad = Some((row, k));
+                        break;
                     }
                 };
-                out.push(value);
             }
         }
-        Array2::from_shape_vec((n, d), out)
-            .map_err(|e| self.err(IngestErrorKind::ShapeMismatch(e.to_string())))
+        match first_bad {
+            None => Ok(out),
+            Some((row, k)) => {
+                let name = &self.columns[index[k]].name;
+                Err(self.err_at(IngestErrorKind::NonFinite, name, row))
+            }
+        }
     }
 
     /// 0/1 labels: integers 0 and 1, floats exactly 0.0 and 1.0, or such text.
@@ -316,12 +325,22 @@ impl RawTable<'_> {
     }
 }
 
-/// A table of generated columns `x0 .. x{d-1}` from a row-major `n × d` matrix.
-pub(crate) fn matrix_columns(values: &[f64], n: usize, d: usize) -> Vec<RawColumn> {
+/// Generated columns `x0 .. x{d-1}` of an `n × d` matrix stored row-major, or
+/// column-major when `fortran_order`.
+pub(crate) fn matrix_columns(
+    values: &[f64],
+    n: usize,
+    d: usize,
+    fortran_order: bool,
+) -> Vec<RawColumn> {
     (0..d)
-        .map(|j| RawColumn {
-            name: format!("x{j}"),
-            values: Values::Float((0..n).map(|i| Some(values[i * d + j])).collect()),
+        .map(|j| {
+            let column = if fortran_order {
+                values[j * n..(j + 1) * n].iter().map(|&x| Some(x)).collect()
+            } else {
+                values.iter().skip(j).step_by(d).map(|&x| Some(x)).collect()
+            };
+            RawColumn { name: format!("x{j}"), values: Values::Float(column) }
         })
         .collect()
 }

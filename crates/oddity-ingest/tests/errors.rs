@@ -104,9 +104,9 @@ fn named_column_absent() {
 
 #[test]
 fn non_numeric_column_names_the_first_bad_value() {
-    // The string comes late, after polars' default 100 inference rows.
+    // The string comes late, after the rows used to guess the column types.
     let mut csv = String::from("x0,x1,label\n");
-    for i in 0..150 {
+    for i in 0..1500 {
         csv.push_str(&format!("{i}.5,1.0,0\n"));
     }
     csv.push_str("1.0,high,0\n");
@@ -117,13 +117,31 @@ fn non_numeric_column_names_the_first_bad_value() {
         "{err}"
     );
     check_message(&err, &path, Some("x1"));
-    assert_eq!((err.row, err.line), (Some(150), Some(152)));
-    assert!(err.to_string().contains("row 150 (line 152)"), "{err}");
+    assert_eq!((err.row, err.line), (Some(1500), Some(1502)));
+    assert!(err.to_string().contains("row 1500 (line 1502)"), "{err}");
     assert!(err.to_string().contains("set `features`"), "{err}");
 
     // Choosing the other columns avoids it.
     let opts = ReadOptions { features: Some(vec!["x0".into()]), ..ReadOptions::default() };
-    assert_eq!(read_table(&path, "t", &opts).unwrap().dataset.n_rows(), 151);
+    assert_eq!(read_table(&path, "t", &opts).unwrap().dataset.n_rows(), 1501);
+}
+
+#[test]
+fn late_values_of_a_wider_type_are_read() {
+    // Integers for longer than the type guess, then a float and an empty cell.
+    let mut csv = String::from("x0,x1,label\n");
+    for i in 0..1500 {
+        csv.push_str(&format!("{i},1,0\n"));
+    }
+    csv.push_str("0.5,,1\n");
+    let (_dir, path) = write("late.csv", csv);
+    let opts = ReadOptions { allow_missing: true, ..ReadOptions::default() };
+    let data = read_table(&path, "t", &opts).unwrap().dataset;
+    assert_eq!(data.n_rows(), 1501);
+    assert_eq!(data.features[[1499, 0]], 1499.0);
+    assert_eq!(data.features[[1500, 0]], 0.5);
+    assert!(data.features[[1500, 1]].is_nan());
+    assert_eq!(data.n_anomalies(), Some(1));
 }
 
 #[test]
