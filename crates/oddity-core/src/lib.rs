@@ -21,7 +21,7 @@
 //!
 //! # Crate features
 //!
-//! * `testing`: helpers for tests against the shared reference data ([`testing`]).
+//! * `testing`: helpers for tests against the shared reference data (module `testing`).
 #![deny(missing_docs)]
 
 mod dataset;
