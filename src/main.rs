@@ -161,6 +161,9 @@ fn validate(config: PathBuf, opts: PlanOptions) -> anyhow::Result<ExitCode> {
 }
 
 fn list() {
+    let param = |name: &str, kind: &str, default: &str, doc: &str| {
+        println!("  {:<16}   {name:<13} {kind:<22} default {default:<8} {doc}", "");
+    };
     println!("Detectors (parameters: name, type, default):");
     for d in oddity_runner::registry::detectors() {
         println!("  {:<16} {}", d.name, d.summary);
@@ -168,24 +171,13 @@ fn list() {
             println!("  {:<16}   (no parameters)", "");
         }
         for p in &d.params {
-            println!(
-                "  {:<16}   {:<10} {:<22} default {:<8} {}",
-                "",
-                p.name,
-                p.kind.to_string(),
-                p.default,
-                p.doc
-            );
+            param(p.name, &p.kind.to_string(), &p.default.to_string(), p.doc);
         }
     }
     println!("\nEvery detector also takes sliding windows over ordered rows (time series):");
-    for (name, kind, default, doc) in [
-        ("window", "int >= 2", "none", "rows per window; the detector scores flattened windows"),
-        ("stride", "int >= 1", "auto", "training-window stride (auto: at most 5000 windows)"),
-        ("window_score", "one of mean|max", "mean", "how the windows covering a row combine"),
-    ] {
-        println!("  {:<16}   {name:<10} {kind:<22} default {default:<8} {doc}", "");
-    }
+    param("window", "int >= 2", "none", "rows per window; the detector scores flattened windows");
+    param("stride", "int >= 1", "auto", "training-window stride (auto: at most 5000 windows)");
+    param("window_score", "one of mean|max", "mean", "how the windows covering a row combine");
     println!("\nMetrics († = oracle: the threshold is chosen with the test labels):");
     for m in oddity_eval::metrics() {
         let mark = if m.oracle { "†" } else { " " };
