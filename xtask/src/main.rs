@@ -6,6 +6,8 @@
 //!   own process; falls back to `cargo test` where nextest is not installed), then the
 //!   doctests, which nextest does not run.
 //! * `datasets`: verify `datasets/SHA256SUMS`.
+//! * `hack`: regenerate `crates/oddity-hack/Cargo.toml`, the feature-unifying crate (run it
+//!   after changing any dependency).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -17,7 +19,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("datasets") => datasets(),
-        _ => Err("usage: cargo xtask <test [ARGS…] | datasets>".to_string()),
+        Some("hack") => hack(),
+        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,5 +85,99 @@ fn datasets() -> Result<(), String> {
         }
         println!("ok  {file}");
     }
+    Ok(())
+}
+
+/// Marks the start of the generated part of the hack crate's manifest.
+const HACK_MARKER: &str = "[dependencies]\n";
+
+/// `cargo tree` lines `name vX.Y.Z features` for third-party crates, as (name, version) →
+/// features.
+fn tree(
+    args: &[&str],
+) -> Result<std::collections::BTreeMap<(String, String), Vec<String>>, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(&cargo)
+        .args(["tree", "--prefix", "none", "-f", "{p} {f}"])
+        .args(args)
+        .current_dir(project_root())
+        .output()
+        .map_err(|e| format!("cannot run `cargo tree`: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let mut map = std::collections::BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let line = line.trim_end_matches("(*)").replace(" (proc-macro)", "");
+        let line = line.trim();
+        // Workspace members carry their path in parentheses; they are not pinned.
+        if line.is_empty() || line.contains(" (/") {
+            continue;
+        }
+        let mut parts = line.splitn(3, ' ');
+        let (Some(name), Some(version)) = (parts.next(), parts.next()) else { continue };
+        let features: &mut Vec<String> =
+            map.entry((name.to_string(), version.trim_start_matches('v').to_string())).or_default();
+        for f in parts.next().unwrap_or("").split(',').map(str::trim).filter(|f| !f.is_empty()) {
+            if !features.iter().any(|g| g == f) {
+                features.push(f.to_string());
+            }
+        }
+    }
+    Ok(map)
+}
+
+/// Pins every third-party crate of the CLI's build with the union of the features that any
+/// workspace build enables (tests and benches included), so all builds share one copy.
+fn hack() -> Result<(), String> {
+    let path = project_root().join("crates/oddity-hack/Cargo.toml");
+    let manifest =
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let head = manifest
+        .find(HACK_MARKER)
+        .map(|i| &manifest[..i + HACK_MARKER.len()])
+        .ok_or("the hack manifest has no [dependencies] table")?;
+    // Start from no pins, so that a dependency dropped elsewhere is not kept alive here.
+    std::fs::write(&path, head).map_err(|e| e.to_string())?;
+    let cli = tree(&["-p", "oddity", "-e", "normal"])?;
+    let all = tree(&["--workspace", "-e", "normal,dev"])?;
+    let mut names = std::collections::BTreeMap::<&str, usize>::new();
+    for (name, _) in cli.keys() {
+        *names.entry(name).or_default() += 1;
+    }
+    let mut out = head.to_string();
+    for ((name, version), features) in &cli {
+        let mut features: Vec<&str> = features
+            .iter()
+            .chain(all.get(&(name.clone(), version.clone())).into_iter().flatten())
+            .map(String::as_str)
+            .collect();
+        features.sort_unstable();
+        features.dedup();
+        let default = features.contains(&"default");
+        let listed: Vec<String> = features
+            .iter()
+            .filter(|f| **f != "default" && !f.starts_with("dep:"))
+            .map(|f| format!("\"{f}\""))
+            .collect();
+        // Semver build metadata (`+spec-1.1.0`) is ignored by cargo in requirements.
+        let plain = version.split('+').next().unwrap_or(version);
+        let key = if names[name.as_str()] > 1 {
+            let mut it = plain.split('.');
+            format!("{name}-{}_{}", it.next().unwrap_or("0"), it.next().unwrap_or("0"))
+        } else {
+            name.clone()
+        };
+        let package = if key == *name { String::new() } else { format!("package = \"{name}\", ") };
+        let defaults = if default { "" } else { ", default-features = false" };
+        let feats = if listed.is_empty() {
+            String::new()
+        } else {
+            format!(", features = [{}]", listed.join(", "))
+        };
+        out.push_str(&format!("{key} = {{ {package}version = \"={plain}\"{defaults}{feats} }}\n"));
+    }
+    std::fs::write(&path, out).map_err(|e| e.to_string())?;
+    println!("wrote {} pins to {}", cli.len(), path.display());
     Ok(())
 }
