@@ -27,8 +27,10 @@ const ZSCORE: &str = "detector = \"zscore\"";
 
 #[test]
 fn missing_file() {
-    let (_d, run) = run_with(&[("c.toml", &config(CHRONO, ZSCORE))]);
+    let (dir, run) = run_with(&[("c.toml", &config(CHRONO, ZSCORE))]);
     run.assert_one_line_error(&["data.csv", "not found"]);
+    // Nothing is written when the inputs are bad: an earlier run's output stays intact.
+    assert!(!dir.path().join("out").exists());
 }
 
 #[test]

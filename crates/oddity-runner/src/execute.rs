@@ -62,6 +62,8 @@ pub fn run(
     opts: &RunOptions,
     mut on_finish: impl FnMut(&JobRecord, usize, usize),
 ) -> Result<RunSummary, RunError> {
+    // Read and check every dataset first: a bad input leaves an earlier run's output untouched.
+    let loaded = prepare(plan)?;
     let out = &plan.output;
     if out.exists() && !out.is_dir() {
         return Err(RunError::output(out, "exists and is not a folder"));
@@ -69,7 +71,6 @@ pub fn run(
     std::fs::create_dir_all(out)
         .map_err(|e| RunError::output(out, format!("cannot create folder: {e}")))?;
     let mut journal = Journal::create(out)?;
-    let loaded = prepare(plan)?;
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
