@@ -25,11 +25,26 @@
 #![deny(missing_docs)]
 
 mod center_scale;
+mod copod;
+mod ecod;
+mod hbos;
+mod knn;
+mod linalg;
+mod lof;
+mod mahalanobis;
+mod neighbors;
 mod registry;
 mod robust_zscore;
 mod zscore;
 
 pub use center_scale::FittedCenterScale;
+pub use copod::{Copod, FittedCopod};
+pub use ecod::{EcdfMode, Ecod, EcodAggregation, FittedEcod};
+pub use hbos::{FeatureHistogram, FittedHbos, Hbos};
+pub use knn::{FittedKnn, Knn, KnnMethod};
+pub use linalg::MAX_EIGEN_DIM;
+pub use lof::{FittedLof, Lof, LRD_EPSILON};
+pub use mahalanobis::{FittedMahalanobis, Mahalanobis};
 pub use registry::{detector, detectors};
 pub use robust_zscore::{RobustZScore, MAD_CONSISTENCY};
 pub use zscore::ZScore;

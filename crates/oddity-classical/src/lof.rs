@@ -1,0 +1,199 @@
+//! The Local Outlier Factor detector (novelty mode).
+
+use ndarray::{Array1, Array2};
+use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
+
+use crate::neighbors::{check_query, k_nearest, Neighbors};
+
+/// Added to the mean reachability distance before inverting it, as scikit-learn does, so
+/// that duplicate rows get a large but finite local reachability density.
+pub const LRD_EPSILON: f64 = 1e-10;
+
+/// Local Outlier Factor (Breunig, Kriegel, Ng & Sander, "LOF: identifying density-based
+/// local outliers", SIGMOD 2000) in novelty mode, as scikit-learn's
+/// `LocalOutlierFactor(n_neighbors=k, novelty=True)` (and PyOD `LOF`).
+///
+/// With `k' = min(k, n_train − 1)` and Euclidean distances:
+/// * for a training row `o`, `kdist(o)` is the distance to its `k'`-th nearest *other*
+///   training row and `N(o)` its `k'` nearest other training rows;
+/// * a scored row `x` has as `N(x)` its `k'` nearest training rows;
+/// * `reach(x, o) = max(d(x, o), kdist(o))`,
+///   `lrd(x) = 1 / (mean_{o ∈ N(x)} reach(x, o) + 1e-10)`;
+/// * the score is `LOF(x) = mean_{o ∈ N(x)} lrd(o) / lrd(x)`: about 1 inside a cluster,
+///   larger for rows less dense than their neighbours.
+///
+/// Neighbour ties are broken by training-row order; on data with many duplicate rows the
+/// neighbour set at the boundary, and so the score, can depend on that order. The search is
+/// exact brute force, parallel over rows with `FitContext::threads` threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lof {
+    /// Number of neighbours (≥ 1); `min(k, n_train − 1)` is used.
+    pub k: usize,
+}
+
+impl Default for Lof {
+    fn default() -> Self {
+        Self { k: 20 }
+    }
+}
+
+impl Lof {
+    /// Checks the parameters and builds the detector.
+    pub fn new(k: i64) -> Result<Self, Error> {
+        if k < 1 {
+            return Err(Error::InvalidParameter {
+                name: "k".into(),
+                reason: format!("must be at least 1, got {k}"),
+            });
+        }
+        Ok(Self { k: k as usize })
+    }
+}
+
+/// `lrd` of each row of `nb` given the training rows' k-distances.
+fn lrd(nb: &Neighbors, kdist: &[f64], n_rows: usize) -> Vec<f64> {
+    (0..n_rows)
+        .map(|i| {
+            let sum: f64 =
+                nb.dist_row(i).iter().zip(nb.index_row(i)).map(|(&d, &o)| d.max(kdist[o])).sum();
+            1.0 / (sum / nb.k as f64 + LRD_EPSILON)
+        })
+        .collect()
+}
+
+impl Detector for Lof {
+    fn name(&self) -> &str {
+        "lof"
+    }
+
+    fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
+        train.check_finite()?;
+        let n = train.n_rows();
+        if n < 2 {
+            return Err(Error::Fit(format!("lof needs at least 2 training rows, got {n}")));
+        }
+        let k = self.k.min(n - 1);
+        let x = train.features.view();
+        let nb = k_nearest(x, x, k, true, ctx.threads)?;
+        let kdist: Vec<f64> = (0..n).map(|i| nb.dist_row(i)[k - 1]).collect();
+        let lrd = lrd(&nb, &kdist, n);
+        Ok(Box::new(FittedLof {
+            train: train.features.clone(),
+            k,
+            kdist,
+            lrd,
+            threads: ctx.threads,
+        }))
+    }
+}
+
+/// A fitted [`Lof`]: the training rows with their k-distances and local reachability
+/// densities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedLof {
+    train: Array2<f64>,
+    k: usize,
+    kdist: Vec<f64>,
+    lrd: Vec<f64>,
+    threads: usize,
+}
+
+impl FittedLof {
+    /// The number of neighbours used, `min(k, n_train − 1)`.
+    pub fn k_used(&self) -> usize {
+        self.k
+    }
+
+    /// Local reachability density of each training row.
+    pub fn train_lrd(&self) -> &[f64] {
+        &self.lrd
+    }
+}
+
+impl FittedDetector for FittedLof {
+    fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
+        check_query(data, self.train.ncols())?;
+        let nb = k_nearest(self.train.view(), data.features.view(), self.k, false, self.threads)?;
+        let lrd_x = lrd(&nb, &self.kdist, data.n_rows());
+        Ok((0..data.n_rows())
+            .map(|i| {
+                let sum: f64 = nb.index_row(i).iter().map(|&o| self.lrd[o] / lrd_x[i]).sum();
+                sum / self.k as f64
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn oracle_hand_computed() {
+        // Train 0, 1, 3 on a line, k = 1. Nearest other rows: 0 -> 1 (1), 1 -> 0 (1, index
+        // tie-break), 3 -> 1 (2). kdist = [1, 1, 2]; lrd(0) = 1/(max(1,1)) = 1,
+        // lrd(1) = 1/max(1,1) = 1, lrd(3) = 1/max(2,1) = 1/2 (each + 1e-10).
+        let train = Dataset::from_features("t", array![[0.0], [1.0], [3.0]]);
+        let f = Lof::new(1).unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        // Query 7: nearest train 3 (d = 4), reach = max(4, 2) = 4, lrd = 1/(4 + e);
+        // LOF = lrd(3) / lrd(7) = (4 + e) / (2 + e).
+        // Query 0.5: nearest 0 (tie with 1, lower index), reach = max(0.5, 1) = 1,
+        // LOF = lrd(0) / lrd(0.5) = 1.
+        let s = f.score(&Dataset::from_features("s", array![[7.0], [0.5]])).unwrap();
+        let e = LRD_EPSILON;
+        let lrd3 = 1.0 / (2.0 + e);
+        assert_eq!(s[0], lrd3 / (1.0 / (4.0 + e)));
+        let lrd0 = 1.0 / (1.0 + e);
+        assert_eq!(s[1], lrd0 / (1.0 / (1.0 + e)));
+    }
+
+    #[test]
+    fn k_is_capped_at_n_minus_one() {
+        let train = Dataset::from_features("t", array![[0.0], [1.0], [3.0]]);
+        let big = Lof::new(20).unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let two = Lof::new(2).unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let q = Dataset::from_features("s", array![[2.0], [10.0]]);
+        assert_eq!(big.score(&q).unwrap(), two.score(&q).unwrap());
+    }
+
+    #[test]
+    fn duplicates_give_finite_scores() {
+        let train = Dataset::from_features("t", array![[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]);
+        let f = Lof::new(2).unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let s = f.score(&Dataset::from_features("s", array![[1.0, 1.0], [2.0, 1.0]])).unwrap();
+        assert!(s.iter().all(|v| v.is_finite()));
+        assert_eq!(s[0], 1.0);
+        assert!(s[1] > 1e9);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors() {
+        assert!(matches!(Lof::new(0), Err(Error::InvalidParameter { .. })));
+        let one = Dataset::from_features("t", array![[1.0]]);
+        assert!(matches!(Lof::default().fit(&one, &FitContext::new(0)), Err(Error::Fit(_))));
+        let nan = Dataset::from_features("t", array![[f64::NAN], [1.0]]);
+        assert!(matches!(
+            Lof::default().fit(&nan, &FitContext::new(0)),
+            Err(Error::NonFinite { .. })
+        ));
+        let empty = Dataset::from_features("t", Array2::zeros((0, 1)));
+        assert!(matches!(
+            Lof::default().fit(&empty, &FitContext::new(0)),
+            Err(Error::EmptyData(_))
+        ));
+        let train = Dataset::from_features("t", array![[0.0], [1.0], [3.0]]);
+        let f = Lof::default().fit(&train, &FitContext::new(0)).unwrap();
+        assert!(matches!(
+            f.score(&Dataset::from_features("s", array![[1.0, 2.0]])),
+            Err(Error::ShapeMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn autotraits() {
+        fn is_send_sync<T: Send + Sync + Unpin>() {}
+        is_send_sync::<Lof>();
+        is_send_sync::<FittedLof>();
+    }
+}

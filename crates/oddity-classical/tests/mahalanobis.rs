@@ -1,0 +1,15 @@
+//! Mahalanobis against the shared reference (`reference/tabular`): squared distance with
+//! the ddof-0 covariance and `scipy.linalg.pinvh`, to 1e-9 relative on all 8 sets (cardio's
+//! covariance is singular).
+
+mod common;
+
+use common::{check_reference, DATASETS};
+use oddity_classical::Mahalanobis;
+
+#[test]
+fn mahalanobis_matches_reference() {
+    for name in DATASETS {
+        check_reference(&Mahalanobis::default(), name, "mahalanobis", 1e-9, 0.0, &[]);
+    }
+}
