@@ -23,23 +23,11 @@ impl FittedCenterScale {
         let (center, scale) = train.features.axis_iter(Axis(1)).map(stat).unzip();
         Ok(Box::new(Self { center, scale }))
     }
-
-    /// Checks that `data` is finite and has as many features as the training part.
-    fn check(&self, data: &Dataset) -> Result<(), Error> {
-        if data.n_features() != self.center.len() {
-            return Err(Error::ShapeMismatch {
-                what: "feature columns at scoring".into(),
-                expected: self.center.len(),
-                got: data.n_features(),
-            });
-        }
-        data.check_finite()
-    }
 }
 
 impl FittedDetector for FittedCenterScale {
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
-        self.check(data)?;
+        data.check_scoring(self.center.len())?;
         Ok(data
             .features
             .axis_iter(Axis(0))

@@ -181,14 +181,7 @@ impl FittedEcdfs {
     /// `U_l`, `U_r` and the skewness signs for every value of `data` (finite, same
     /// feature count as the training part).
     pub(crate) fn tails(&self, data: &Dataset) -> Result<Tails, Error> {
-        if data.n_features() != self.columns.len() {
-            return Err(Error::ShapeMismatch {
-                what: "feature columns at scoring".into(),
-                expected: self.columns.len(),
-                got: data.n_features(),
-            });
-        }
-        data.check_finite()?;
+        data.check_scoring(self.columns.len())?;
         let (m, d) = (data.n_rows(), data.n_features());
         let mut u_l = Array2::zeros((m, d));
         let mut u_r = Array2::zeros((m, d));

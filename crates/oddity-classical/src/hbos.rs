@@ -155,14 +155,7 @@ pub struct FittedHbos {
 
 impl FittedDetector for FittedHbos {
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
-        if data.n_features() != self.features.len() {
-            return Err(Error::ShapeMismatch {
-                what: "feature columns at scoring".into(),
-                expected: self.features.len(),
-                got: data.n_features(),
-            });
-        }
-        data.check_finite()?;
+        data.check_scoring(self.features.len())?;
         let mut terms = vec![0.0; self.features.len()];
         Ok(data
             .features

@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2};
 use oddity_core::{stats, Dataset, Detector, Error, FitContext, FittedDetector};
 
-use crate::neighbors::{check_query, k_nearest};
+use crate::neighbors::k_nearest;
 
 /// How the distances to the `k` nearest train rows are combined into a score.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub struct FittedKnn {
 
 impl FittedDetector for FittedKnn {
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
-        check_query(data, self.train.ncols())?;
+        data.check_scoring(self.train.ncols())?;
         let nb = k_nearest(self.train.view(), data.features.view(), self.k, false, self.threads)?;
         Ok((0..data.n_rows())
             .map(|i| {

@@ -3,7 +3,7 @@
 use ndarray::{Array1, Array2};
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
 
-use crate::neighbors::{check_query, k_nearest, Neighbors};
+use crate::neighbors::{k_nearest, Neighbors};
 
 /// Added to the mean reachability distance before inverting it, as scikit-learn does, so
 /// that duplicate rows get a large but finite local reachability density.
@@ -112,7 +112,7 @@ impl FittedLof {
 
 impl FittedDetector for FittedLof {
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
-        check_query(data, self.train.ncols())?;
+        data.check_scoring(self.train.ncols())?;
         let nb = k_nearest(self.train.view(), data.features.view(), self.k, false, self.threads)?;
         let lrd_x = lrd(&nb, &self.kdist, data.n_rows());
         Ok((0..data.n_rows())

@@ -4,7 +4,6 @@ use ndarray::{Array1, Array2, Axis};
 use oddity_core::{stats, Dataset, Detector, Error, FitContext, FittedDetector};
 
 use crate::linalg::pinvh;
-use crate::neighbors::check_query;
 
 /// Squared Mahalanobis distance to the training mean (Mahalanobis, "On the generalised
 /// distance in statistics", 1936): `(x − μ)ᵀ P (x − μ)` with `μ` the training mean and `P`
@@ -76,7 +75,7 @@ pub struct FittedMahalanobis {
 
 impl FittedDetector for FittedMahalanobis {
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
-        check_query(data, self.location.len())?;
+        data.check_scoring(self.location.len())?;
         Ok(data
             .features
             .axis_iter(Axis(0))

@@ -8,7 +8,7 @@
 //! computed independently, so the result does not depend on the thread count.
 
 use ndarray::{ArrayView1, ArrayView2, Axis};
-use oddity_core::{Dataset, Error};
+use oddity_core::Error;
 use rayon::prelude::*;
 
 /// The `k` nearest train rows of each query row: `dist[i * k + r]` and `index[i * k + r]`
@@ -49,18 +49,6 @@ pub(crate) fn pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| Error::Fit(format!("cannot start a thread pool: {e}")))
-}
-
-/// Checks that `data` is finite, non-empty and has `n_features` columns.
-pub(crate) fn check_query(data: &Dataset, n_features: usize) -> Result<(), Error> {
-    if data.n_features() != n_features {
-        return Err(Error::ShapeMismatch {
-            what: "feature columns at scoring".into(),
-            expected: n_features,
-            got: data.n_features(),
-        });
-    }
-    data.check_finite()
 }
 
 /// The `k` nearest rows of `train` for every row of `query`. With `exclude_self`, `query`

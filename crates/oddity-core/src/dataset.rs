@@ -111,6 +111,19 @@ impl Dataset {
         Ok(Self { features, ..self.clone() })
     }
 
+    /// The check before scoring with a model fitted on `n_features` columns: the same column
+    /// count ([`Error::ShapeMismatch`] otherwise), then [`Dataset::check_finite`].
+    pub fn check_scoring(&self, n_features: usize) -> Result<(), Error> {
+        if self.n_features() != n_features {
+            return Err(Error::ShapeMismatch {
+                what: "feature columns at scoring".into(),
+                expected: n_features,
+                got: self.n_features(),
+            });
+        }
+        self.check_finite()
+    }
+
     /// Fails with [`Error::EmptyData`] when there is no row or no feature, and with
     /// [`Error::NonFinite`] at the first NaN or infinite value.
     pub fn check_finite(&self) -> Result<(), Error> {
