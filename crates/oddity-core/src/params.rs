@@ -68,6 +68,31 @@ pub struct ParamSpec {
 }
 
 impl ParamSpec {
+    /// An integer parameter.
+    pub fn int(name: &'static str, default: i64, doc: &'static str) -> Self {
+        Self { name, kind: ParamKind::Int, default: ParamValue::Int(default), doc }
+    }
+
+    /// A number parameter.
+    pub fn float(name: &'static str, default: f64, doc: &'static str) -> Self {
+        Self { name, kind: ParamKind::Float, default: ParamValue::Float(default), doc }
+    }
+
+    /// A parameter taking one of `choices` (`default` should be one of them).
+    pub fn one_of(
+        name: &'static str,
+        choices: &'static [&'static str],
+        default: &'static str,
+        doc: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            kind: ParamKind::OneOf(choices),
+            default: ParamValue::Str(default.into()),
+            doc,
+        }
+    }
+
     /// Checks `value` against this spec, converting an integer to a float where a float is
     /// expected.
     pub fn check(&self, value: &ParamValue) -> Result<ParamValue, Error> {
