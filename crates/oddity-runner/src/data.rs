@@ -4,7 +4,7 @@ use std::path::Path;
 
 use oddity_core::{derive_seed, Dataset};
 use oddity_ingest::{read_labels, read_matrix, read_table, IngestErrorKind, ReadOptions};
-use oddity_preprocess::Split;
+use oddity_preprocess::{Split, SplitIndices};
 
 use crate::plan::{DataSource, DatasetPlan};
 use crate::RunError;
@@ -103,18 +103,42 @@ fn read_part(
     }
 }
 
-/// The training and test parts of `loaded` for experiment seed `seed`. The split seed
-/// depends only on the dataset and the seed, so every method sees the same parts.
+/// The row indices of the two parts of a single-file dataset for experiment seed `seed`
+/// (`None` for separate files): what [`parts`] cuts, without copying any row.
+pub fn split(
+    plan: &DatasetPlan,
+    loaded: &Loaded,
+    seed: u64,
+) -> Result<Option<SplitIndices>, String> {
+    match loaded {
+        Loaded::Separate { .. } => Ok(None),
+        Loaded::Single { rows, split_column } => {
+            single_split(plan, rows, split_column.as_deref(), seed).map(Some)
+        }
+    }
+}
+
+/// The split of one file. Its seed depends only on the dataset and the experiment seed, so
+/// every method sees the same parts.
+fn single_split(
+    plan: &DatasetPlan,
+    rows: &Dataset,
+    split_column: Option<&[f64]>,
+    seed: u64,
+) -> Result<SplitIndices, String> {
+    let split_seed = derive_seed(seed, &[&plan.name, "split"]);
+    let labels = rows.labels.as_ref().map(|l| l.to_vec());
+    plan.split
+        .indices(rows.n_rows(), labels.as_deref(), split_column, split_seed)
+        .map_err(|e| e.to_string())
+}
+
+/// The training and test parts of `loaded` for experiment seed `seed`.
 pub fn parts(plan: &DatasetPlan, loaded: &Loaded, seed: u64) -> Result<(Dataset, Dataset), String> {
     match loaded {
         Loaded::Separate { train, test } => Ok((train.clone(), test.clone())),
         Loaded::Single { rows, split_column } => {
-            let split_seed = derive_seed(seed, &[&plan.name, "split"]);
-            let labels = rows.labels.as_ref().map(|l| l.to_vec());
-            let idx = plan
-                .split
-                .indices(rows.n_rows(), labels.as_deref(), split_column.as_deref(), split_seed)
-                .map_err(|e| e.to_string())?;
+            let idx = single_split(plan, rows, split_column.as_deref(), seed)?;
             Ok((rows.select_rows(&idx.train), rows.select_rows(&idx.test)))
         }
     }

@@ -47,7 +47,7 @@ pub fn prepare(plan: &Plan) -> Result<Vec<Loaded>, RunError> {
             let allow_missing = jobs.clone().any(|j| j.preprocess.impute != Imputer::None);
             let loaded = data::load(d, allow_missing)?;
             for seed in &plan.seeds {
-                data::parts(d, &loaded, *seed)
+                data::split(d, &loaded, *seed)
                     .map_err(|message| RunError::Data { dataset: d.name.clone(), message })?;
             }
             Ok(loaded)
