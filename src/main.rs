@@ -5,10 +5,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
-use oddity_runner::journal::JobStatus;
-use oddity_runner::{report, Plan, PlanOptions, RunOptions};
+use oddity_runner::{Plan, PlanOptions};
+
+mod evaluate;
+mod runner_cli;
 
 /// Anomaly-detection experiments from one TOML file.
 #[derive(Parser)]
@@ -23,22 +24,7 @@ enum Command {
     /// Run an experiment: every dataset × method variant × seed, then write results and report.
     ///
     /// Example: oddity run configs/quickstart.toml --jobs 2
-    Run {
-        /// The experiment's TOML file.
-        config: PathBuf,
-        /// Folder that relative dataset paths resolve against (overrides `data_dir`).
-        #[arg(long)]
-        data_dir: Option<PathBuf>,
-        /// Output folder (overrides `output`).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Jobs run in parallel (default: the number of cores).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-        jobs: Option<u32>,
-        /// Print nothing but errors and the final paths.
-        #[arg(long)]
-        quiet: bool,
-    },
+    Run(runner_cli::RunArgs),
     /// Check a config and that every dataset file exists, parses and splits, without running.
     ///
     /// Example: oddity validate configs/odds.toml --data-dir ../shared/datasets
@@ -53,13 +39,23 @@ enum Command {
     ///
     /// Example: oddity list
     List,
-    /// Rebuild results.csv and report.md of an output folder from its journal.
+    /// Rebuild results and report of an output folder from its journal, or merge the folders
+    /// of several shards into one (missing and duplicate jobs are reported).
     ///
-    /// Example: oddity report results/quickstart
-    Report {
-        /// An output folder of `oddity run`.
-        dir: PathBuf,
-    },
+    /// Example: oddity report results/odds/shard-*-of-4 --out results/odds
+    Report(runner_cli::ReportArgs),
+    /// Write (and with --submit, submit) a Slurm array job running one shard per task, plus
+    /// a merge job that runs after it.
+    ///
+    /// Example: oddity slurm configs/odds.toml --shards 8 --cpus 4 --time 02:00:00 --submit
+    Slurm(runner_cli::SlurmArgs),
+    /// Compute every metric on external scores (a CSV with score and label columns).
+    ///
+    /// Example: oddity evaluate scores.csv --threshold pot:1e-4 --json
+    Evaluate(evaluate::EvaluateArgs),
+    /// Internal: run one job as a worker process (request on stdin, record on stdout).
+    #[command(name = "__job", hide = true)]
+    Job,
 }
 
 fn main() -> ExitCode {
@@ -74,76 +70,19 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run { config, data_dir, out, jobs, quiet } => {
-            run_experiment(config, PlanOptions { data_dir, output: out }, jobs, quiet)
-        }
+        Command::Run(args) => runner_cli::run(args),
         Command::Validate { config, data_dir } => {
-            validate(config, PlanOptions { data_dir, output: None })
+            validate(config, PlanOptions { data_dir, ..PlanOptions::default() })
         }
         Command::List => {
             list();
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { dir } => {
-            for w in report::write_outputs(&dir)? {
-                eprintln!("warning: {w}");
-            }
-            println!("results: {}", dir.join(report::RESULTS_FILE).display());
-            println!("report: {}", dir.join(report::REPORT_FILE).display());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Report(args) => runner_cli::report(args),
+        Command::Slurm(args) => runner_cli::slurm(args),
+        Command::Evaluate(args) => evaluate::run(args),
+        Command::Job => runner_cli::worker(),
     }
-}
-
-fn run_experiment(
-    config: PathBuf,
-    opts: PlanOptions,
-    jobs: Option<u32>,
-    quiet: bool,
-) -> anyhow::Result<ExitCode> {
-    let plan = Plan::from_file(&config, &opts)?;
-    let jobs = match jobs {
-        Some(j) => j as usize,
-        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-    };
-    if !quiet {
-        println!(
-            "{}: {} datasets × {} method variants × {} seeds = {} jobs on {} workers",
-            plan.experiment,
-            plan.datasets.len(),
-            plan.variants.len(),
-            plan.seeds.len(),
-            plan.jobs.len(),
-            jobs
-        );
-    }
-    let summary = oddity_runner::run(&plan, &RunOptions { jobs }, |r, done, total| {
-        if quiet {
-            return;
-        }
-        let detail = match r.status {
-            JobStatus::Ok => r
-                .metrics
-                .iter()
-                .map(|m| match m.value {
-                    Some(v) => format!("{}={v:.4}", m.metric),
-                    None => format!("{}=undefined", m.metric),
-                })
-                .collect::<Vec<_>>()
-                .join(" "),
-            JobStatus::Failed => format!("error: {}", r.error.as_deref().unwrap_or("")),
-        };
-        let status = if r.status == JobStatus::Ok { "ok" } else { "FAILED" };
-        println!("[{done}/{total}] {status} {} {} seed={} {detail}", r.dataset, r.method, r.seed);
-    })
-    .with_context(|| format!("run of `{}` stopped", config.display()))?;
-    println!("results: {}", summary.output.join(report::RESULTS_FILE).display());
-    println!("report: {}", summary.output.join(report::REPORT_FILE).display());
-    if summary.failed > 0 {
-        eprintln!("{} of {} jobs failed (see the report)", summary.failed, summary.total);
-        return Ok(ExitCode::from(1));
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn validate(config: PathBuf, opts: PlanOptions) -> anyhow::Result<ExitCode> {

@@ -6,6 +6,11 @@
 //!   own process; falls back to `cargo test` where nextest is not installed), then the
 //!   doctests, which nextest does not run.
 //! * `datasets`: verify `datasets/SHA256SUMS`.
+//! * `peer-tabular [--methods a,b] [--datasets x,y]`: time the Python peer (scikit-learn /
+//!   PyOD) and oddity on the same ODDS work in one run and print the speed-up per method.
+//! * `slurm-e2e`: install Slurm and munge (Debian packages, as root) if missing, start a
+//!   one-node cluster on this machine, run a 3-shard `oddity slurm` array job and check that
+//!   the merged table equals a single-process run; stops the daemons it started.
 //! * `hack`: regenerate `crates/oddity-hack/Cargo.toml`, the feature-unifying crate (run it
 //!   after changing any dependency).
 
@@ -14,13 +19,18 @@ use std::process::{Command, ExitCode};
 
 use sha2::{Digest, Sha256};
 
+mod peer;
+mod slurm_e2e;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("datasets") => datasets(),
         Some("hack") => hack(),
-        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack>".to_string()),
+        Some("slurm-e2e") => slurm_e2e::slurm_e2e(),
+        Some("peer-tabular") => peer::peer_tabular(&project_root(), &args[1..]),
+        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y]>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -32,11 +42,19 @@ fn main() -> ExitCode {
 }
 
 /// The repository root (the parent of this crate's folder).
+/// The checkout this command was run in: the nearest ancestor of the working directory that
+/// holds `xtask/Cargo.toml`. A shared target directory may hold an xtask binary built from
+/// another checkout, so the compile-time manifest path is only the fallback.
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the repository")
-        .to_path_buf()
+    let from_cwd = std::env::current_dir().ok().and_then(|dir| {
+        dir.ancestors().find(|d| d.join("xtask/Cargo.toml").is_file()).map(Path::to_path_buf)
+    });
+    from_cwd.unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("xtask lives in the repository")
+            .to_path_buf()
+    })
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {

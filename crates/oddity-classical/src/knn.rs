@@ -1,9 +1,9 @@
 //! The k-nearest-neighbour distance detector.
 
-use ndarray::{Array1, Array2};
+use ndarray::Array1;
 use oddity_core::{stats, Dataset, Detector, Error, FitContext, FittedDetector};
 
-use crate::neighbors::k_nearest;
+use crate::neighbors::Index;
 
 /// How the distances to the `k` nearest train rows are combined into a score.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,9 +42,10 @@ impl KnnMethod {
 /// median of the distances to its `k` nearest training rows.
 ///
 /// Scored rows are never part of the index, so a row identical to a training row has that
-/// row as a neighbour at distance 0. The search is exact brute force (`O(n_train · d)` per
-/// scored row), parallel over scored rows with `FitContext::threads` threads; ties are
-/// broken by training-row order. Equals PyOD `KNN(n_neighbors=k, method=…)`'s
+/// row as a neighbour at distance 0. The search is exact: a k-d tree for at most 40 features
+/// (and at least 256 training rows), brute force otherwise, both giving bit-identical
+/// distances; parallel over scored rows with `FitContext::threads` threads; ties are broken
+/// by training-row order. Equals PyOD `KNN(n_neighbors=k, method=…)`'s
 /// `decision_function` (up to the last bits; scikit-learn's dot-product distance formula
 /// gives ~1e-8 instead of 0 between identical rows when d > 15).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +91,7 @@ impl Detector for Knn {
             )));
         }
         Ok(Box::new(FittedKnn {
-            train: train.features.clone(),
+            index: Index::build(train.features.view()),
             k: self.k,
             method: self.method,
             threads: ctx.threads,
@@ -98,10 +99,10 @@ impl Detector for Knn {
     }
 }
 
-/// A fitted [`Knn`]: the training rows, searched exhaustively at scoring.
+/// A fitted [`Knn`]: the training rows, indexed for exact nearest-neighbour search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FittedKnn {
-    train: Array2<f64>,
+    index: Index,
     k: usize,
     method: KnnMethod,
     threads: usize,
@@ -109,8 +110,8 @@ pub struct FittedKnn {
 
 impl FittedDetector for FittedKnn {
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
-        data.check_scoring(self.train.ncols())?;
-        let nb = k_nearest(self.train.view(), data.features.view(), self.k, false, self.threads)?;
+        data.check_scoring(self.index.n_features())?;
+        let nb = self.index.k_nearest(data.features.view(), self.k, self.threads)?;
         Ok((0..data.n_rows())
             .map(|i| {
                 let d = nb.dist_row(i);
@@ -127,7 +128,7 @@ impl FittedDetector for FittedKnn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{array, Array2};
 
     fn fit_score(k: i64, method: &str, train: Array2<f64>, test: Array2<f64>) -> Vec<f64> {
         let f = Knn::new(k, method)

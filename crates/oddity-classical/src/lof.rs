@@ -1,9 +1,9 @@
 //! The Local Outlier Factor detector (novelty mode).
 
-use ndarray::{Array1, Array2};
+use ndarray::Array1;
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
 
-use crate::neighbors::{k_nearest, Neighbors};
+use crate::neighbors::{Index, Neighbors};
 
 /// Added to the mean reachability distance before inverting it, as scikit-learn does, so
 /// that duplicate rows get a large but finite local reachability density.
@@ -24,7 +24,9 @@ pub const LRD_EPSILON: f64 = 1e-10;
 ///
 /// Neighbour ties are broken by training-row order; on data with many duplicate rows the
 /// neighbour set at the boundary, and so the score, can depend on that order. The search is
-/// exact brute force, parallel over rows with `FitContext::threads` threads.
+/// exact (a k-d tree for at most 40 features and at least 256 training rows, brute force
+/// otherwise, with bit-identical results), parallel over rows with `FitContext::threads`
+/// threads; the result does not depend on the thread count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lof {
     /// Number of neighbours (≥ 1); `min(k, n_train − 1)` is used.
@@ -73,17 +75,11 @@ impl Detector for Lof {
             return Err(Error::Fit(format!("lof needs at least 2 training rows, got {n}")));
         }
         let k = self.k.min(n - 1);
-        let x = train.features.view();
-        let nb = k_nearest(x, x, k, true, ctx.threads)?;
+        let index = Index::build(train.features.view());
+        let nb = index.k_nearest_self(k, ctx.threads)?;
         let kdist: Vec<f64> = (0..n).map(|i| nb.dist_row(i)[k - 1]).collect();
         let lrd = lrd(&nb, &kdist, n);
-        Ok(Box::new(FittedLof {
-            train: train.features.clone(),
-            k,
-            kdist,
-            lrd,
-            threads: ctx.threads,
-        }))
+        Ok(Box::new(FittedLof { index, k, kdist, lrd, threads: ctx.threads }))
     }
 }
 
@@ -91,7 +87,7 @@ impl Detector for Lof {
 /// densities.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FittedLof {
-    train: Array2<f64>,
+    index: Index,
     k: usize,
     kdist: Vec<f64>,
     lrd: Vec<f64>,
@@ -112,8 +108,8 @@ impl FittedLof {
 
 impl FittedDetector for FittedLof {
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
-        data.check_scoring(self.train.ncols())?;
-        let nb = k_nearest(self.train.view(), data.features.view(), self.k, false, self.threads)?;
+        data.check_scoring(self.index.n_features())?;
+        let nb = self.index.k_nearest(data.features.view(), self.k, self.threads)?;
         let lrd_x = lrd(&nb, &self.kdist, data.n_rows());
         Ok((0..data.n_rows())
             .map(|i| {
@@ -127,7 +123,7 @@ impl FittedDetector for FittedLof {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{array, Array2};
 
     #[test]
     fn oracle_hand_computed() {

@@ -1,6 +1,6 @@
 //! The detectors this crate provides, as the runner and `oddity list` see them.
 
-use oddity_core::{Detector, DetectorEntry, Error, ParamSpec, Params};
+use oddity_core::{Detector, DetectorEntry, Error, ParamSpec, ParamValue, Params};
 
 use crate::{RobustZScore, ZScore};
 
@@ -25,6 +25,35 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            name: "gmm",
+            summary: "negative log-likelihood under a Gaussian mixture (full covariances, EM from a k-means init, log-sum-exp)",
+            params: vec![
+                ParamSpec::int_or("components", &["bic"], ParamValue::Int(4), "number of components, or \"bic\": lowest train BIC over bic_components"),
+                ParamSpec::text("bic_components", "1,2,4,8", "comma-separated candidate counts for components = \"bic\""),
+                ParamSpec::float("reg_covar", 1e-6, "added to every covariance diagonal"),
+                ParamSpec::int("max_iter", 100, "EM iterations per run at most"),
+                ParamSpec::float("tol", 1e-3, "EM stops when the mean train log-likelihood changes less than this (max_iter reached: last parameters kept)"),
+                ParamSpec::int("n_init", 1, "EM runs from different seeded initialisations (best likelihood kept)"),
+            ],
+            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
+                let components = crate::Gmm::parse_components(p.value("components")?, p.str("bic_components")?)?;
+                Ok(Box::new(crate::Gmm::new(components, p.float("reg_covar")?, p.int("max_iter")?, p.float("tol")?, p.int("n_init")?)?))
+            },
+        },
+        DetectorEntry {
+            name: "kmeans",
+            summary: "Euclidean distance to the nearest k-means centroid (greedy k-means++ init, best of n_init Lloyd runs)",
+            params: vec![
+                ParamSpec::int("clusters", 8, "number of clusters (at most the number of train rows)"),
+                ParamSpec::int("n_init", 10, "runs from different seeded k-means++ initialisations (lowest inertia kept)"),
+                ParamSpec::int("max_iter", 300, "Lloyd iterations per run at most"),
+                ParamSpec::float("tol", 1e-4, "a run stops when the summed squared centroid shift is at most tol times the mean feature variance"),
+            ],
+            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
+                Ok(Box::new(crate::KMeans::new(p.int("clusters")?, p.int("n_init")?, p.int("max_iter")?, p.float("tol")?)?))
+            },
+        },
+        DetectorEntry {
             name: "knn",
             summary: "distance to the k-th nearest train row, or mean / median of the k distances",
             params: vec![
@@ -41,6 +70,18 @@ pub fn detectors() -> Vec<DetectorEntry> {
             params: vec![ParamSpec::int("k", 20, "number of neighbours (>= 1); min(k, n_train - 1) is used")],
             build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
                 Ok(Box::new(crate::Lof::new(p.int("k")?)?))
+            },
+        },
+        DetectorEntry {
+            name: "dbscan",
+            summary: "DBSCAN core distance: Euclidean distance to the nearest core sample of the train rows (scikit-learn's core rule)",
+            params: vec![
+                ParamSpec::float_or("eps", &["auto"], ParamValue::Str("auto".into()), "neighbourhood radius (> 0), or \"auto\": 90th percentile of the train rows' distance to their 5th nearest other train row"),
+                ParamSpec::int("min_samples", 5, "train rows within eps, the row itself included, that make a core sample (>= 1)"),
+            ],
+            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
+                let eps = crate::DbscanEps::from_param(p.value("eps")?)?;
+                Ok(Box::new(crate::Dbscan::new(eps, p.int("min_samples")?)?))
             },
         },
         DetectorEntry {
@@ -80,6 +121,47 @@ pub fn detectors() -> Vec<DetectorEntry> {
             ],
             build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
                 Ok(Box::new(crate::Hbos::new(p.int("bins")?, p.float("alpha")?, p.float("tol")?)?))
+            },
+        },
+        DetectorEntry {
+            name: "iforest",
+            summary: "isolation forest (Liu et al. 2008): 2^(-mean path length / c(psi)) in (0, 1], scikit-learn's -score_samples",
+            params: vec![
+                ParamSpec::int("n_estimators", 100, "number of trees (>= 1)"),
+                ParamSpec::int("max_samples", 256, "rows per tree, min(max_samples, n) are used (>= 1)"),
+            ],
+            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
+                Ok(Box::new(crate::IsolationForest::new(p.int("n_estimators")?, p.int("max_samples")?)?))
+            },
+        },
+        DetectorEntry {
+            name: "eif",
+            summary: "extended isolation forest (Hariri et al. 2019): random-hyperplane splits, score 2^(-mean path length / c(psi))",
+            params: vec![
+                ParamSpec::int("n_estimators", 100, "number of trees (>= 1)"),
+                ParamSpec::int("max_samples", 256, "rows per tree, min(max_samples, n) are used (>= 1)"),
+                ParamSpec::int_or("extension_level", &["full"], ParamValue::Str("full".into()), "non-zero slope coordinates minus 1: 0 = axis-parallel (iforest), full = d - 1"),
+            ],
+            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
+                let level = match p.value("extension_level")? {
+                    ParamValue::Int(level) => Some(*level),
+                    _ => None,
+                };
+                Ok(Box::new(crate::ExtendedIsolationForest::new(p.int("n_estimators")?, p.int("max_samples")?, level)?))
+            },
+        },
+        DetectorEntry {
+            name: "pca",
+            summary: "PCA on standardised train rows; score=weighted: sum_j y_j^2 / lambda_j (Shyu et al. 2003); score=pyod: PyOD's sum_j ||x - v_j|| / evr_j",
+            params: vec![
+                ParamSpec::int("components", 0, "leading components kept; 0 = all (min(n, d))"),
+                ParamSpec::bool("whiten", false, "accepted for PyOD compatibility; changes no score"),
+                ParamSpec::one_of("score", crate::PcaScore::NAMES, "weighted", "weighted: sum of squared projections / variance; pyod: PyOD's decision_function"),
+                ParamSpec::bool("standardize", true, "standardise with train mean / population std first (PyOD's default)"),
+                ParamSpec::bool("drop_null", true, "drop components with explained-variance ratio <= 1e-12; false: such components are a fit error"),
+            ],
+            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
+                Ok(Box::new(crate::Pca::new(p.int("components")?, p.bool("whiten")?, p.str("score")?, p.bool("standardize")?, p.bool("drop_null")?)?))
             },
         },
     ]

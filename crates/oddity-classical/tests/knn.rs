@@ -20,3 +20,31 @@ fn knn_mean_matches_reference() {
         check_reference(&Knn::new(5, "mean").unwrap(), name, "knn_mean", 1e-9, 1e-7, &[]);
     }
 }
+
+#[test]
+fn thread_count_does_not_change_the_scores() {
+    use oddity_core::{Detector, FitContext};
+    for name in ["thyroid", "cardio"] {
+        let (train, test) = common::parts(name);
+        let knn = Knn::new(5, "mean").unwrap();
+        let one = knn.fit(&train, &FitContext::new(0)).unwrap().score(&test).unwrap();
+        let ctx = FitContext::new(0).with_threads(3);
+        let three = knn.fit(&train, &ctx).unwrap().score(&test).unwrap();
+        assert_eq!(one, three, "{name}");
+    }
+}
+
+/// Many identical training rows (a k-d tree leaf of duplicates) and `k` up to `n − 1`.
+#[test]
+fn identical_rows_and_large_k() {
+    use ndarray::{array, Array2};
+    use oddity_core::{Dataset, Detector, Error, FitContext};
+    let train = Dataset::from_features("t", Array2::from_elem((500, 3), 0.5));
+    let test = Dataset::from_features("s", array![[0.5, 0.5, 0.5], [0.5, 3.5, 4.5]]);
+    let ctx = FitContext::new(0);
+    for k in [1, 20, 499] {
+        let s = Knn::new(k, "largest").unwrap().fit(&train, &ctx).unwrap().score(&test).unwrap();
+        assert_eq!(s.to_vec(), vec![0.0, 5.0], "k = {k}");
+    }
+    assert!(matches!(Knn::new(500, "largest").unwrap().fit(&train, &ctx), Err(Error::Fit(_))));
+}

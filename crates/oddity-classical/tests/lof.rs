@@ -37,3 +37,29 @@ fn lof_tie_sensitive_rows_stay_within_the_documented_band() {
     let all: Vec<usize> = (0..1508).filter(|i| !thyroid_rows.contains(i)).collect();
     check_reference(&Lof::default(), "thyroid", "lof", 0.0, 0.03, &all);
 }
+
+#[test]
+fn thread_count_does_not_change_the_scores() {
+    use oddity_core::{Detector, FitContext};
+    let (train, test) = common::parts("thyroid");
+    let one = Lof::default().fit(&train, &FitContext::new(0)).unwrap().score(&test).unwrap();
+    let ctx = FitContext::new(0).with_threads(3);
+    let three = Lof::default().fit(&train, &ctx).unwrap().score(&test).unwrap();
+    assert_eq!(one, three);
+}
+
+/// All training rows identical (a k-d tree leaf of duplicates), with `k ≥ n` capped to
+/// `n − 1`: the training lrd is 1 / 1e-10, a duplicate scores exactly 1 and a row at distance
+/// 5 scores (5 + 1e-10) / 1e-10.
+#[test]
+fn identical_rows_and_k_above_n() {
+    use ndarray::{array, Array2};
+    use oddity_classical::LRD_EPSILON;
+    use oddity_core::{Dataset, Detector, FitContext};
+    let train = Dataset::from_features("t", Array2::from_elem((300, 2), -1.0));
+    let test = Dataset::from_features("s", array![[-1.0, -1.0], [2.0, 3.0]]);
+    let s = Lof::new(1000).unwrap().fit(&train, &FitContext::new(0)).unwrap().score(&test).unwrap();
+    assert_eq!(s[0], 1.0);
+    let want = (5.0 + LRD_EPSILON) / LRD_EPSILON;
+    assert!((s[1] - want).abs() <= 1e-12 * want, "{} vs {want}", s[1]);
+}

@@ -20,6 +20,11 @@ pub struct Dataset {
     pub labels: Option<Array1<u8>>,
     /// Optional timestamps (seconds since the Unix epoch), one per row.
     pub timestamps: Option<Array1<i64>>,
+    /// When each row is a sliding window of consecutive time steps flattened time-major
+    /// (as `oddity_preprocess::Windows` builds them), the number of steps per window: a row
+    /// then holds `window` steps of `n_features() / window` values each. `None` for plain rows.
+    /// Sequence detectors read it to see a row as a `window × d` sequence.
+    pub window: Option<usize>,
 }
 
 impl Dataset {
@@ -36,13 +41,27 @@ impl Dataset {
                 got: feature_names.len(),
             });
         }
-        Ok(Self { name: name.into(), features, feature_names, labels: None, timestamps: None })
+        Ok(Self {
+            name: name.into(),
+            features,
+            feature_names,
+            labels: None,
+            timestamps: None,
+            window: None,
+        })
     }
 
     /// Builds a dataset with generated feature names `x0 .. x{d-1}`.
     pub fn from_features(name: impl Into<String>, features: Array2<f64>) -> Self {
         let names = (0..features.ncols()).map(|j| format!("x{j}")).collect();
-        Self { name: name.into(), features, feature_names: names, labels: None, timestamps: None }
+        Self {
+            name: name.into(),
+            features,
+            feature_names: names,
+            labels: None,
+            timestamps: None,
+            window: None,
+        }
     }
 
     /// Attaches labels (one per row, each 0 or 1).
@@ -62,6 +81,21 @@ impl Dataset {
     pub fn with_timestamps(mut self, timestamps: Array1<i64>) -> Result<Self, Error> {
         self.check_len("timestamps", timestamps.len())?;
         self.timestamps = Some(timestamps);
+        Ok(self)
+    }
+
+    /// Marks the rows as flattened sliding windows of `steps` time steps (see
+    /// [`Dataset::window`]); fails with [`Error::ShapeMismatch`] when `steps` is 0 or does
+    /// not divide the number of feature columns.
+    pub fn with_window(mut self, steps: usize) -> Result<Self, Error> {
+        if steps == 0 || self.n_features() % steps != 0 {
+            return Err(Error::ShapeMismatch {
+                what: "window steps dividing the feature columns".into(),
+                expected: self.n_features(),
+                got: steps,
+            });
+        }
+        self.window = Some(steps);
         Ok(self)
     }
 
@@ -95,6 +129,7 @@ impl Dataset {
             feature_names: self.feature_names.clone(),
             labels: self.labels.as_ref().map(|l| l.select(Axis(0), indices)),
             timestamps: self.timestamps.as_ref().map(|t| t.select(Axis(0), indices)),
+            window: self.window,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The detector traits and the registry entry every detector provides.
 
-use ndarray::Array1;
+use ndarray::{Array1, Array2};
 
 use crate::{Dataset, Error, ParamSpec, Params};
 
@@ -39,6 +39,16 @@ pub trait Detector: Send + Sync {
 pub trait FittedDetector: Send + Sync {
     /// One score per row of `data`.
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error>;
+
+    /// For rows that are flattened sliding windows ([`Dataset::window`] set): the error of
+    /// every window at each of its time steps, one row per window and one column per step,
+    /// so that a time step can be scored by the windows covering it ("that window's error at
+    /// t"). `None` (the default) when the detector only scores whole rows; callers then use
+    /// [`FittedDetector::score`].
+    fn score_steps(&self, data: &Dataset) -> Option<Result<Array2<f64>, Error>> {
+        let _ = data;
+        None
+    }
 }
 
 /// How a detector is known to the runner and to `oddity list`.

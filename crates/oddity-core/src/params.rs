@@ -41,6 +41,12 @@ pub enum ParamKind {
     Bool,
     /// One of a fixed set of strings.
     OneOf(&'static [&'static str]),
+    /// An integer, or one of a fixed set of words (`components = 4` or `components = "bic"`).
+    IntOr(&'static [&'static str]),
+    /// A number, or one of a fixed set of words (`eps = 0.5` or `eps = "auto"`).
+    FloatOr(&'static [&'static str]),
+    /// Free text, checked by the detector that reads it (e.g. a comma-separated list).
+    Text,
 }
 
 impl fmt::Display for ParamKind {
@@ -50,6 +56,9 @@ impl fmt::Display for ParamKind {
             Self::Float => f.write_str("float"),
             Self::Bool => f.write_str("bool"),
             Self::OneOf(choices) => write!(f, "one of {}", choices.join("|")),
+            Self::IntOr(words) => write!(f, "int or {}", words.join("|")),
+            Self::FloatOr(words) => write!(f, "float or {}", words.join("|")),
+            Self::Text => f.write_str("text"),
         }
     }
 }
@@ -93,6 +102,36 @@ impl ParamSpec {
         }
     }
 
+    /// A boolean parameter.
+    pub fn bool(name: &'static str, default: bool, doc: &'static str) -> Self {
+        Self { name, kind: ParamKind::Bool, default: ParamValue::Bool(default), doc }
+    }
+
+    /// An integer-or-word parameter; `default` is an [`ParamValue::Int`] or one of `words`.
+    pub fn int_or(
+        name: &'static str,
+        words: &'static [&'static str],
+        default: ParamValue,
+        doc: &'static str,
+    ) -> Self {
+        Self { name, kind: ParamKind::IntOr(words), default, doc }
+    }
+
+    /// A number-or-word parameter; `default` is a number or one of `words`.
+    pub fn float_or(
+        name: &'static str,
+        words: &'static [&'static str],
+        default: ParamValue,
+        doc: &'static str,
+    ) -> Self {
+        Self { name, kind: ParamKind::FloatOr(words), default, doc }
+    }
+
+    /// A free-text parameter, parsed and checked by the detector.
+    pub fn text(name: &'static str, default: &'static str, doc: &'static str) -> Self {
+        Self { name, kind: ParamKind::Text, default: ParamValue::Str(default.into()), doc }
+    }
+
     /// Checks `value` against this spec, converting an integer to a float where a float is
     /// expected.
     pub fn check(&self, value: &ParamValue) -> Result<ParamValue, Error> {
@@ -106,6 +145,15 @@ impl ParamSpec {
             | (ParamKind::Bool, ParamValue::Bool(_)) => Ok(value.clone()),
             (ParamKind::Float, ParamValue::Int(v)) => Ok(ParamValue::Float(*v as f64)),
             (ParamKind::OneOf(choices), ParamValue::Str(s)) if choices.contains(&s.as_str()) => {
+                Ok(value.clone())
+            }
+            (ParamKind::IntOr(_), ParamValue::Int(_))
+            | (ParamKind::FloatOr(_), ParamValue::Float(_))
+            | (ParamKind::Text, ParamValue::Str(_)) => Ok(value.clone()),
+            (ParamKind::FloatOr(_), ParamValue::Int(v)) => Ok(ParamValue::Float(*v as f64)),
+            (ParamKind::IntOr(words) | ParamKind::FloatOr(words), ParamValue::Str(s))
+                if words.contains(&s.as_str()) =>
+            {
                 Ok(value.clone())
             }
             (kind, _) => Err(bad(kind.to_string())),
@@ -165,6 +213,19 @@ impl Params {
             Some(ParamValue::Str(v)) => Ok(v),
             _ => Err(missing(name, "string")),
         }
+    }
+
+    /// The bool parameter `name`.
+    pub fn bool(&self, name: &str) -> Result<bool, Error> {
+        match self.0.get(name) {
+            Some(ParamValue::Bool(v)) => Ok(*v),
+            _ => Err(missing(name, "bool")),
+        }
+    }
+
+    /// The raw value of parameter `name`, for int-or-word and float-or-word parameters.
+    pub fn value(&self, name: &str) -> Result<&ParamValue, Error> {
+        self.0.get(name).ok_or_else(|| missing(name, "any"))
     }
 
     /// `name=value` pairs joined by `;`, in name order: the `params` column of results.
@@ -228,5 +289,26 @@ mod tests {
             Params::resolve("d", &specs(), &given),
             Err(Error::InvalidParameter { .. })
         ));
+    }
+
+    #[test]
+    fn number_or_word_parameters() {
+        let specs = vec![
+            ParamSpec::int_or("components", &["bic"], ParamValue::Int(4), ""),
+            ParamSpec::float_or("eps", &["auto"], ParamValue::Str("auto".into()), ""),
+            ParamSpec::text("list", "1,2", ""),
+        ];
+        let resolve = |k: &str, v: ParamValue| {
+            Params::resolve("d", &specs, &Params([(k.to_string(), v)].into()))
+        };
+        let p = resolve("components", ParamValue::Str("bic".into())).unwrap();
+        assert_eq!(p.value("components").unwrap(), &ParamValue::Str("bic".into()));
+        assert_eq!(p.value("eps").unwrap(), &ParamValue::Str("auto".into()));
+        let p = resolve("eps", ParamValue::Int(2)).unwrap();
+        assert_eq!(p.float("eps").unwrap(), 2.0);
+        assert!(resolve("components", ParamValue::Str("aic".into())).is_err());
+        assert!(resolve("components", ParamValue::Float(1.5)).is_err());
+        assert!(resolve("eps", ParamValue::Str("big".into())).is_err());
+        assert_eq!(resolve("list", ParamValue::Str("3".into())).unwrap().str("list").unwrap(), "3");
     }
 }

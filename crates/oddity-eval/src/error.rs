@@ -23,7 +23,7 @@ pub enum MetricError {
     /// Occurs when no label is `1`, so recall (and the true positive rate) divide by zero.
     #[error("undefined: no anomaly (label 1) in the evaluated part")]
     NoPositives,
-    /// Occurs when no label is `0`, so the false positive rate divides by zero (ROC-AUC only).
+    /// Occurs when no label is `0`, so the false positive rate divides by zero (ROC-AUC, VUS).
     #[error("undefined: no normal point (label 0) in the evaluated part")]
     NoNegatives,
     /// Occurs when a score is NaN or infinite, which has no place in a ranking of thresholds.
@@ -39,6 +39,15 @@ pub enum MetricError {
         index: usize,
         /// The label found there.
         value: u8,
+    },
+    /// Occurs when a metric option is out of range or missing (`k` outside `[0, 100]`, a
+    /// negative `alpha`, a metric that needs a threshold without one).
+    #[error("invalid metric option {name}: {reason}")]
+    InvalidOption {
+        /// The option's name (`k`, `alpha`, `buffer`, `threshold`).
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
     },
 }
 

@@ -1,11 +1,23 @@
-//! Tie-aware, exact anomaly-detection metrics (ROC-AUC, average precision, best F1) that
-//! match scikit-learn.
+//! Anomaly-detection evaluation: tie-aware exact metrics (point-wise and time-series), thresholds
+//! fitted on training scores, and statistics for comparing methods across datasets.
 //!
 //! Every metric is a pure function of a label slice (`0` = normal, `1` = anomaly) and a score
 //! slice (higher = more anomalous) that returns `Result<f64, MetricError>`.
 //! Tied scores are one threshold: a metric never depends on the order of equal scores.
+//!
+//! * Threshold-free: [`roc_auc`], [`average_precision`] (scikit-learn), [`vus_roc`] and
+//!   [`vus_pr`] (TSB-AD's "opt" volume under the surface, or exact with every threshold).
+//! * Oracle (best threshold chosen with the test labels, an upper bound): [`best_f1`],
+//!   [`pa_f1`], [`pak_f1`], [`event_f1`], [`range_f1`], [`affiliation_f1`], each exact over
+//!   every distinct threshold in `O(n log n)` (affiliation: `O(n log n + n · events)`).
+//! * At a given prediction: [`f1_at`], [`precision_recall_at`], [`pa_f1_at`], [`pak_f1_at`],
+//!   [`event_f1_at`], [`range_f1_at`], [`affiliation_f1_at`].
+//! * [`tsbad`]: TSB-AD's published numbers, quirks included (`compat = "tsbad"`).
+//! * [`threshold`]: contamination, fixed, sigma, MAD, top-k, POT and SPOT thresholds.
+//! * [`stats`]: average ranks, Friedman / Iman–Davenport, Nemenyi CD, Wilcoxon + Holm.
+//!
 //! The [`metrics`] registry lists every metric by its config name, so that the runner can
-//! look one up with [`metric`].
+//! look one up with [`metric`] and pass per-metric [`MetricOptions`].
 //!
 //! # Example: score two slices
 //!
@@ -36,7 +48,15 @@
 mod error;
 mod metrics;
 mod registry;
+pub mod stats;
+pub mod threshold;
 
 pub use error::MetricError;
-pub use metrics::{average_precision, best_f1, roc_auc};
-pub use registry::{metric, metrics, MetricEntry};
+pub use metrics::tsbad;
+pub use metrics::{
+    affiliation_f1, affiliation_f1_at, affiliation_precision_recall_at, average_precision, best_f1,
+    event_f1, event_f1_at, f1_at, pa_f1, pa_f1_at, pak_f1, pak_f1_at, precision_recall_at, predict,
+    range_f1, range_f1_at, range_precision_recall_at, roc_auc, vus, vus_pr, vus_roc, Bias,
+    Cardinality, RangeParams, VusParams, VusThresholds,
+};
+pub use registry::{metric, metrics, Compat, MetricEntry, MetricOptions, MetricWithOptions};

@@ -38,10 +38,14 @@ fn no_positives_is_undefined_for_every_metric() {
 }
 
 #[test]
-fn no_negatives_is_undefined_for_roc_auc_only() {
+fn no_negatives_is_undefined_for_roc_auc_and_vus_only() {
     let got = roc_auc(&[1, 1], &[0.1, 0.2]);
     assert!(matches!(got, Err(MetricError::NoNegatives)), "{got:?}");
     assert!(got.unwrap_err().is_undefined());
+    for name in ["vus_roc", "vus_pr"] {
+        let got = (oddity_eval::metric(name).unwrap().compute)(&[1, 1], &[0.1, 0.2]);
+        assert!(matches!(got, Err(MetricError::NoNegatives)), "{name}: {got:?}");
+    }
     assert_eq!(average_precision(&[1, 1], &[0.1, 0.2]), Ok(1.0));
     assert_eq!(best_f1(&[1, 1], &[0.1, 0.2]), Ok(1.0));
 }
@@ -91,6 +95,7 @@ fn messages_are_lowercase_without_trailing_period() {
         MetricError::NoNegatives,
         MetricError::NonFinite { index: 7 },
         MetricError::InvalidLabel { index: 7, value: 2 },
+        MetricError::InvalidOption { name: "k", reason: "120 is not in [0, 100]".to_owned() },
     ];
     for error in errors {
         let message = error.to_string();

@@ -59,6 +59,7 @@ mod parquet;
 mod table;
 mod text;
 mod timestamp;
+mod write;
 
 use std::path::Path;
 
@@ -66,6 +67,7 @@ pub use error::{IngestError, IngestErrorKind};
 pub use options::ReadOptions;
 pub use table::Table;
 pub use text::{read_labels, read_matrix};
+pub use write::{write_parquet, ColumnData};
 
 /// Reads a data file into a [`Table`], choosing the format by extension
 /// (case-insensitive): `.csv` (header row), `.parquet` / `.pq`, `.npz` (arrays

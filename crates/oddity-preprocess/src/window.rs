@@ -97,6 +97,35 @@ impl Windows {
                 .collect(),
         }
     }
+
+    /// Time-step scores from per-step window errors: `steps` has one row per stride-1 window
+    /// of `n` rows and one column per step of the window (`size` columns), and step `t` gets
+    /// the mean (or max) over the windows covering it of that window's error at `t` (the
+    /// rule of the PyTorch peer and of TSB-AD's reconstruction models).
+    pub fn spread_steps(&self, n: usize, steps: ArrayView2<'_, f64>) -> Vec<f64> {
+        let w = self.size;
+        debug_assert_eq!(steps.dim(), (n + 1 - w, w));
+        let (mut acc, mut count) = match self.score {
+            WindowScore::Mean => (vec![0.0; n], vec![0u32; n]),
+            WindowScore::Max => (vec![f64::NEG_INFINITY; n], vec![0u32; n]),
+        };
+        for (i, row) in steps.outer_iter().enumerate() {
+            for (k, &e) in row.iter().enumerate() {
+                let t = i + k;
+                match self.score {
+                    WindowScore::Mean => acc[t] += e,
+                    WindowScore::Max => acc[t] = acc[t].max(e),
+                }
+                count[t] += 1;
+            }
+        }
+        if self.score == WindowScore::Mean {
+            for (a, &c) in acc.iter_mut().zip(&count) {
+                *a /= f64::from(c.max(1));
+            }
+        }
+        acc
+    }
 }
 
 #[cfg(test)]
@@ -122,6 +151,16 @@ mod tests {
         assert_eq!(mean.spread(4, &[1.0, 3.0]), vec![1.0, 2.0, 2.0, 3.0]);
         let max = Windows::new(3, None, WindowScore::Max).unwrap();
         assert_eq!(max.spread(4, &[1.0, 3.0]), vec![1.0, 3.0, 3.0, 3.0]);
+    }
+
+    #[test]
+    fn every_step_gets_the_mean_or_max_of_its_windows_errors_at_that_step() {
+        // n = 4, W = 3: window 0 covers steps 0..3, window 1 covers steps 1..4.
+        let steps = array![[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]];
+        let mean = Windows::new(3, None, WindowScore::Mean).unwrap();
+        assert_eq!(mean.spread_steps(4, steps.view()), vec![1.0, 6.0, 11.5, 30.0]);
+        let max = Windows::new(3, None, WindowScore::Max).unwrap();
+        assert_eq!(max.spread_steps(4, steps.view()), vec![1.0, 10.0, 20.0, 30.0]);
     }
 
     #[test]

@@ -46,6 +46,14 @@ pub struct RawHeader {
     /// Output folder (relative to the working directory). Default `results/<name>`.
     #[serde(default)]
     pub output: Option<PathBuf>,
+    /// Wall-clock limit of every job: seconds or `"30s"`, `"10m"`, `"2h"` (a method's own
+    /// `time_limit` wins). Default: none.
+    #[serde(default)]
+    pub time_limit: Option<Spanned<toml::Value>>,
+    /// Memory (address space) limit of every job: bytes or `"512MB"`, `"2GiB"` (a method's
+    /// own `memory_limit` wins). Default: none.
+    #[serde(default)]
+    pub memory_limit: Option<Spanned<toml::Value>>,
 }
 
 /// `[[dataset]]`: one labelled file split inside, or separate train / test files.

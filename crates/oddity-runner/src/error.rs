@@ -54,6 +54,18 @@ pub enum RunError {
         /// What failed.
         message: String,
     },
+    /// Occurs when a worker process is given a request it cannot serve.
+    #[error("worker: {message}")]
+    Worker {
+        /// What is wrong.
+        message: String,
+    },
+    /// Occurs when shard folders cannot be merged (they come from different configs).
+    #[error("merge: {message}")]
+    Merge {
+        /// What is wrong.
+        message: String,
+    },
     /// Occurs when a journal cannot be read back.
     #[error("journal `{}`, line {line}: {message}", path.display())]
     Journal {

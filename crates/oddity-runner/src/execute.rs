@@ -1,7 +1,10 @@
 //! Running a plan: load every dataset once, check every split, then run the jobs on a
-//! rayon pool. Each finished job is appended to the journal as it finishes; a failing or
-//! panicking job becomes a `failed` record and the run goes on.
+//! rayon pool, each in a worker process of its own ([`Isolation::Process`], what the CLI
+//! uses: limits are enforced and a crash stays a job failure) or on the pool's threads
+//! ([`Isolation::InProcess`]). Each finished job is appended to the journal as it finishes;
+//! a failing or panicking job becomes a `failed` record and the run goes on.
 
+use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,21 +18,91 @@ use rayon::prelude::*;
 use crate::data::{self, Loaded};
 use crate::journal::{JobRecord, JobStatus, Journal, MetricRecord, MetricStatus, FORMAT_VERSION};
 use crate::plan::{Job, Plan};
+use crate::worker::{self, WorkerCommand};
 use crate::{registry, report, RunError};
+/// Where each job runs.
+#[derive(Debug, Clone, Default)]
+pub enum Isolation {
+    /// On the runner's own rayon threads: cheapest, but `time_limit` and `memory_limit`
+    /// cannot be enforced (they are ignored with a note) and a crash (abort, stack overflow)
+    /// takes the whole run down. Peak memory is not recorded.
+    #[default]
+    InProcess,
+    /// In a worker process per job (see [`WorkerCommand`]): killed at its time limit, its
+    /// address space capped at its memory limit, its peak memory measured.
+    Process(WorkerCommand),
+}
 
 /// How to run a plan.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Jobs run in parallel (at least 1).
     pub jobs: usize,
+    /// Total thread budget (at least 1): each job's detector gets `max(1, threads / jobs)`
+    /// threads ([`FitContext::threads`]; a worker process's rayon pool is sized to it).
+    pub threads: usize,
+    /// Continue the journal in the output folder: jobs already in it are skipped.
+    pub resume: bool,
+    /// Where each job runs.
+    pub isolation: Isolation,
+}
+
+impl RunOptions {
+    /// `jobs` jobs in parallel, in-process, sharing a budget of `jobs` threads.
+    pub fn new(jobs: usize) -> Self {
+        Self {
+            jobs: jobs.max(1),
+            threads: jobs.max(1),
+            resume: false,
+            isolation: Isolation::InProcess,
+        }
+    }
+
+    /// Threads each job's detector may use.
+    pub fn threads_per_job(&self) -> usize {
+        (self.threads / self.jobs.max(1)).max(1)
+    }
+}
+
+/// What a run reports as it goes, in order, on the calling thread.
+#[derive(Debug)]
+pub enum JobEvent<'a> {
+    /// The jobs are about to start: `total` selected, `skipped` of them already done.
+    Planned {
+        /// Jobs of the plan (or shard).
+        total: usize,
+        /// Jobs found in the journal and not run again.
+        skipped: usize,
+    },
+    /// Something the user should know (a dropped journal line, a changed job, an ignored
+    /// limit).
+    Note(&'a str),
+    /// Worker `worker` started `job`.
+    Started {
+        /// The worker slot (0-based, below [`RunOptions::jobs`]).
+        worker: usize,
+        /// The job.
+        job: &'a Job,
+    },
+    /// A job finished and is in the journal.
+    Finished {
+        /// Its record.
+        record: &'a JobRecord,
+        /// Jobs done so far, skipped ones included.
+        done: usize,
+        /// Jobs of the plan (or shard).
+        total: usize,
+    },
 }
 
 /// What a finished run produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSummary {
-    /// Jobs run.
+    /// Jobs of the plan (or shard).
     pub total: usize,
-    /// Jobs that failed.
+    /// Jobs skipped because the journal already had them.
+    pub skipped: usize,
+    /// Jobs run that did not end `ok` (failed, timeout or oom).
     pub failed: usize,
     /// The output folder.
     pub output: PathBuf,
@@ -38,29 +111,35 @@ pub struct RunSummary {
 /// Loads every dataset of `plan` and checks every split it will need, so that a bad file or
 /// split stops the run before any job starts.
 pub fn prepare(plan: &Plan) -> Result<Vec<Loaded>, RunError> {
-    plan.datasets
-        .iter()
-        .enumerate()
-        .map(|(di, d)| {
-            // Missing values are allowed at read time only if some job imputes them.
-            let jobs = plan.jobs.iter().filter(|j| j.dataset == di);
-            let allow_missing = jobs.clone().any(|j| j.preprocess.impute != Imputer::None);
-            let loaded = data::load(d, allow_missing)?;
-            for seed in &plan.seeds {
-                data::split(d, &loaded, *seed)
-                    .map_err(|message| RunError::Data { dataset: d.name.clone(), message })?;
-            }
-            Ok(loaded)
-        })
-        .collect()
+    (0..plan.datasets.len()).map(|di| load_dataset(plan, di)).collect()
 }
 
-/// Runs `plan`, calling `on_finish(record, done, total)` as each job finishes, then writes
-/// `results.csv` and `report.md` from the journal.
+/// Loads dataset `di` of `plan` and checks its splits for every seed.
+pub(crate) fn load_dataset(plan: &Plan, di: usize) -> Result<Loaded, RunError> {
+    let d = &plan.datasets[di];
+    // Missing values are allowed at read time only if some job imputes them.
+    let allow_missing =
+        plan.jobs.iter().any(|j| j.dataset == di && j.preprocess.impute != Imputer::None);
+    let loaded = data::load(d, allow_missing)?;
+    for seed in &plan.seeds {
+        data::split(d, &loaded, *seed)
+            .map_err(|message| RunError::Data { dataset: d.name.clone(), message })?;
+    }
+    Ok(loaded)
+}
+
+/// A message sent from the pool to the journal writer.
+enum Msg {
+    Started(usize, usize),
+    Done(Box<JobRecord>),
+}
+
+/// Runs `plan` (or its shard), calling `on_event` as jobs start and finish, then writes the
+/// derived results (`results.csv`, `results.parquet`, `report.md`) from the journal.
 pub fn run(
     plan: &Plan,
     opts: &RunOptions,
-    mut on_finish: impl FnMut(&JobRecord, usize, usize),
+    mut on_event: impl FnMut(JobEvent<'_>),
 ) -> Result<RunSummary, RunError> {
     // Read and check every dataset first: a bad input leaves an earlier run's output untouched.
     let loaded = prepare(plan)?;
@@ -70,57 +149,123 @@ pub fn run(
     }
     std::fs::create_dir_all(out)
         .map_err(|e| RunError::output(out, format!("cannot create folder: {e}")))?;
-    let mut journal = Journal::create(out)?;
+
+    let selected = plan.selected();
+    let total = selected.len();
+    let (mut journal, done_ids) = if opts.resume {
+        let (journal, contents) = Journal::resume(out)?;
+        for w in &contents.warnings {
+            on_event(JobEvent::Note(w));
+        }
+        let done: HashSet<String> = contents.records.iter().map(|r| r.job.clone()).collect();
+        for job in selected.iter().filter(|j| !done.contains(&j.id)) {
+            let (dataset, method) =
+                (&plan.datasets[job.dataset].name, &plan.variants[job.variant].label);
+            let changed = contents
+                .records
+                .iter()
+                .any(|r| &r.dataset == dataset && &r.method == method && r.seed == job.seed);
+            if changed {
+                on_event(JobEvent::Note(&format!(
+                    "job {dataset} / {method} / seed {} changed since the journal was started: running it again",
+                    job.seed
+                )));
+            }
+        }
+        (journal, done)
+    } else {
+        (Journal::create(out)?, HashSet::new())
+    };
+    report::write_manifest(out, &report::Manifest::of(plan))?;
+    let todo: Vec<&Job> = selected.into_iter().filter(|j| !done_ids.contains(&j.id)).collect();
+    let skipped = total - todo.len();
+    on_event(JobEvent::Planned { total, skipped });
+    if matches!(opts.isolation, Isolation::InProcess) && todo.iter().any(|j| j.limits.any()) {
+        on_event(JobEvent::Note(
+            "time_limit and memory_limit are not enforced when jobs run in-process",
+        ));
+    }
+    let loaded = match opts.isolation {
+        // Workers read their own dataset: free the parent's copy.
+        Isolation::Process(_) => None,
+        Isolation::InProcess => Some(loaded),
+    };
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
         .build()
         .map_err(|e| RunError::output(out, format!("cannot start worker threads: {e}")))?;
     let abort = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel::<JobRecord>();
-    let total = plan.jobs.len();
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let threads = opts.threads_per_job();
     let mut failed = 0;
+    let mut done = skipped;
     let mut write_error = None;
     std::thread::scope(|s| {
         let abort = &abort;
         let loaded = &loaded;
+        let todo = &todo;
         s.spawn(move || {
             pool.install(|| {
-                plan.jobs.par_iter().enumerate().for_each_with(tx, |tx, (index, job)| {
-                    if !abort.load(Ordering::Relaxed) {
-                        let _ = tx.send(run_job(plan, index, job, loaded));
+                todo.par_iter().for_each_with(tx, |tx, job| {
+                    if abort.load(Ordering::Relaxed) {
+                        return;
                     }
+                    let slot = rayon::current_thread_index().unwrap_or(0);
+                    let _ = tx.send(Msg::Started(slot, job.index));
+                    let record = match (&opts.isolation, loaded) {
+                        (Isolation::Process(cmd), _) => {
+                            worker::run_in_worker(cmd, plan, job, threads)
+                        }
+                        (Isolation::InProcess, Some(loaded)) => {
+                            run_job(plan, job, &loaded[job.dataset], threads)
+                        }
+                        (Isolation::InProcess, None) => {
+                            unreachable!("in-process runs keep their data")
+                        }
+                    };
+                    let _ = tx.send(Msg::Done(Box::new(record)));
                 })
             })
         });
-        for (done, record) in rx.into_iter().enumerate() {
+        for msg in rx {
             if write_error.is_some() {
                 continue;
             }
+            let record = match msg {
+                Msg::Started(worker, index) => {
+                    on_event(JobEvent::Started { worker, job: &plan.jobs[index] });
+                    continue;
+                }
+                Msg::Done(record) => *record,
+            };
             if let Err(e) = journal.append(&record) {
                 abort.store(true, Ordering::Relaxed);
                 write_error = Some(e);
                 continue;
             }
-            failed += usize::from(record.status == JobStatus::Failed);
-            on_finish(&record, done + 1, total);
+            failed += usize::from(record.status != JobStatus::Ok);
+            done += 1;
+            on_event(JobEvent::Finished { record: &record, done, total });
         }
     });
     if let Some(e) = write_error {
         return Err(e);
     }
-    report::write_outputs(out)?;
-    Ok(RunSummary { total, failed, output: out.clone() })
+    for w in report::write_outputs(out)? {
+        on_event(JobEvent::Note(&w));
+    }
+    Ok(RunSummary { total, skipped, failed, output: out.clone() })
 }
 
-/// Runs one job, turning every error and panic into a `failed` record.
-fn run_job(plan: &Plan, index: usize, job: &Job, loaded: &[Loaded]) -> JobRecord {
+/// A record for `job` before it ran: identity filled in, status `ok`, nothing measured.
+pub(crate) fn new_record(plan: &Plan, job: &Job) -> JobRecord {
     let dataset = &plan.datasets[job.dataset];
     let variant = &plan.variants[job.variant];
-    let mut record = JobRecord {
+    JobRecord {
         v: FORMAT_VERSION,
         job: job.id.clone(),
-        index,
+        index: job.index,
         experiment: plan.experiment.clone(),
         dataset: dataset.name.clone(),
         method: variant.label.clone(),
@@ -133,10 +278,16 @@ fn run_job(plan: &Plan, index: usize, job: &Job, loaded: &[Loaded]) -> JobRecord
         n_test: 0,
         fit_seconds: 0.0,
         score_seconds: 0.0,
+        peak_rss_bytes: None,
         metrics: vec![],
-    };
+    }
+}
+
+/// Runs one job in this process, turning every error and panic into a `failed` record.
+pub(crate) fn run_job(plan: &Plan, job: &Job, loaded: &Loaded, threads: usize) -> JobRecord {
+    let mut record = new_record(plan, job);
     let outcome =
-        catch_unwind(AssertUnwindSafe(|| try_job(plan, job, &loaded[job.dataset], &mut record)));
+        catch_unwind(AssertUnwindSafe(|| try_job(plan, job, loaded, threads, &mut record)));
     let error = match outcome {
         Ok(Ok(())) => return record,
         Ok(Err(e)) => e,
@@ -156,7 +307,13 @@ fn run_job(plan: &Plan, index: usize, job: &Job, loaded: &[Loaded]) -> JobRecord
 }
 
 /// Split, preprocess (fit on train), fit, score the test part, evaluate.
-fn try_job(plan: &Plan, job: &Job, loaded: &Loaded, record: &mut JobRecord) -> Result<(), String> {
+fn try_job(
+    plan: &Plan,
+    job: &Job,
+    loaded: &Loaded,
+    threads: usize,
+    record: &mut JobRecord,
+) -> Result<(), String> {
     let dataset = &plan.datasets[job.dataset];
     let variant = &plan.variants[job.variant];
     let (train, test) = data::parts(dataset, loaded, job.seed)?;
@@ -174,7 +331,8 @@ fn try_job(plan: &Plan, job: &Job, loaded: &Loaded, record: &mut JobRecord) -> R
     let entry = registry::detector(&variant.detector)
         .ok_or_else(|| format!("unknown detector `{}`", variant.detector))?;
     let (_, detector) = entry.instantiate(&variant.params).map_err(|e| e.to_string())?;
-    let ctx = FitContext::new(derive_seed(job.seed, &[&dataset.name, &variant.label]));
+    let ctx = FitContext::new(derive_seed(job.seed, &[&dataset.name, &variant.label]))
+        .with_threads(threads);
 
     // With windows, the detector sees flattened windows; every test step gets back one score.
     let windowed = |w: &Windows, part: &Dataset, stride, name| -> Result<Dataset, String> {

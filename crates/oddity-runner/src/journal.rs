@@ -1,9 +1,9 @@
 //! The journal: an append-only, versioned JSON Lines file in the output folder, one record
-//! per finished job, flushed as it is written. It is the ground state of a run; the results
-//! table and the report are derived from it.
+//! per finished job, flushed and fsynced as it is written. It is the ground state of a run;
+//! the results table and the report are derived from it.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -22,8 +22,24 @@ pub const JOURNAL_FILE: &str = "journal.jsonl";
 pub enum JobStatus {
     /// Fit and score succeeded (individual metrics may still be undefined).
     Ok,
-    /// The job failed; `error` says why.
+    /// The job failed (an error or a panic); `error` says why.
     Failed,
+    /// The job ran past its `time_limit` and was stopped.
+    Timeout,
+    /// The job ran out of its `memory_limit` and was stopped.
+    Oom,
+}
+
+impl JobStatus {
+    /// The status as written in results (`ok`, `failed`, `timeout`, `oom`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+            Self::Timeout => "timeout",
+            Self::Oom => "oom",
+        }
+    }
 }
 
 /// How one metric of a job ended.
@@ -86,6 +102,10 @@ pub struct JobRecord {
     pub fit_seconds: f64,
     /// Seconds spent scoring the test part.
     pub score_seconds: f64,
+    /// Peak resident memory of the job's worker process in bytes (absent when the job ran
+    /// inside the runner's own process, where it cannot be told apart from other jobs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_bytes: Option<u64>,
     /// One entry per requested metric (empty when the job failed).
     pub metrics: Vec<MetricRecord>,
 }
@@ -98,6 +118,27 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// Opens the journal of `dir` to continue it: reads its records, cuts a half-written last
+    /// line off the file (so the next record starts on a line of its own) and appends after
+    /// the rest. A missing journal is created.
+    pub fn resume(dir: &Path) -> Result<(Self, JournalContents), RunError> {
+        let path = dir.join(JOURNAL_FILE);
+        if !path.exists() {
+            return Ok((Self::create(dir)?, JournalContents::default()));
+        }
+        let contents = read(dir)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| RunError::output(&path, e))?;
+        file.set_len(contents.valid_len).map_err(|e| RunError::output(&path, e))?;
+        let mut journal = Self { file, path };
+        journal.file.seek(SeekFrom::End(0)).map_err(|e| RunError::output(&journal.path, e))?;
+        journal.file.sync_all().map_err(|e| RunError::output(&journal.path, e))?;
+        Ok((journal, contents))
+    }
+
     /// Creates (or truncates) the journal in `dir`.
     pub fn create(dir: &Path) -> Result<Self, RunError> {
         let path = dir.join(JOURNAL_FILE);
@@ -110,14 +151,16 @@ impl Journal {
         Ok(Self { file, path })
     }
 
-    /// Appends one record as a line and flushes it to the operating system. A failed write
-    /// stops the run: the journal *is* the result.
+    /// Appends one record as a line, flushes it and waits until it is on disk (`fsync`), so
+    /// a finished job survives a power loss. A failed write stops the run: the journal *is*
+    /// the result.
     pub fn append(&mut self, record: &JobRecord) -> Result<(), RunError> {
         let mut line =
             serde_json::to_string(record).map_err(|e| RunError::output(&self.path, e))?;
         line.push('\n');
         self.file.write_all(line.as_bytes()).map_err(|e| RunError::output(&self.path, e))?;
-        self.file.flush().map_err(|e| RunError::output(&self.path, e))
+        self.file.flush().map_err(|e| RunError::output(&self.path, e))?;
+        self.file.sync_data().map_err(|e| RunError::output(&self.path, e))
     }
 }
 
@@ -128,26 +171,43 @@ pub struct JournalContents {
     pub records: Vec<JobRecord>,
     /// Warnings (e.g. a dropped half-written last line).
     pub warnings: Vec<String>,
+    /// Bytes of the file up to the end of the last complete line.
+    pub valid_len: u64,
 }
 
 /// Reads the journal of `dir`. A half-written last line (the run was killed mid-write) is
 /// dropped with a warning; a bad line elsewhere, or another major version, is an error.
 pub fn read(dir: &Path) -> Result<JournalContents, RunError> {
     let path = dir.join(JOURNAL_FILE);
-    let file = File::open(&path)
+    let bytes = std::fs::read(&path)
         .map_err(|e| RunError::output(&path, format!("cannot read journal: {e}")))?;
-    let lines: Vec<String> = BufReader::new(file)
-        .lines()
-        .collect::<Result<_, _>>()
-        .map_err(|e| RunError::output(&path, e))?;
     let mut out = JournalContents::default();
+    let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
     let last = lines.len();
-    for (i, line) in lines.iter().enumerate() {
+    let mut offset = 0u64;
+    for (i, raw) in lines.iter().enumerate() {
+        let complete = raw.ends_with(b"\n");
+        let line = String::from_utf8_lossy(raw);
         if line.trim().is_empty() {
+            offset += raw.len() as u64;
+            if complete {
+                out.valid_len = offset;
+            }
             continue;
         }
-        match serde_json::from_str::<JobRecord>(line) {
-            Ok(r) if r.v == FORMAT_VERSION => out.records.push(r),
+        let parsed = serde_json::from_str::<JobRecord>(&line);
+        // A last line without its newline was cut short, even if what is there parses.
+        let parsed = match parsed {
+            Ok(_) if !complete => Err(None),
+            Ok(r) => Ok(r),
+            Err(e) => Err(Some(e)),
+        };
+        match parsed {
+            Ok(r) if r.v == FORMAT_VERSION => {
+                offset += raw.len() as u64;
+                out.valid_len = offset;
+                out.records.push(r)
+            }
             Ok(r) => {
                 return Err(RunError::Journal {
                     path: path.clone(),
@@ -167,7 +227,7 @@ pub fn read(dir: &Path) -> Result<JournalContents, RunError> {
                 return Err(RunError::Journal {
                     path: path.clone(),
                     line: i + 1,
-                    message: e.to_string(),
+                    message: e.map_or_else(|| "line cut short".into(), |e| e.to_string()),
                 })
             }
         }
@@ -197,6 +257,7 @@ mod tests {
             n_test: 2,
             fit_seconds: 0.5,
             score_seconds: 0.25,
+            peak_rss_bytes: Some(1 << 20),
             metrics: vec![MetricRecord {
                 metric: "roc_auc".into(),
                 oracle: false,
@@ -218,6 +279,36 @@ mod tests {
         let c = read(dir.path()).unwrap();
         assert_eq!(c.records.len(), 1);
         assert_eq!(c.warnings.len(), 1);
+    }
+
+    #[test]
+    fn resume_cuts_the_half_written_line_and_appends_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::create(dir.path()).unwrap();
+        j.append(&record(1, Some(0.5))).unwrap();
+        drop(j);
+        let path = dir.path().join(JOURNAL_FILE);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        // A complete record without its newline is still a cut line.
+        let cut = serde_json::to_string(&record(9, None)).unwrap();
+        f.write_all(cut.as_bytes()).unwrap();
+        drop(f);
+        let (mut j, contents) = Journal::resume(dir.path()).unwrap();
+        assert_eq!(contents.records.len(), 1);
+        assert_eq!(contents.warnings.len(), 1);
+        j.append(&record(2, Some(0.25))).unwrap();
+        let c = read(dir.path()).unwrap();
+        assert_eq!(c.records, vec![record(1, Some(0.5)), record(2, Some(0.25))]);
+        assert!(c.warnings.is_empty());
+    }
+
+    #[test]
+    fn resume_without_a_journal_starts_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut j, contents) = Journal::resume(dir.path()).unwrap();
+        assert!(contents.records.is_empty());
+        j.append(&record(3, None)).unwrap();
+        assert_eq!(read(dir.path()).unwrap().records, vec![record(3, None)]);
     }
 
     #[test]

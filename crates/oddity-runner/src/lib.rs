@@ -1,6 +1,7 @@
 //! The oddity experiment runner: a TOML config becomes a [`Plan`] (datasets × method
-//! variants × seeds), the plan runs on a rayon pool, every finished job is appended to a
-//! journal, and `results.csv` and `report.md` are derived from that journal.
+//! variants × seeds), the plan (or one shard of it) runs on a rayon pool, each job in a
+//! worker process or in-process, every finished job is appended to a journal, and
+//! `results.csv`, `results.parquet` and `report.md` are derived from that journal.
 //!
 //! # Example: plan an experiment from config text
 //!
@@ -38,12 +39,17 @@ mod data;
 mod error;
 mod execute;
 pub mod journal;
+pub mod limits;
 mod plan;
+pub mod progress;
 pub mod registry;
 pub mod report;
+pub mod slurm;
+pub mod worker;
 
 pub use error::{ConfigError, RunError};
-pub use execute::{prepare, run, RunOptions, RunSummary};
+pub use execute::{prepare, run, Isolation, JobEvent, RunOptions, RunSummary};
+pub use limits::Limits;
 pub use plan::{
-    DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Variant, DEFAULT_METRICS,
+    DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Shard, Variant, DEFAULT_METRICS,
 };

@@ -9,7 +9,11 @@ use oddity_preprocess::{Imputer, Scaler, Split, WindowScore, Windows};
 use toml::Spanned;
 
 use crate::config::{RawEvaluate, RawExperiment, RawPreprocess, Source};
+use crate::limits::{self, Limits};
 use crate::{registry, ConfigError};
+
+/// Method keys that set the job's limits rather than detector parameters.
+pub const LIMIT_KEYS: &[&str] = &["time_limit", "memory_limit"];
 
 /// Method keys that any detector accepts: sliding windows over the rows.
 pub const WINDOW_KEYS: &[&str] = &["window", "stride", "window_score"];
@@ -97,6 +101,8 @@ impl Variant {
 pub struct Job {
     /// Stable id: a hash of the job's definition.
     pub id: String,
+    /// Position in the whole plan (shards keep the positions of the whole plan).
+    pub index: usize,
     /// Index into [`Plan::datasets`].
     pub dataset: usize,
     /// Index into [`Plan::variants`].
@@ -107,6 +113,52 @@ pub struct Job {
     pub preprocess: Preprocess,
     /// Metrics to compute.
     pub metrics: Vec<String>,
+    /// Time and memory limits.
+    pub limits: Limits,
+}
+
+/// One of `count` deterministic parts of a plan (`--shard index/count`, 1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 1 to `count`.
+    pub index: usize,
+    /// How many parts.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Whether job `id` belongs to this shard: its hash modulo `count`, so a job's shard
+    /// depends on its definition only, not on its neighbours in the config.
+    pub fn contains(&self, id: &str) -> bool {
+        let h = u64::from_str_radix(id, 16).unwrap_or_else(|_| derive_seed(0, &[id]));
+        (h % self.count as u64) as usize == self.index - 1
+    }
+
+    /// The shard's own output folder inside the experiment's output folder.
+    pub fn folder_name(&self) -> String {
+        format!("shard-{}-of-{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("expected a shard like 2/5 (part 2 of 5), got `{s}`");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: usize = i.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("shard `{s}`: the part must be between 1 and the count"));
+        }
+        Ok(Self { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 /// Overrides from the command line.
@@ -116,6 +168,8 @@ pub struct PlanOptions {
     pub data_dir: Option<PathBuf>,
     /// Replaces `[experiment] output`.
     pub output: Option<PathBuf>,
+    /// Runs only this part of the jobs, in the folder `shard-I-of-N` inside the output.
+    pub shard: Option<Shard>,
 }
 
 /// A validated experiment: datasets × variants × seeds.
@@ -125,19 +179,22 @@ pub struct Plan {
     pub experiment: String,
     /// Seeds.
     pub seeds: Vec<u64>,
-    /// Output folder.
+    /// Output folder (a shard's own folder when `shard` is set).
     pub output: PathBuf,
+    /// The part of the jobs this plan runs, if not all.
+    pub shard: Option<Shard>,
     /// Datasets in config order.
     pub datasets: Vec<DatasetPlan>,
     /// Method variants in config order.
     pub variants: Vec<Variant>,
-    /// Jobs: for each dataset, each variant, each seed.
+    /// Jobs: for each dataset, each variant, each seed (all of them, whatever the shard).
     pub jobs: Vec<Job>,
 }
 
 /// A `[[method]]` block after expansion, before the grid.
 struct MethodBlock {
     variants: Vec<Variant>,
+    limits: Limits,
     preprocess: Option<RawPreprocess>,
     evaluate: Option<RawEvaluate>,
 }
@@ -148,6 +205,11 @@ impl Plan {
         let source = Source::read(path)?;
         let raw = source.parse()?;
         Self::new(&source, raw, opts)
+    }
+
+    /// The jobs this plan runs: all of them, or those of its shard, in plan order.
+    pub fn selected(&self) -> Vec<&Job> {
+        self.jobs.iter().filter(|j| self.shard.is_none_or(|s| s.contains(&j.id))).collect()
     }
 
     /// Validates `raw` (parsed from `source`) and expands the grid.
@@ -177,11 +239,20 @@ impl Plan {
             (None, Some(d)) => config_dir.join(d),
             (None, None) => config_dir,
         };
-        let output = opts
+        let mut output = opts
             .output
             .clone()
             .or_else(|| raw.experiment.output.clone())
             .unwrap_or_else(|| Path::new("results").join(&experiment));
+        if let Some(shard) = &opts.shard {
+            output = output.join(shard.folder_name());
+        }
+        let global_limits = limits_of(
+            source,
+            "experiment",
+            raw.experiment.time_limit.as_ref(),
+            raw.experiment.memory_limit.as_ref(),
+        )?;
 
         if raw.datasets.is_empty() {
             return Err(source.error(None, "dataset", "the config has no [[dataset]] block"));
@@ -334,28 +405,91 @@ impl Plan {
                 for variant in &block.variants {
                     for &seed in &seeds {
                         jobs.push(Job {
-                            id: job_id(&experiment, &dataset.name, variant, seed),
+                            id: job_id(&experiment, dataset, variant, seed, &preprocess, &metrics),
+                            index: jobs.len(),
                             dataset: di,
                             variant: vi,
                             seed,
                             preprocess,
                             metrics: metrics.clone(),
+                            limits: global_limits.overridden_by(block.limits),
                         });
                     }
                     vi += 1;
                 }
             }
         }
-        Ok(Self { experiment, seeds, output, datasets, variants, jobs })
+        Ok(Self { experiment, seeds, output, shard: opts.shard, datasets, variants, jobs })
     }
 }
 
-/// A stable id for a job: a hash of everything that defines it.
-fn job_id(experiment: &str, dataset: &str, variant: &Variant, seed: u64) -> String {
+/// The limits set by `time_limit` and `memory_limit` under `table`.
+fn limits_of(
+    source: &Source,
+    table: &str,
+    time: Option<&Spanned<toml::Value>>,
+    memory: Option<&Spanned<toml::Value>>,
+) -> Result<Limits, ConfigError> {
+    let time = time
+        .map(|v| {
+            limits::parse_time(v.get_ref())
+                .map_err(|e| source.error(Some(v.span()), format!("{table}.time_limit"), e))
+        })
+        .transpose()?;
+    let memory = memory
+        .map(|v| {
+            limits::parse_memory(v.get_ref())
+                .map_err(|e| source.error(Some(v.span()), format!("{table}.memory_limit"), e))
+        })
+        .transpose()?;
+    Ok(Limits { time, memory })
+}
+
+/// A stable id for a job: a hash of everything that defines its result — the experiment,
+/// the dataset (file names, columns, split; not the folder, so moving the data keeps the
+/// ids), the variant, the seed, the preprocessing and the metrics. Limits are left out: a
+/// finished job's result does not depend on them.
+fn job_id(
+    experiment: &str,
+    dataset: &DatasetPlan,
+    variant: &Variant,
+    seed: u64,
+    preprocess: &Preprocess,
+    metrics: &[String],
+) -> String {
+    let name =
+        |p: &Path| p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let files = match &dataset.source {
+        DataSource::Single(p) => name(p),
+        DataSource::Separate { train, test, test_labels } => format!(
+            "{}|{}|{}",
+            name(train),
+            name(test),
+            test_labels.as_deref().map(name).unwrap_or_default()
+        ),
+    };
+    let data = format!(
+        "{files}|{}|{:?}|{:?}|{:?}",
+        dataset.label, dataset.timestamp, dataset.features, dataset.split
+    );
     let params = variant.describe_params();
     let seed = seed.to_string();
-    let h =
-        derive_seed(0, &[experiment, dataset, &variant.label, &variant.detector, &params, &seed]);
+    let preprocess = format!("{preprocess:?}");
+    let metrics = metrics.join(",");
+    let h = derive_seed(
+        0,
+        &[
+            experiment,
+            &dataset.name,
+            &data,
+            &variant.label,
+            &variant.detector,
+            &params,
+            &seed,
+            &preprocess,
+            &metrics,
+        ],
+    );
     format!("{h:016x}")
 }
 
@@ -448,10 +582,19 @@ fn method_block(
             )
         })?;
 
+    let limits = limits_of(
+        source,
+        &format!("method[{i}]"),
+        table.get("time_limit"),
+        table.get("memory_limit"),
+    )?;
+
     // Parameters: every other key; a list gives one variant per value (cartesian product).
     let mut axes: Vec<(String, Vec<ParamValue>, std::ops::Range<usize>)> = Vec::new();
     for (k, v) in table {
-        if ["detector", "name", "preprocess", "evaluate"].contains(&k.as_str()) {
+        if ["detector", "name", "preprocess", "evaluate"].contains(&k.as_str())
+            || LIMIT_KEYS.contains(&k.as_str())
+        {
             continue;
         }
         let values = match v.get_ref() {
@@ -518,7 +661,7 @@ fn method_block(
         };
         variants.push(Variant { label, detector: detector_name.clone(), params, window });
     }
-    Ok(MethodBlock { variants, preprocess, evaluate })
+    Ok(MethodBlock { variants, limits, preprocess, evaluate })
 }
 
 /// The window settings among a variant's values, or `(key, message)`.

@@ -4,7 +4,9 @@ use oddity_core::DetectorEntry;
 
 /// Every detector oddity can run, in `oddity list` order.
 pub fn detectors() -> Vec<DetectorEntry> {
-    oddity_classical::detectors()
+    let mut all = oddity_classical::detectors();
+    all.extend(oddity_deep::detectors());
+    all
 }
 
 /// The detector named `name`.

@@ -1,12 +1,153 @@
-//! Derived outputs: the tidy `results.csv` and the Markdown `report.md`, both rebuilt from
-//! the journal alone.
+//! Derived outputs: the tidy `results.csv` (and `results.parquet`) and the Markdown
+//! `report.md`, rebuilt from the journal (and the run's `plan.json` manifest) alone, and the
+//! merge of shard folders into one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::journal::{self, JobRecord, JobStatus, MetricStatus};
+use oddity_ingest::ColumnData;
+use serde::{Deserialize, Serialize};
+
+use crate::journal::{self, JobRecord, JobStatus, Journal, MetricStatus};
+use crate::plan::{Plan, Shard};
 use crate::RunError;
+
+/// File name of the manifest: every job of the plan, written when a run starts.
+pub const MANIFEST_FILE: &str = "plan.json";
+/// File name of the tidy results table in Parquet.
+pub const PARQUET_FILE: &str = "results.parquet";
+
+/// One job of a [`Manifest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestJob {
+    /// The job's stable id.
+    pub job: String,
+    /// Its position in the plan.
+    pub index: usize,
+    /// Dataset name.
+    pub dataset: String,
+    /// Method variant label.
+    pub method: String,
+    /// Experiment seed.
+    pub seed: u64,
+}
+
+/// What a run was asked to do: every job of the whole plan and the shard it ran, so that
+/// derived tables leave out journal records of jobs the config no longer has, and merges
+/// can tell missing jobs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Format major version (same as the journal's).
+    pub v: u32,
+    /// Experiment name.
+    pub experiment: String,
+    /// The shard (`I/N`) this folder ran, if not all jobs.
+    pub shard: Option<String>,
+    /// Every job of the plan, in plan order.
+    pub jobs: Vec<ManifestJob>,
+}
+
+impl Manifest {
+    /// The manifest of `plan`.
+    pub fn of(plan: &Plan) -> Self {
+        Self {
+            v: journal::FORMAT_VERSION,
+            experiment: plan.experiment.clone(),
+            shard: plan.shard.map(|s| s.to_string()),
+            jobs: plan
+                .jobs
+                .iter()
+                .map(|j| ManifestJob {
+                    job: j.id.clone(),
+                    index: j.index,
+                    dataset: plan.datasets[j.dataset].name.clone(),
+                    method: plan.variants[j.variant].label.clone(),
+                    seed: j.seed,
+                })
+                .collect(),
+        }
+    }
+
+    /// The jobs this folder was meant to run (its shard's, or all).
+    pub fn expected(&self) -> Vec<&ManifestJob> {
+        let shard: Option<Shard> = self.shard.as_deref().and_then(|s| s.parse().ok());
+        self.jobs.iter().filter(|j| shard.is_none_or(|s| s.contains(&j.job))).collect()
+    }
+}
+
+/// Writes `manifest` into `dir` (through a temporary file, so it is whole or absent).
+pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), RunError> {
+    let path = dir.join(MANIFEST_FILE);
+    let tmp = dir.join(format!("{MANIFEST_FILE}.tmp"));
+    let text = serde_json::to_string_pretty(manifest).map_err(|e| RunError::output(&path, e))?;
+    std::fs::write(&tmp, text).map_err(|e| RunError::output(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| RunError::output(&path, e))
+}
+
+/// Reads the manifest of `dir`, if the run wrote one.
+pub fn read_manifest(dir: &Path) -> Result<Option<Manifest>, RunError> {
+    let path = dir.join(MANIFEST_FILE);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| RunError::output(&path, e))?;
+    let m: Manifest = serde_json::from_str(&text).map_err(|e| RunError::Journal {
+        path: path.clone(),
+        line: e.line(),
+        message: e.to_string(),
+    })?;
+    if m.v != journal::FORMAT_VERSION {
+        return Err(RunError::Journal {
+            path,
+            line: 1,
+            message: format!(
+                "format version {} is not supported (expected {})",
+                m.v,
+                journal::FORMAT_VERSION
+            ),
+        });
+    }
+    Ok(Some(m))
+}
+
+/// What an output folder holds, as far as derived tables are concerned.
+struct Current {
+    /// The last record of each job, only jobs of the manifest, in plan order.
+    records: Vec<JobRecord>,
+    /// The manifest, when the run wrote one.
+    manifest: Option<Manifest>,
+    /// Warnings from reading the journal.
+    warnings: Vec<String>,
+}
+
+/// The records of `dir` that count: the last record of each job, only jobs of the manifest
+/// (when there is one), in plan order; plus warnings.
+fn current_records(dir: &Path) -> Result<Current, RunError> {
+    let contents = journal::read(dir)?;
+    let manifest = read_manifest(dir)?;
+    let mut warnings = contents.warnings;
+    let known: Option<HashSet<&str>> =
+        manifest.as_ref().map(|m| m.jobs.iter().map(|j| j.job.as_str()).collect());
+    let mut latest: HashMap<String, JobRecord> = HashMap::new();
+    let mut stale = 0;
+    for r in contents.records {
+        if known.as_ref().is_some_and(|k| !k.contains(r.job.as_str())) {
+            stale += 1;
+            continue;
+        }
+        latest.insert(r.job.clone(), r);
+    }
+    if stale > 0 {
+        warnings.push(format!(
+            "`{}`: left out {stale} journal records of jobs that the config no longer has (changed or removed)",
+            dir.display()
+        ));
+    }
+    let mut records: Vec<JobRecord> = latest.into_values().collect();
+    records.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.job.cmp(&b.job)));
+    Ok(Current { records, manifest, warnings })
+}
 
 /// File name of the tidy results table.
 pub const RESULTS_FILE: &str = "results.csv";
@@ -26,27 +167,179 @@ pub const RESULTS_COLUMNS: &[&str] = &[
     "score_seconds",
     "status",
     "error",
+    "peak_rss_bytes",
 ];
 
-/// Reads the journal of `dir` and (re)writes `results.csv` and `report.md` there. Returns
-/// the journal's warnings.
+/// Columns of `results.csv` that measure the machine (time and memory), not the result:
+/// they differ between two runs of the same config.
+pub const MEASURED_COLUMNS: &[&str] = &["fit_seconds", "score_seconds", "peak_rss_bytes"];
+
+/// Reads the journal (and manifest) of `dir` and (re)writes `results.csv`,
+/// `results.parquet` and `report.md` there. Returns warnings (a dropped half-written line,
+/// records of jobs the config no longer has).
 pub fn write_outputs(dir: &Path) -> Result<Vec<String>, RunError> {
-    let contents = journal::read(dir)?;
-    let mut records = contents.records;
-    records.sort_by_key(|r| r.index);
+    let Current { records, warnings, .. } = current_records(dir)?;
+    write_tables(dir, &records)?;
+    Ok(warnings)
+}
+
+/// Writes the derived files of `records` (in plan order) into `dir`.
+fn write_tables(dir: &Path, records: &[JobRecord]) -> Result<(), RunError> {
     let write = |name: &str, text: String| {
         let path = dir.join(name);
         std::fs::write(&path, text).map_err(|e| RunError::output(&path, e))
     };
-    write(RESULTS_FILE, results_csv(&records))?;
-    write(REPORT_FILE, report_md(&records))?;
-    Ok(contents.warnings)
+    let rows = result_rows(records);
+    write(RESULTS_FILE, rows_csv(&rows))?;
+    let parquet = dir.join(PARQUET_FILE);
+    let columns: Vec<(&str, ColumnData)> = RESULTS_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let data = match *name {
+                "seed" | "peak_rss_bytes" => {
+                    ColumnData::Int(rows.iter().map(|r| r[i].parse::<i64>().ok()).collect())
+                }
+                "value" | "fit_seconds" | "score_seconds" => {
+                    ColumnData::Float(rows.iter().map(|r| r[i].parse::<f64>().ok()).collect())
+                }
+                _ => ColumnData::Text(
+                    rows.iter().map(|r| Some(r[i].clone()).filter(|c| !c.is_empty())).collect(),
+                ),
+            };
+            (*name, data)
+        })
+        .collect();
+    oddity_ingest::write_parquet(&parquet, &columns).map_err(|e| RunError::output(&parquet, e))?;
+    write(REPORT_FILE, report_md(records))
 }
 
-/// The tidy, long table: one row per (job, metric); a failed job is one row with its error.
+/// What merging shard folders found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MergeSummary {
+    /// Jobs in the merged table.
+    pub jobs: usize,
+    /// Jobs the plan has that no folder has (`dataset / method / seed`).
+    pub missing: Vec<String>,
+    /// Jobs found in more than one folder (`dataset / method / seed`: folders); the first
+    /// folder's record is kept.
+    pub duplicates: Vec<String>,
+    /// Warnings from reading the journals.
+    pub warnings: Vec<String>,
+}
+
+/// Merges the output folders `dirs` (the shards of one plan, typically) into `out`: one
+/// journal (plan order), the manifest of the whole plan, and the derived tables and report.
+/// Jobs missing from every folder and jobs present in several are reported, not fatal;
+/// folders of different experiments are an error. With `out` among `dirs` and a single
+/// folder, this only rebuilds its derived files.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeSummary, RunError> {
+    let mut summary = MergeSummary::default();
+    let mut manifest: Option<Manifest> = None;
+    let mut merged: Vec<JobRecord> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut expected: Vec<ManifestJob> = Vec::new();
+    let single = dirs.len() == 1;
+    for (di, dir) in dirs.iter().enumerate() {
+        if !single && !dir.join(journal::JOURNAL_FILE).exists() {
+            summary
+                .warnings
+                .push(format!("`{}` has no journal: its jobs are missing", dir.display()));
+            continue;
+        }
+        let Current { records, manifest: m, warnings } = current_records(dir)?;
+        summary.warnings.extend(warnings);
+        if let Some(m) = m {
+            match &manifest {
+                None => {
+                    expected = if single {
+                        m.expected().into_iter().cloned().collect()
+                    } else {
+                        m.jobs.clone()
+                    };
+                    manifest = Some(m);
+                }
+                Some(first) if first.experiment != m.experiment || first.jobs != m.jobs => {
+                    return Err(RunError::Merge {
+                        message: format!(
+                            "`{}` and `{}` come from different configs (their plans differ)",
+                            dirs[0].display(),
+                            dir.display()
+                        ),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        for r in records {
+            match seen.get(&r.job) {
+                Some(&first) => summary.duplicates.push(format!(
+                    "{} / {} / seed {}: in `{}` and `{}`",
+                    r.dataset,
+                    r.method,
+                    r.seed,
+                    dirs[first].display(),
+                    dir.display()
+                )),
+                None => {
+                    seen.insert(r.job.clone(), di);
+                    merged.push(r);
+                }
+            }
+        }
+    }
+    merged.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.job.cmp(&b.job)));
+    summary.missing = expected
+        .iter()
+        .filter(|j| !seen.contains_key(&j.job))
+        .map(|j| format!("{} / {} / seed {}", j.dataset, j.method, j.seed))
+        .collect();
+    summary.jobs = merged.len();
+    let in_place = single && same_folder(&dirs[0], out);
+    if !in_place {
+        std::fs::create_dir_all(out)
+            .map_err(|e| RunError::output(out, format!("cannot create folder: {e}")))?;
+        let mut journal = Journal::create(out)?;
+        for r in &merged {
+            journal.append(r)?;
+        }
+        if let Some(mut m) = manifest {
+            m.shard = None;
+            write_manifest(out, &m)?;
+        }
+    }
+    write_tables(out, &merged)?;
+    Ok(summary)
+}
+
+/// Whether `a` and `b` name the same folder.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// The tidy, long table as CSV text: one row per (job, metric); a job that did not end `ok`
+/// is one row with its status and error.
 pub fn results_csv(records: &[JobRecord]) -> String {
+    rows_csv(&result_rows(records))
+}
+
+/// Rows of [`RESULTS_COLUMNS`] as CSV text with a header.
+fn rows_csv(rows: &[Vec<String>]) -> String {
     let mut out = RESULTS_COLUMNS.join(",");
     out.push('\n');
+    for fields in rows {
+        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// The tidy table's rows, each with one field per [`RESULTS_COLUMNS`] entry.
+fn result_rows(records: &[JobRecord]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
     for r in records {
         let head = [
             r.experiment.clone(),
@@ -56,19 +349,19 @@ pub fn results_csv(records: &[JobRecord]) -> String {
             r.seed.to_string(),
         ];
         let timing = [r.fit_seconds.to_string(), r.score_seconds.to_string()];
+        let memory = r.peak_rss_bytes.map(|b| b.to_string()).unwrap_or_default();
         let mut row = |metric: &str, value: String, status: &str, error: &str| {
-            let fields: Vec<String> = head
-                .iter()
-                .cloned()
-                .chain([metric.to_string(), value])
-                .chain(timing.iter().cloned())
-                .chain([status.to_string(), error.to_string()])
-                .collect();
-            out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-            out.push('\n');
+            out.push(
+                head.iter()
+                    .cloned()
+                    .chain([metric.to_string(), value])
+                    .chain(timing.iter().cloned())
+                    .chain([status.to_string(), error.to_string(), memory.clone()])
+                    .collect(),
+            );
         };
-        if r.status == JobStatus::Failed {
-            row("", String::new(), "failed", r.error.as_deref().unwrap_or(""));
+        if r.status != JobStatus::Ok {
+            row("", String::new(), r.status.as_str(), r.error.as_deref().unwrap_or(""));
             continue;
         }
         for m in &r.metrics {
@@ -181,8 +474,7 @@ fn md(s: &str) -> String {
 pub fn report_md(records: &[JobRecord]) -> String {
     let mut out = String::new();
     let experiment = records.first().map(|r| r.experiment.as_str()).unwrap_or("(empty journal)");
-    let failed: Vec<&JobRecord> =
-        records.iter().filter(|r| r.status == JobStatus::Failed).collect();
+    let failed: Vec<&JobRecord> = records.iter().filter(|r| r.status != JobStatus::Ok).collect();
     let datasets = first_seen(records.iter().map(|r| r.dataset.as_str()));
     let methods = first_seen(records.iter().map(|r| r.method.as_str()));
     let metrics =
@@ -217,7 +509,7 @@ pub fn report_md(records: &[JobRecord]) -> String {
         let mut cells: BTreeMap<(&str, &str), Cell> = BTreeMap::new();
         for r in records {
             let cell = cells.entry((r.dataset.as_str(), r.method.as_str())).or_default();
-            if r.status == JobStatus::Failed {
+            if r.status != JobStatus::Ok {
                 cell.failed += 1;
                 continue;
             }
@@ -270,16 +562,17 @@ pub fn report_md(records: &[JobRecord]) -> String {
     if !failed.is_empty() {
         let _ = writeln!(
             out,
-            "## Failed jobs\n\n| dataset | method | seed | error |\n|---|---|---:|---|"
+            "## Failed jobs\n\n| dataset | method | seed | status | error |\n|---|---|---:|---|---|"
         );
         for r in &failed {
             let err = r.error.as_deref().unwrap_or("");
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 md(&r.dataset),
                 md(&r.method),
                 r.seed,
+                r.status.as_str(),
                 md(err)
             );
         }

@@ -41,28 +41,7 @@ impl Curve {
     /// Each class is sorted once as plain integers (`O(n log n)`), which is much faster than
     /// sorting `(score, label)` pairs or indices by score; [`Points`] merges the two.
     pub(crate) fn new(labels: &[u8], scores: &[f64], needs: Needs) -> Result<Self, MetricError> {
-        if labels.len() != scores.len() {
-            return Err(MetricError::LengthMismatch { labels: labels.len(), scores: scores.len() });
-        }
-        if labels.is_empty() {
-            return Err(MetricError::Empty);
-        }
-        let mut n_positives = 0;
-        for (index, (&label, &score)) in labels.iter().zip(scores).enumerate() {
-            if label > 1 {
-                return Err(MetricError::InvalidLabel { index, value: label });
-            }
-            if !score.is_finite() {
-                return Err(MetricError::NonFinite { index });
-            }
-            n_positives += usize::from(label);
-        }
-        if n_positives == 0 {
-            return Err(MetricError::NoPositives);
-        }
-        if needs == Needs::BothClasses && n_positives == labels.len() {
-            return Err(MetricError::NoNegatives);
-        }
+        let n_positives = validate(labels, scores, needs)?;
         let mut positives = Vec::with_capacity(n_positives);
         let mut negatives = Vec::with_capacity(labels.len() - n_positives);
         for (&label, &score) in labels.iter().zip(scores) {
@@ -92,11 +71,80 @@ impl Curve {
     }
 }
 
+/// Checks a metric's input and returns the number of anomalies.
+///
+/// Input errors come first (length, emptiness, then the first bad label or score by index),
+/// then the class requirement of `needs`.
+pub(crate) fn validate(labels: &[u8], scores: &[f64], needs: Needs) -> Result<usize, MetricError> {
+    if labels.len() != scores.len() {
+        return Err(MetricError::LengthMismatch { labels: labels.len(), scores: scores.len() });
+    }
+    if labels.is_empty() {
+        return Err(MetricError::Empty);
+    }
+    let mut n_positives = 0;
+    for (index, (&label, &score)) in labels.iter().zip(scores).enumerate() {
+        if label > 1 {
+            return Err(MetricError::InvalidLabel { index, value: label });
+        }
+        if !score.is_finite() {
+            return Err(MetricError::NonFinite { index });
+        }
+        n_positives += usize::from(label);
+    }
+    if n_positives == 0 {
+        return Err(MetricError::NoPositives);
+    }
+    if needs == Needs::BothClasses && n_positives == labels.len() {
+        return Err(MetricError::NoNegatives);
+    }
+    Ok(n_positives)
+}
+
+/// Checks labels against a prediction of the same length and returns the number of anomalies.
+pub(crate) fn validate_pred(labels: &[u8], pred: &[bool]) -> Result<usize, MetricError> {
+    if labels.len() != pred.len() {
+        return Err(MetricError::LengthMismatch { labels: labels.len(), scores: pred.len() });
+    }
+    if labels.is_empty() {
+        return Err(MetricError::Empty);
+    }
+    let mut n_positives = 0;
+    for (index, &label) in labels.iter().enumerate() {
+        if label > 1 {
+            return Err(MetricError::InvalidLabel { index, value: label });
+        }
+        n_positives += usize::from(label);
+    }
+    if n_positives == 0 {
+        return Err(MetricError::NoPositives);
+    }
+    Ok(n_positives)
+}
+
+/// Row indices grouped by tied score, highest score first: `(order, group_ends)` where
+/// group `g` is `order[group_ends[g - 1]..group_ends[g]]` (with `group_ends[-1] = 0`).
+///
+/// One sort of `(key, index)` pairs, `O(n log n)`.
+pub(crate) fn tie_groups(scores: &[f64]) -> (Vec<u32>, Vec<u32>) {
+    let mut keyed: Vec<(u64, u32)> =
+        scores.iter().enumerate().map(|(i, &s)| (order_key(s), i as u32)).collect();
+    keyed.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut ends = Vec::new();
+    for i in 1..keyed.len() {
+        if keyed[i].0 != keyed[i - 1].0 {
+            ends.push(i as u32);
+        }
+    }
+    ends.push(keyed.len() as u32);
+    (keyed.into_iter().map(|(_, i)| i).collect(), ends)
+}
+
 /// A `u64` that orders finite scores like `f64` does, with `-0.0` and `0.0` equal.
 ///
 /// This is the key of `f64::total_cmp`: flip every bit of a negative number (so that larger
 /// magnitudes come first) and only the sign bit of a positive one.
-fn order_key(score: f64) -> u64 {
+pub(crate) fn order_key(score: f64) -> u64 {
     // Adding 0.0 turns -0.0 into 0.0, so that `>=` ties stay ties.
     let bits = (score + 0.0).to_bits();
     let negative_mask = ((bits as i64) >> 63) as u64;

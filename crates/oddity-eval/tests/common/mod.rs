@@ -1,4 +1,5 @@
 //! Test helpers: where the shared reference folder is, and a plain CSV reader for it.
+#![allow(dead_code)] // Each test binary uses a different part of these helpers.
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,172 @@
+//! The one training loop every deep detector uses: Adam with weight decay, shuffled
+//! mini-batches, optional validation split with early stopping, seeded throughout.
+
+use burn::module::Module;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Tensor};
+use ndarray::Array2;
+use oddity_core::Rng;
+use rand::seq::SliceRandom;
+
+use crate::error::at_least;
+use crate::nn::{matrix, values, Noise};
+use crate::DeepError;
+
+/// Training settings shared by every deep detector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    /// Passes over the training rows (≥ 1).
+    pub epochs: usize,
+    /// Rows per Adam step (≥ 1); the last batch of an epoch may be smaller.
+    pub batch_size: usize,
+    /// Adam's learning rate (> 0).
+    pub lr: f64,
+    /// L2 weight decay added to the gradients, PyTorch `Adam(weight_decay=…)` style (≥ 0).
+    pub weight_decay: f64,
+    /// Share of the training rows held out to measure a validation loss each epoch, in
+    /// [0, 1); 0 = no validation and no early stopping.
+    pub validation: f64,
+    /// With validation: stop after this many epochs without a better validation loss and
+    /// keep the best model; 0 = never stop early.
+    pub patience: usize,
+}
+
+impl TrainConfig {
+    /// Checks every field; the messages name the parameter.
+    pub fn new(
+        epochs: i64,
+        batch_size: i64,
+        lr: f64,
+        weight_decay: f64,
+        validation: f64,
+        patience: i64,
+    ) -> Result<Self, DeepError> {
+        let epochs = at_least("epochs", epochs, 1)?;
+        let batch_size = at_least("batch_size", batch_size, 1)?;
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        if !(lr > 0.0 && lr.is_finite()) {
+            return Err(DeepError::OutOfRange { name: "lr", range: "(0, inf)", value: lr });
+        }
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        if !(weight_decay >= 0.0 && weight_decay.is_finite()) {
+            return Err(DeepError::OutOfRange {
+                name: "weight_decay",
+                range: "[0, inf)",
+                value: weight_decay,
+            });
+        }
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        if !((0.0..1.0).contains(&validation)) {
+            return Err(DeepError::OutOfRange {
+                name: "validation",
+                range: "[0, 1)",
+                value: validation,
+            });
+        }
+        let patience = at_least("patience", patience, 0)?;
+        Ok(Self { epochs, batch_size, lr, weight_decay, validation, patience })
+    }
+}
+
+/// What one epoch did, as reported to the progress callback.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochReport {
+    /// The 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches (weighted by batch size).
+    pub train_loss: f64,
+    /// The validation loss after the epoch, when a validation part is held out.
+    pub validation_loss: Option<f64>,
+}
+
+/// A model the trainer can fit: its loss on a batch of rows.
+pub trait TrainModel: Module + Clone + Send {
+    /// The loss of a `[b, k]` batch (a one-element tensor). On an autodiff device this is
+    /// the training loss (dropout and batch statistics active); on a plain device, the
+    /// evaluation loss.
+    fn loss(&self, batch: Tensor<2>, noise: &mut Noise) -> Tensor<1>;
+}
+
+/// Trains `model` on the rows of `x` (f32, one row per sample or flattened window) on the
+/// autodiff `device`; shuffling, the validation split and every noise draw come from `rng`.
+/// Calls `progress` after every epoch and returns the trained model (the best one by
+/// validation loss when early stopping is on) and every epoch's report.
+pub fn train<M: TrainModel>(
+    mut model: M,
+    x: &Array2<f32>,
+    cfg: &TrainConfig,
+    device: &Device,
+    mut rng: Rng,
+    progress: &mut dyn FnMut(&EpochReport),
+) -> Result<(M, Vec<EpochReport>), DeepError> {
+    let (n, k) = x.dim();
+    let x = x.as_standard_layout();
+    let data = x.as_slice().expect("standard layout");
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rng);
+    let n_val = if cfg.validation > 0.0 {
+        ((n as f64 * cfg.validation).round() as usize).clamp(1, n.saturating_sub(1))
+    } else {
+        0
+    };
+    let (val_rows, train_rows) = order.split_at(n_val);
+    let (val_rows, mut train_rows) = (val_rows.to_vec(), train_rows.to_vec());
+    let plain = device.clone().without_autodiff();
+    let gather = |rows: &[usize], device: &Device| -> Tensor<2> {
+        let mut buf = Vec::with_capacity(rows.len() * k);
+        for &r in rows {
+            buf.extend_from_slice(&data[r * k..(r + 1) * k]);
+        }
+        matrix(buf, rows.len(), k, device)
+    };
+
+    let mut adam = AdamConfig::new().with_epsilon(1e-8);
+    if cfg.weight_decay > 0.0 {
+        adam = adam.with_weight_decay(Some(WeightDecayConfig::new(cfg.weight_decay as f32)));
+    }
+    let mut optim = adam.init();
+    let mut noise = Noise::new(rng.clone());
+    let mut reports = Vec::with_capacity(cfg.epochs);
+    let mut best: Option<(f64, M)> = None;
+    let mut since_best = 0;
+    for epoch in 1..=cfg.epochs {
+        train_rows.shuffle(&mut rng);
+        let mut total = 0.0;
+        for batch in train_rows.chunks(cfg.batch_size) {
+            let loss = model.loss(gather(batch, device), &mut noise);
+            let value = f64::from(values(loss.clone())[0]);
+            if !value.is_finite() {
+                return Err(DeepError::Diverged { epoch });
+            }
+            total += value * batch.len() as f64;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(cfg.lr, model, grads);
+        }
+        let train_loss = total / train_rows.len().max(1) as f64;
+        let validation_loss = (!val_rows.is_empty()).then(|| {
+            let eval = model.valid();
+            let mut sum = 0.0;
+            for batch in val_rows.chunks(1024) {
+                let l = eval.loss(gather(batch, &plain), &mut noise);
+                sum += f64::from(values(l)[0]) * batch.len() as f64;
+            }
+            sum / val_rows.len() as f64
+        });
+        let report = EpochReport { epoch, train_loss, validation_loss };
+        progress(&report);
+        reports.push(report);
+        if let Some(v) = validation_loss {
+            if best.as_ref().is_none_or(|(b, _)| v < *b) {
+                best = Some((v, model.clone()));
+                since_best = 0;
+            } else {
+                since_best += 1;
+                if cfg.patience > 0 && since_best >= cfg.patience {
+                    break;
+                }
+            }
+        }
+    }
+    Ok((best.map_or(model, |(_, m)| m), reports))
+}

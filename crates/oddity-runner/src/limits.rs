@@ -1,0 +1,133 @@
+//! Per-job resource limits: `time_limit` and `memory_limit`, set for the whole experiment in
+//! `[experiment]` or per `[[method]]` (the method's value wins).
+
+use std::time::Duration;
+
+/// The limits of one job. `None` means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Limits {
+    /// Wall-clock time for the whole job (reading its data, fitting, scoring, evaluating).
+    pub time: Option<Duration>,
+    /// Address space of the job's worker process, in bytes.
+    pub memory: Option<u64>,
+}
+
+impl Limits {
+    /// `self` with every limit that `over` sets replaced by `over`'s.
+    pub fn overridden_by(self, over: Limits) -> Limits {
+        Limits { time: over.time.or(self.time), memory: over.memory.or(self.memory) }
+    }
+
+    /// Whether any limit is set.
+    pub fn any(&self) -> bool {
+        self.time.is_some() || self.memory.is_some()
+    }
+}
+
+/// Parses a `time_limit`: a number of seconds, or a string with a unit (`"250ms"`, `"30s"`,
+/// `"10m"`, `"2h"`).
+pub fn parse_time(value: &toml::Value) -> Result<Duration, String> {
+    let seconds = match value {
+        toml::Value::Integer(i) => *i as f64,
+        toml::Value::Float(f) => *f,
+        toml::Value::String(s) => {
+            let s = s.trim();
+            let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
+            let (number, unit) = s.split_at(split);
+            let number: f64 = number.trim().parse().map_err(|_| {
+                format!("expected seconds or a duration like \"30s\", \"10m\", \"2h\", got \"{s}\"")
+            })?;
+            let scale = match unit.trim() {
+                "ms" => 0.001,
+                "" | "s" => 1.0,
+                "m" | "min" => 60.0,
+                "h" => 3600.0,
+                other => return Err(format!("unknown time unit `{other}` (use ms, s, m or h)")),
+            };
+            number * scale
+        }
+        other => {
+            return Err(format!("expected seconds or a duration string, got {}", other.type_str()))
+        }
+    };
+    if !(seconds > 0.0 && seconds.is_finite()) {
+        return Err(format!("must be a positive duration, got {seconds} s"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Parses a `memory_limit`: a number of bytes, or a string with a unit (`"512MB"`, `"2GB"`,
+/// `"1.5GiB"`; KB/MB/GB are powers of 1000, KiB/MiB/GiB and K/M/G of 1024).
+pub fn parse_memory(value: &toml::Value) -> Result<u64, String> {
+    let bytes = match value {
+        toml::Value::Integer(i) => *i as f64,
+        toml::Value::String(s) => {
+            let s = s.trim();
+            let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
+            let (number, unit) = s.split_at(split);
+            let number: f64 = number.trim().parse().map_err(|_| {
+                format!("expected bytes or a size like \"512MB\", \"2GB\", got \"{s}\"")
+            })?;
+            let scale = match unit.trim() {
+                "" | "B" => 1.0,
+                "KB" => 1e3,
+                "MB" => 1e6,
+                "GB" => 1e9,
+                "K" | "KiB" => 1024.0,
+                "M" | "MiB" => 1024.0 * 1024.0,
+                "G" | "GiB" => 1024.0 * 1024.0 * 1024.0,
+                other => {
+                    return Err(format!(
+                        "unknown size unit `{other}` (use KB, MB, GB, KiB, MiB or GiB)"
+                    ))
+                }
+            };
+            number * scale
+        }
+        other => return Err(format!("expected bytes or a size string, got {}", other.type_str())),
+    };
+    if !(bytes >= 1.0 && bytes.is_finite() && bytes < u64::MAX as f64) {
+        return Err(format!("must be a positive size, got {bytes} bytes"));
+    }
+    Ok(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use toml::Value;
+
+    #[test]
+    fn time_limits_take_numbers_and_units() {
+        assert_eq!(parse_time(&Value::Integer(30)), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_time(&Value::Float(0.5)), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_time(&Value::String("10m".into())), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_time(&Value::String("250ms".into())), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_time(&Value::String("2h".into())), Ok(Duration::from_secs(7200)));
+    }
+
+    #[test]
+    fn time_limit_cannot_be_zero_negative_nan_or_unitless_nonsense() {
+        assert!(parse_time(&Value::Integer(0)).is_err());
+        assert!(parse_time(&Value::Float(-1.0)).is_err());
+        assert!(parse_time(&Value::Float(f64::NAN)).is_err());
+        assert!(parse_time(&Value::String("soon".into())).is_err());
+        assert!(parse_time(&Value::String("3 days".into())).is_err());
+        assert!(parse_time(&Value::Boolean(true)).is_err());
+    }
+
+    #[test]
+    fn memory_limits_take_bytes_and_units() {
+        assert_eq!(parse_memory(&Value::Integer(4096)), Ok(4096));
+        assert_eq!(parse_memory(&Value::String("512MB".into())), Ok(512_000_000));
+        assert_eq!(parse_memory(&Value::String("2GiB".into())), Ok(2 << 30));
+        assert_eq!(parse_memory(&Value::String("1.5G".into())), Ok(3 << 29));
+    }
+
+    #[test]
+    fn memory_limit_cannot_be_zero_or_unknown_unit() {
+        assert!(parse_memory(&Value::Integer(0)).is_err());
+        assert!(parse_memory(&Value::String("12 parsecs".into())).is_err());
+        assert!(parse_memory(&Value::Float(1e9)).is_err());
+    }
+}

@@ -1,0 +1,203 @@
+//! `oddity evaluate`: every metric of `oddity_eval` on external scores, so that scores made
+//! elsewhere (a Python detector, another library) are evaluated with oddity's definitions.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use oddity_eval::threshold::ThresholdMethod;
+use oddity_eval::{metric, metrics, Compat, MetricEntry, MetricOptions};
+use oddity_ingest::{read_table, ReadOptions};
+
+/// Arguments of `oddity evaluate`.
+#[derive(clap::Args)]
+pub struct EvaluateArgs {
+    /// A CSV (or Parquet) file with a score column and a 0/1 label column.
+    scores: PathBuf,
+    /// The score column (higher = more anomalous).
+    #[arg(long, default_value = "score")]
+    score_col: String,
+    /// The label column (1 = anomaly).
+    #[arg(long, default_value = "label")]
+    label_col: String,
+    /// Metrics to compute, comma-separated (default: every metric).
+    #[arg(long, value_delimiter = ',')]
+    metrics: Vec<String>,
+    /// A threshold rule, `METHOD[:VALUE[:VALUE]]`: contamination:RATE, fixed:VALUE, sigma:K,
+    /// mad:K, top_k:K, pot:Q[:LEVEL]. Fitted on the scores of --train-scores, or on the
+    /// evaluated scores themselves (labels are never used). The threshold-dependent metrics
+    /// are then also computed at that threshold.
+    #[arg(long)]
+    threshold: Option<String>,
+    /// A file whose score column is used to fit the threshold (e.g. scores of training data).
+    #[arg(long)]
+    train_scores: Option<PathBuf>,
+    /// PA%K's k in percent (pak_f1).
+    #[arg(long)]
+    k: Option<f64>,
+    /// VUS's largest buffer length (vus_roc, vus_pr).
+    #[arg(long)]
+    buffer: Option<usize>,
+    /// `exact` (default) or `tsbad` (TSB-AD's grid, epsilons and quirks).
+    #[arg(long, default_value = "exact")]
+    compat: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One computed value.
+struct Row {
+    name: String,
+    oracle: bool,
+    value: Result<f64, String>,
+}
+
+/// Runs `oddity evaluate`: prints one row per metric (value, or the reason it is undefined).
+pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+    let (labels, scores) = read_scores(&args.scores, &args.score_col, Some(&args.label_col))?;
+    let labels = labels.context("no labels")?;
+    let compat = match args.compat.as_str() {
+        "exact" => Compat::Exact,
+        "tsbad" => Compat::Tsbad,
+        other => bail!("--compat must be exact or tsbad, got {other:?}"),
+    };
+    let base = MetricOptions { k: args.k, buffer: args.buffer, compat, ..MetricOptions::default() };
+    let chosen: Vec<&MetricEntry> = if args.metrics.is_empty() {
+        metrics().iter().filter(|m| !matches!(m.name, "precision" | "recall")).collect()
+    } else {
+        let mut chosen = Vec::new();
+        for name in &args.metrics {
+            let known: Vec<_> = metrics().iter().map(|m| m.name).collect();
+            let entry = metric(name)
+                .with_context(|| format!("unknown metric {name:?}; known: {}", known.join(", ")))?;
+            chosen.push(entry);
+        }
+        chosen
+    };
+    let mut rows: Vec<Row> = chosen
+        .iter()
+        .map(|m| Row {
+            name: m.name.to_owned(),
+            oracle: m.is_oracle(&base),
+            value: (m.compute_with)(&labels, &scores, &base).map_err(|e| e.to_string()),
+        })
+        .collect();
+    let mut threshold = None;
+    if let Some(rule) = &args.threshold {
+        let method = parse_threshold(rule)?;
+        let train = match &args.train_scores {
+            Some(path) => read_scores(path, &args.score_col, None)?.1,
+            None => scores.clone(),
+        };
+        let t = method.fit(&train).with_context(|| format!("threshold {rule}"))?;
+        threshold = Some(t);
+        let at = MetricOptions { threshold: Some(t), ..base };
+        for m in metrics().iter().filter(|m| m.oracle || matches!(m.name, "precision" | "recall")) {
+            let name = if m.name == "best_f1" { "f1".to_owned() } else { m.name.to_owned() };
+            rows.push(Row {
+                name: format!("{name}@threshold"),
+                oracle: false,
+                value: (m.compute_with)(&labels, &scores, &at).map_err(|e| e.to_string()),
+            });
+        }
+    }
+    if args.json {
+        print_json(&args.scores, labels.len(), threshold, &rows);
+    } else {
+        print_table(&args.scores, labels.len(), threshold, &rows);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the score column (and the label column when asked) of a file.
+fn read_scores(
+    path: &Path,
+    score_col: &str,
+    label_col: Option<&str>,
+) -> anyhow::Result<(Option<Vec<u8>>, Vec<f64>)> {
+    let opts = ReadOptions {
+        label: label_col.map(str::to_owned),
+        features: Some(vec![score_col.to_owned()]),
+        ..ReadOptions::default()
+    };
+    let table = read_table(path, "scores", &opts)?;
+    let scores = table.dataset.features.column(0).to_vec();
+    let labels = table.dataset.labels.map(|l| l.to_vec());
+    Ok((labels, scores))
+}
+
+/// Parses `METHOD[:VALUE[:VALUE]]`.
+fn parse_threshold(rule: &str) -> anyhow::Result<ThresholdMethod> {
+    let mut parts = rule.split(':');
+    let method = parts.next().unwrap_or_default();
+    let values: Vec<f64> = parts
+        .map(|v| v.parse::<f64>().with_context(|| format!("threshold {rule}: bad number {v:?}")))
+        .collect::<Result<_, _>>()?;
+    let one = |name: &str| -> anyhow::Result<f64> {
+        match values.as_slice() {
+            [v] => Ok(*v),
+            _ => bail!("threshold {rule}: {method} takes one value ({method}:{name})"),
+        }
+    };
+    Ok(match method {
+        "contamination" => ThresholdMethod::Contamination { rate: one("RATE")? },
+        "fixed" => ThresholdMethod::Fixed { value: one("VALUE")? },
+        "sigma" => ThresholdMethod::Sigma { k: one("K")? },
+        "mad" => ThresholdMethod::Mad { k: one("K")? },
+        "top_k" => {
+            let k = one("K")?;
+            if !(k >= 0.0 && k.fract() == 0.0) {
+                bail!("threshold {rule}: top_k takes a whole number");
+            }
+            ThresholdMethod::TopK { k: k as usize }
+        }
+        "pot" => match values.as_slice() {
+            [q] => ThresholdMethod::Pot { q: *q, level: 0.98 },
+            [q, level] => ThresholdMethod::Pot { q: *q, level: *level },
+            _ => bail!("threshold {rule}: pot takes pot:Q or pot:Q:LEVEL"),
+        },
+        other => bail!(
+            "threshold {rule}: unknown method {other:?} (contamination, fixed, sigma, mad, top_k, pot)"
+        ),
+    })
+}
+
+fn print_table(path: &Path, n: usize, threshold: Option<f64>, rows: &[Row]) {
+    println!("{} ({n} rows; † = oracle: threshold chosen with the test labels)", path.display());
+    if let Some(t) = threshold {
+        println!("threshold {t}");
+    }
+    for row in rows {
+        let mark = if row.oracle { "†" } else { " " };
+        match &row.value {
+            Ok(v) => println!("  {:<26} {mark} {v:.6}", row.name),
+            Err(e) => println!("  {:<26} {mark} {e}", row.name),
+        }
+    }
+}
+
+fn print_json(path: &Path, n: usize, threshold: Option<f64>, rows: &[Row]) {
+    let number = |v: f64| if v.is_finite() { format!("{v:?}") } else { "null".to_owned() };
+    let text = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let metrics: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let (value, error) = match &r.value {
+                Ok(v) => (number(*v), "null".to_owned()),
+                Err(e) => ("null".to_owned(), text(e)),
+            };
+            format!(
+                "{{\"metric\":{},\"oracle\":{},\"value\":{value},\"error\":{error}}}",
+                text(&r.name),
+                r.oracle
+            )
+        })
+        .collect();
+    println!(
+        "{{\"file\":{},\"rows\":{n},\"threshold\":{},\"metrics\":[{}]}}",
+        text(&path.display().to_string()),
+        threshold.map_or("null".to_owned(), number),
+        metrics.join(",")
+    );
+}

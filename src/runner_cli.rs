@@ -1,0 +1,209 @@
+//! The runner's subcommands: `run`, `report`, `slurm` and the hidden worker `__job`. Each
+//! parses its arguments and makes its runner calls; the logic lives in `oddity_runner`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use oddity_runner::config::Source;
+use oddity_runner::progress::{Progress, ProgressMode};
+use oddity_runner::slurm::SlurmJob;
+use oddity_runner::worker::WorkerCommand;
+use oddity_runner::{report, Isolation, Plan, PlanOptions, RunOptions, Shard};
+
+/// The hidden subcommand a worker process runs.
+pub const WORKER_SUBCOMMAND: &str = "__job";
+
+/// Arguments of `oddity run`.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// The experiment's TOML file.
+    config: PathBuf,
+    /// Folder that relative dataset paths resolve against (overrides `data_dir`).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Output folder (overrides `output`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Jobs run in parallel (default: the number of cores). The cores are shared: each job's
+    /// detector gets cores / jobs threads (at least 1).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    /// Continue the journal in the output folder: skip the jobs it already has.
+    #[arg(long)]
+    resume: bool,
+    /// Run only part I of N of the jobs (e.g. 2/4), in OUTPUT/shard-I-of-N.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Run jobs on threads of this process instead of one worker process per job (faster
+    /// for many tiny jobs; time_limit and memory_limit are then not enforced).
+    #[arg(long)]
+    in_process: bool,
+    /// Print nothing but errors and the final paths.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Arguments of `oddity report`.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// Output folders of `oddity run` (several: the shards of one experiment, merged).
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Where the merged journal, results and report go (default, for one folder: itself).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// Arguments of `oddity slurm`.
+#[derive(clap::Args)]
+pub struct SlurmArgs {
+    /// The experiment's TOML file.
+    config: PathBuf,
+    /// Number of shards (array tasks).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    shards: u32,
+    /// Folder that relative dataset paths resolve against (overrides `data_dir`).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Output folder (overrides `output`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Slurm partition.
+    #[arg(long)]
+    partition: Option<String>,
+    /// Time limit of each array task (Slurm syntax, e.g. 02:00:00).
+    #[arg(long)]
+    time: Option<String>,
+    /// CPUs of each array task; each task runs that many jobs in parallel.
+    #[arg(long)]
+    cpus: Option<usize>,
+    /// Memory of each array task (Slurm syntax, e.g. 8G).
+    #[arg(long)]
+    mem: Option<String>,
+    /// Submit the scripts with sbatch instead of only writing them.
+    #[arg(long)]
+    submit: bool,
+}
+
+/// An absolute version of `p` (relative to the working directory).
+fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
+    Ok(if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir()?.join(p) })
+}
+
+/// `oddity run`.
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let RunArgs { config, data_dir, out, jobs, resume, shard, in_process, quiet } = args;
+    let source = Source::read(&config)?;
+    let opts = PlanOptions { data_dir: data_dir.clone(), output: out, shard };
+    let plan = Plan::new(&source, source.parse()?, &opts)?;
+    // Inside a Slurm task, the task's CPUs are the budget, not the node's.
+    let cores = std::env::var("SLURM_CPUS_PER_TASK")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    let jobs = jobs.map_or(cores, |j| j as usize);
+    let isolation = if in_process {
+        Isolation::InProcess
+    } else {
+        let program = std::env::current_exe().context("cannot find the oddity executable")?;
+        Isolation::Process(WorkerCommand {
+            program,
+            args: vec![WORKER_SUBCOMMAND.into()],
+            config: source,
+            data_dir,
+        })
+    };
+    let run_opts = RunOptions { jobs, threads: cores.max(jobs), resume, isolation };
+    if !quiet {
+        let shard = plan.shard.map(|s| format!(" (shard {s}: {} jobs)", plan.selected().len()));
+        println!(
+            "{}: {} datasets × {} method variants × {} seeds = {} jobs{} on {} workers",
+            plan.experiment,
+            plan.datasets.len(),
+            plan.variants.len(),
+            plan.seeds.len(),
+            plan.jobs.len(),
+            shard.unwrap_or_default(),
+            jobs
+        );
+    }
+    let mut progress = Progress::new(ProgressMode::detect(quiet), jobs);
+    let summary = oddity_runner::run(&plan, &run_opts, |event| progress.event(&plan, event));
+    progress.finish();
+    let summary = summary.with_context(|| format!("run of `{}` stopped", config.display()))?;
+    println!("results: {}", summary.output.join(report::RESULTS_FILE).display());
+    println!("report: {}", summary.output.join(report::REPORT_FILE).display());
+    if summary.failed > 0 {
+        eprintln!("{} of {} jobs failed (see the report)", summary.failed, summary.total);
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `oddity report`.
+pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let out = match (&args.out, args.dirs.as_slice()) {
+        (Some(out), _) => out.clone(),
+        (None, [one]) => one.clone(),
+        (None, _) => anyhow::bail!("give --out: where to write the merge of several folders"),
+    };
+    let summary = report::merge(&args.dirs, &out)?;
+    for w in &summary.warnings {
+        eprintln!("warning: {w}");
+    }
+    for d in &summary.duplicates {
+        eprintln!("warning: duplicate job {d} (the first is kept)");
+    }
+    for m in &summary.missing {
+        eprintln!("warning: missing job {m}");
+    }
+    println!("results: {}", out.join(report::RESULTS_FILE).display());
+    println!("report: {}", out.join(report::REPORT_FILE).display());
+    if !summary.missing.is_empty() {
+        eprintln!("{} jobs missing from the merged results", summary.missing.len());
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `oddity slurm`.
+pub fn slurm(args: SlurmArgs) -> anyhow::Result<ExitCode> {
+    let opts = PlanOptions { data_dir: args.data_dir.clone(), output: args.out, shard: None };
+    let plan = Plan::from_file(&args.config, &opts)?;
+    oddity_runner::prepare(&plan)?;
+    let job = SlurmJob {
+        experiment: plan.experiment.clone(),
+        exe: std::env::current_exe().context("cannot find the oddity executable")?,
+        config: absolute(&args.config)?,
+        data_dir: args.data_dir.as_deref().map(absolute).transpose()?,
+        output: absolute(&plan.output)?,
+        workdir: std::env::current_dir()?,
+        shards: args.shards as usize,
+        partition: args.partition,
+        time: args.time,
+        cpus: args.cpus,
+        mem: args.mem,
+    };
+    let (array, merge) = job.write()?;
+    println!("array job: {}", array.display());
+    println!("merge job: {}", merge.display());
+    if args.submit {
+        let (a, m) = oddity_runner::slurm::submit(&array, &merge)?;
+        println!("submitted: array job {a}, merge job {m} (after {a})");
+    } else {
+        println!(
+            "submit with: sbatch {} and then sbatch --dependency=afterany:<array job id> {}",
+            array.display(),
+            merge.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `oddity __job`: a worker process; the request on stdin, the record on stdout.
+pub fn worker() -> anyhow::Result<ExitCode> {
+    oddity_runner::worker::serve(std::io::stdin().lock(), std::io::stdout().lock())?;
+    Ok(ExitCode::SUCCESS)
+}

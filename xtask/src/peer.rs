@@ -1,0 +1,270 @@
+//! `cargo xtask peer-tabular`: times the Python peer (scikit-learn / PyOD, the scripts in
+//! `shared/reference/peer/`) and oddity on the same work — the 15 ODDS sets × seeds 0–4,
+//! stratified 60/40 split, standard scaling, fit on train, score test — in one run, and
+//! prints per method the summed fit + score seconds of both, their ratio and both mean
+//! ROC-AUCs.
+//!
+//! The peer runs in a virtual environment under `~/.cache/oddity-peer` with the pinned
+//! versions of `shared/reference/peer/versions.txt`. PyTorch is only needed by the peer's
+//! deep methods; when it is not installed, a two-function stand-in (`set_num_threads`,
+//! `manual_seed`) lets the script import, and the deep methods are refused.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Peer method name → the oddity `[[method]]` body that does the same work.
+const METHODS: &[(&str, &str)] = &[
+    ("zscore", "detector = \"zscore\""),
+    ("gmm4", "detector = \"gmm\"\ncomponents = 4"),
+    ("gmm_bic", "detector = \"gmm\"\ncomponents = \"bic\""),
+    ("kmeans8", "detector = \"kmeans\"\nclusters = 8"),
+    ("dbscan", "detector = \"dbscan\""),
+    ("iforest", "detector = \"iforest\""),
+    ("lof", "detector = \"lof\"\nk = 20"),
+    ("ecod", "detector = \"ecod\"\necdf = \"pooled\""),
+    ("knn", "detector = \"knn\"\nk = 5"),
+];
+
+/// Python packages the classical peer needs.
+const PACKAGES: &[&str] =
+    &["numpy", "pandas", "scikit-learn", "scipy", "pyod", "joblib", "threadpoolctl"];
+
+/// Runs the comparison; `args` may hold `--methods a,b` and `--datasets x,y`.
+pub fn peer_tabular(root: &Path, args: &[String]) -> Result<(), String> {
+    let mut methods: Vec<&str> = METHODS.iter().map(|(m, _)| *m).collect();
+    let mut datasets = String::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--methods" => {
+                let list = it.next().ok_or("--methods needs a value")?;
+                methods = list.split(',').collect();
+            }
+            "--datasets" => datasets = it.next().ok_or("--datasets needs a value")?.clone(),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    for m in &methods {
+        if !METHODS.iter().any(|(k, _)| k == m) {
+            return Err(format!("unknown peer method `{m}`"));
+        }
+    }
+    let shared = std::env::var_os("ODDITY_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared"));
+    let shared = shared.canonicalize().map_err(|e| format!("{}: {e}", shared.display()))?;
+    let work = home().join(".cache/oddity-peer");
+    let python = venv(&work, &shared)?;
+    let out = work.join(format!("run-{}", std::process::id()));
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+
+    // The peer: its own script, its own protocol.
+    let peer_csv = out.join("peer.csv");
+    let mut cmd = Command::new(&python);
+    cmd.arg(shared.join("reference/peer/run_tabular.py"))
+        .arg("--root")
+        .arg(shared.parent().ok_or("shared folder has no parent")?)
+        .arg("--out")
+        .arg(&peer_csv)
+        .arg("--methods")
+        .arg(methods.join(","));
+    if !datasets.is_empty() {
+        cmd.arg("--datasets").arg(&datasets);
+    }
+    if !has_torch(&python) {
+        cmd.env("PYTHONPATH", torch_stand_in(&work)?);
+    }
+    println!("peer: {} methods on the ODDS sets (this takes minutes)", methods.len());
+    run(&mut cmd)?;
+
+    // oddity: one release build, one config with the same methods and datasets.
+    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--bin", "oddity"])
+        .current_dir(root))?;
+    let config = out.join("oddity.toml");
+    std::fs::write(&config, config_text(&shared, &methods, &datasets)?)
+        .map_err(|e| e.to_string())?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    run(Command::new(target.join("release/oddity"))
+        .arg("run")
+        .arg(&config)
+        .args(["--jobs", "1", "--quiet", "--out"])
+        .arg(out.join("oddity")))?;
+
+    let peer = summarise(&peer_csv, "method", "roc_auc", &["fit_s", "score_s"])?;
+    let ours = summarise(
+        &out.join("oddity/results.csv"),
+        "method",
+        "roc_auc",
+        &["fit_seconds", "score_seconds"],
+    )?;
+    println!(
+        "\n{:<10} {:>10} {:>10} {:>8}   {:>9} {:>9}",
+        "method", "peer s", "oddity s", "speed-up", "peer AUC", "ours AUC"
+    );
+    for m in &methods {
+        let (Some(p), Some(o)) = (peer.get(*m), ours.get(*m)) else {
+            println!("{m:<10} missing results (see {})", out.display());
+            continue;
+        };
+        println!(
+            "{m:<10} {:>10.2} {:>10.2} {:>7.1}× {:>9.3} {:>9.3}",
+            p.seconds,
+            o.seconds,
+            p.seconds / o.seconds,
+            p.mean_auc(),
+            o.mean_auc()
+        );
+    }
+    println!("\n(fit + score seconds summed over every dataset × seed; oddity ran with --jobs 1, so each job had every core, as the peer's single process; outputs in {})", out.display());
+    Ok(())
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"))
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let status = cmd.status().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed ({status})"))
+    }
+}
+
+/// The peer's virtual environment, created and filled with the pinned versions on first use.
+fn venv(work: &Path, shared: &Path) -> Result<PathBuf, String> {
+    let dir = work.join("venv");
+    let python = dir.join("bin/python");
+    if python.is_file() {
+        return Ok(python);
+    }
+    let versions = std::fs::read_to_string(shared.join("reference/peer/versions.txt"))
+        .map_err(|e| format!("peer versions.txt: {e}"))?;
+    let pins: Vec<&str> = versions
+        .lines()
+        .filter(|l| PACKAGES.iter().any(|p| l.split("==").next() == Some(*p)))
+        .collect();
+    run(Command::new("python3").arg("-m").arg("venv").arg(&dir))?;
+    run(Command::new(&python).args(["-m", "pip", "install", "-q"]).args(&pins))?;
+    Ok(python)
+}
+
+fn has_torch(python: &Path) -> bool {
+    Command::new(python).args(["-c", "import torch"]).output().is_ok_and(|o| o.status.success())
+}
+
+/// A folder holding a `torch` module with the two calls the peer script makes outside its
+/// deep methods.
+fn torch_stand_in(work: &Path) -> Result<PathBuf, String> {
+    let dir = work.join("torch-stand-in");
+    std::fs::create_dir_all(dir.join("torch")).map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("torch/__init__.py"),
+        "# Stand-in: PyTorch is not installed; only the classical peer methods can run.\n\
+         def set_num_threads(n):\n    pass\n\n\
+         def manual_seed(s):\n    pass\n",
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(dir)
+}
+
+fn config_text(shared: &Path, methods: &[&str], datasets: &str) -> Result<String, String> {
+    let mut text = format!(
+        "[experiment]\nname = \"peer-tabular\"\nseeds = [0, 1, 2, 3, 4]\ndata_dir = \"{}\"\n\n\
+         [preprocess]\nimpute = \"none\"\nscale = \"standard\"\n\n",
+        shared.join("datasets").display()
+    );
+    let mut names: Vec<String> = std::fs::read_dir(shared.join("datasets/odds"))
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|f| f.strip_suffix(".csv").map(str::to_string))
+        .collect();
+    names.sort();
+    if !datasets.is_empty() {
+        names.retain(|n| datasets.split(',').any(|d| d == n));
+    }
+    for n in names {
+        text += &format!(
+            "[[dataset]]\nname = \"{n}\"\npath = \"odds/{n}.csv\"\nsplit = {{ method = \"stratified\", train = 0.6 }}\n\n"
+        );
+    }
+    for m in methods {
+        let body = METHODS.iter().find(|(k, _)| k == m).map(|(_, b)| *b).unwrap_or_default();
+        text += &format!("[[method]]\nname = \"{m}\"\n{body}\n\n");
+    }
+    text += "[evaluate]\nmetrics = [\"roc_auc\"]\n";
+    Ok(text)
+}
+
+/// Per method: summed seconds and ROC-AUC values per dataset.
+#[derive(Default)]
+struct Summary {
+    seconds: f64,
+    auc: BTreeMap<String, Vec<f64>>,
+}
+
+impl Summary {
+    /// Mean over datasets of the mean over seeds.
+    fn mean_auc(&self) -> f64 {
+        let per: Vec<f64> =
+            self.auc.values().map(|v| v.iter().sum::<f64>() / v.len() as f64).collect();
+        per.iter().sum::<f64>() / per.len().max(1) as f64
+    }
+}
+
+/// Reads a long results table: rows whose `metric` is `metric_name` give one run each.
+fn summarise(
+    path: &Path,
+    method_col: &str,
+    metric_name: &str,
+    time_cols: &[&str],
+) -> Result<BTreeMap<String, Summary>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut lines = text.lines();
+    let header = split_csv(lines.next().unwrap_or_default());
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or(format!("{}: no column `{name}`", path.display()))
+    };
+    let (m, d, metric, value) = (col(method_col)?, col("dataset")?, col("metric")?, col("value")?);
+    let times: Vec<usize> = time_cols.iter().map(|c| col(c)).collect::<Result<_, _>>()?;
+    let mut out = BTreeMap::<String, Summary>::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let f = split_csv(line);
+        if f.get(metric).map(String::as_str) != Some(metric_name) {
+            continue;
+        }
+        let s = out.entry(f[m].clone()).or_default();
+        s.seconds += times.iter().filter_map(|&t| f[t].parse::<f64>().ok()).sum::<f64>();
+        if let Ok(v) = f[value].parse::<f64>() {
+            s.auc.entry(f[d].clone()).or_default().push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// One CSV line split into fields (double-quoted fields may hold commas and `""`).
+fn split_csv(line: &str) -> Vec<String> {
+    let (mut fields, mut cur, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
