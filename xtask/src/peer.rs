@@ -78,9 +78,10 @@ pub fn peer_tabular(root: &Path, args: &[String]) -> Result<(), String> {
     println!("peer: {} methods on the ODDS sets (this takes minutes)", methods.len());
     run(&mut cmd)?;
 
-    // oddity: one release build, one config with the same methods and datasets.
+    // oddity: the one dev profile (dependencies and the numeric crates at opt-level 3, the
+    // build the tests already made), one config with the same methods and datasets.
     run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--release", "--bin", "oddity"])
+        .args(["build", "--bin", "oddity"])
         .current_dir(root))?;
     let config = out.join("oddity.toml");
     std::fs::write(&config, config_text(&shared, &methods, &datasets)?)
@@ -88,7 +89,7 @@ pub fn peer_tabular(root: &Path, args: &[String]) -> Result<(), String> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    run(Command::new(target.join("release/oddity"))
+    run(Command::new(target.join("debug/oddity"))
         .arg("run")
         .arg(&config)
         .args(["--jobs", "1", "--quiet", "--out"])

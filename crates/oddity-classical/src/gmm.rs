@@ -346,7 +346,7 @@ impl Detector for Gmm {
 pub struct GaussianMixture {
     log_weights: Array1<f64>,
     means: Array2<f64>,
-    /// `P_k = L_k⁻ᵀ` (upper triangular) for each covariance `Σ_k = L_k L_kᵀ`, so
+    /// `P_kᵀ = L_k⁻¹` (lower triangular) for each covariance `Σ_k = L_k L_kᵀ`, so
     /// `Σ_k⁻¹ = P_k P_kᵀ`; k blocks of d × d, row major.
     prec_chol: Vec<f64>,
     /// `μ_k P_k` per component (row k).
@@ -388,7 +388,9 @@ impl GaussianMixture {
             let p = lower_inverse(&l).reversed_axes();
             log_norm[c] = p.diag().mapv(f64::ln).sum() - d as f64 * half_log_2pi;
             mean_prec.row_mut(c).assign(&means.row(c).dot(&p));
-            prec_chol.extend(p.iter());
+            // Stored transposed (lower triangular, row j = column j of P) so that each
+            // `y_j` below is one contiguous dot product.
+            prec_chol.extend(p.t().iter());
         }
         Ok(Self { log_weights: weights.mapv(f64::ln), means, prec_chol, mean_prec, log_norm })
     }
@@ -406,10 +408,9 @@ impl GaussianMixture {
             let mut q = 0.0;
             for j in 0..d {
                 // P is upper triangular: y_j = Σ_{i ≤ j} x_i P[i, j] − (μ P)_j.
-                let mut y = -self.mean_prec[[c, j]];
-                for i in 0..=j {
-                    y += row[i] * p[i * d + j];
-                }
+                let column = &p[j * d..j * d + j + 1];
+                let dot: f64 = row[..=j].iter().zip(column).map(|(x, v)| x * v).sum();
+                let y = dot - self.mean_prec[[c, j]];
                 q += y * y;
             }
             *o = -0.5 * q + self.log_norm[c] + self.log_weights[c];

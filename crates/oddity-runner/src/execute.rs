@@ -337,7 +337,7 @@ fn try_job(
     // With windows, the detector sees flattened windows; every test step gets back one score.
     let windowed = |w: &Windows, part: &Dataset, stride, name| -> Result<Dataset, String> {
         let x = w.flatten(part.features.view(), stride, name).map_err(|e| e.to_string())?;
-        Ok(Dataset::from_features(part.name.clone(), x))
+        Dataset::from_features(part.name.clone(), x).with_window(w.size).map_err(|e| e.to_string())
     };
     let (fit_on, score_on) = match &variant.window {
         None => (train, test.clone()),
@@ -351,12 +351,23 @@ fn try_job(
     let fitted = detector.fit(&fit_on, &ctx).map_err(|e| format!("fit: {e}"))?;
     record.fit_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let mut scores = fitted.score(&score_on).map_err(|e| format!("score: {e}"))?;
-    if let Some(w) = &variant.window {
-        if scores.len() == score_on.n_rows() {
-            scores = w.spread(test.n_rows(), &scores.to_vec()).into();
+    // Sequence detectors give each window's error at every step; others one score per window.
+    let steps = variant.window.as_ref().and_then(|w| Some((w, fitted.score_steps(&score_on)?)));
+    let scores: ndarray::Array1<f64> = match steps {
+        Some((w, steps)) => {
+            let steps = steps.map_err(|e| format!("score: {e}"))?;
+            w.spread_steps(test.n_rows(), steps.view()).into()
         }
-    }
+        None => {
+            let mut scores = fitted.score(&score_on).map_err(|e| format!("score: {e}"))?;
+            if let Some(w) = &variant.window {
+                if scores.len() == score_on.n_rows() {
+                    scores = w.spread(test.n_rows(), &scores.to_vec()).into();
+                }
+            }
+            scores
+        }
+    };
     record.score_seconds = t1.elapsed().as_secs_f64();
     if scores.len() != test.n_rows() {
         return Err(format!(
