@@ -160,7 +160,7 @@ fn has_torch(python: &Path) -> bool {
 }
 
 /// A folder holding a `torch` module with the two calls the peer script makes outside its
-/// deep methods.
+/// deep methods, and the `Tensor` name SciPy's array-API checks look up.
 fn torch_stand_in(work: &Path) -> Result<PathBuf, String> {
     let dir = work.join("torch-stand-in");
     std::fs::create_dir_all(dir.join("torch")).map_err(|e| e.to_string())?;
@@ -168,7 +168,8 @@ fn torch_stand_in(work: &Path) -> Result<PathBuf, String> {
         dir.join("torch/__init__.py"),
         "# Stand-in: PyTorch is not installed; only the classical peer methods can run.\n\
          def set_num_threads(n):\n    pass\n\n\
-         def manual_seed(s):\n    pass\n",
+         def manual_seed(s):\n    pass\n\n\
+         class Tensor:  # array-API checks in SciPy look this name up\n    pass\n",
     )
     .map_err(|e| e.to_string())?;
     Ok(dir)
