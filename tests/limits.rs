@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{folder, oddity, repo};
+use common::{folder, oddity, repo, split_csv_line};
 
 fn config(limits: &str) -> String {
     format!(
@@ -38,9 +38,9 @@ fn jobs(out: &Path) -> Vec<(String, String, String, String)> {
         .lines()
         .skip(1)
         .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
+            let f = split_csv_line(l);
             let n = f.len();
-            (f[2].into(), f[9].into(), f[10..n - 1].join(","), f[n - 1].into())
+            (f[2].clone(), f[9].clone(), f[10..n - 1].join(","), f[n - 1].clone())
         })
         .collect();
     rows.dedup_by(|a, b| a.0 == b.0);

@@ -73,5 +73,25 @@ pub fn results(dir: &Path) -> Vec<Vec<String>> {
         lines.next().unwrap(),
         "experiment,dataset,method,params,seed,metric,value,fit_seconds,score_seconds,status,error,peak_rss_bytes"
     );
-    lines.map(|l| l.split(',').map(str::to_string).collect()).collect()
+    lines.map(split_csv_line).collect()
+}
+
+/// One line of a CSV file written by oddity, split into fields (a double-quoted field may
+/// hold commas, e.g. `params` with a list value, and doubled quotes).
+pub fn split_csv_line(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
 }
