@@ -4,6 +4,7 @@
 
 use ndarray::Array1;
 use oddity_core::{derive_seed, Dataset, Error, FitContext};
+use rand::Rng as _;
 use rayon::prelude::*;
 
 /// The Euler–Mascheroni constant used by the harmonic-number approximation of `c(n)`.
@@ -118,29 +119,24 @@ pub(crate) struct Forest {
     threads: usize,
 }
 
-/// A small, fast generator (SplitMix64, Steele et al. 2014) for one tree's stream; every tree
-/// seeds its own from `derive_seed(fit seed, ["isolation-tree", tree index])`, so a tree does
-/// not depend on which thread builds it or on the other trees. (The core's
-/// [`oddity_core::rng`] needs the `rand` traits, which this crate does not depend on.)
-struct TreeRng(u64);
+/// One tree's random stream: oddity's generator ([`oddity_core::rng`], xoshiro256++), seeded
+/// per tree from `derive_seed(fit seed, ["isolation-tree", tree index])`, so a tree does not
+/// depend on which thread builds it or on the other trees.
+struct TreeRng(oddity_core::Rng);
 
 impl TreeRng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+    fn new(seed: u64) -> Self {
+        Self(oddity_core::rng(seed))
     }
 
-    /// Uniform in `[0, 1)` with 53 random bits.
+    /// Uniform in `[0, 1)`.
     fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        self.0.gen::<f64>()
     }
 
-    /// Uniform in `0..n` (`n ≥ 1`) by the multiply-shift mapping (bias below `n / 2^64`).
+    /// Uniform in `0..n` (`n ≥ 1`).
     fn below(&mut self, n: usize) -> usize {
-        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
+        self.0.gen_range(0..n)
     }
 
     /// Standard normal by the Box–Muller transform (one of the pair is used).
@@ -248,7 +244,7 @@ pub(crate) fn height_limit(psi: usize) -> usize {
 
 /// Grows one tree on a subsample of `psi` distinct rows drawn without replacement.
 fn grow_tree(spec: &ForestSpec, data: &[f64], n: usize, d: usize, psi: usize, seed: u64) -> Tree {
-    let mut rng = TreeRng(seed);
+    let mut rng = TreeRng::new(seed);
     let sample = subsample(&mut rng, n, psi);
     let mut local = Vec::with_capacity(psi * d);
     for &i in &sample {
@@ -468,7 +464,7 @@ mod tests {
 
     #[test]
     fn subsample_is_distinct_and_in_range() {
-        let mut rng = TreeRng(3);
+        let mut rng = TreeRng::new(3);
         for (n, k) in [(10, 10), (10, 7), (1000, 256), (300, 256)] {
             let mut s = subsample(&mut rng, n, k);
             assert_eq!(s.len(), k);
@@ -481,7 +477,7 @@ mod tests {
 
     #[test]
     fn normal_draws_have_unit_moments() {
-        let mut rng = TreeRng(11);
+        let mut rng = TreeRng::new(11);
         let draws: Vec<f64> = (0..20_000).map(|_| rng.normal()).collect();
         let mean = draws.iter().sum::<f64>() / draws.len() as f64;
         let var = draws.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / draws.len() as f64;
