@@ -65,7 +65,7 @@ pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-/// Parses `results.csv` (no quoted commas in the checked columns) into rows of fields.
+/// Parses `results.csv` into rows of fields (quoted fields may hold commas).
 pub fn results(dir: &Path) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(dir.join("results.csv")).unwrap();
     let mut lines = text.lines();
