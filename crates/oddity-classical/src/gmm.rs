@@ -186,7 +186,7 @@ impl Gmm {
         k: usize,
     ) -> Result<GaussianMixture, Error> {
         let n = x.len() / d;
-        let first = chunked_sum(x, d, k * (d + 1), |row, i, acc| {
+        let first = chunked_sum(x, d, k * (d + 1), |row, i, acc, _| {
             for c in 0..k {
                 let r = resp[i * k + c];
                 acc[c] += r;
@@ -197,13 +197,7 @@ impl Gmm {
         });
         let nk: Vec<f64> = first[..k].iter().map(|v| v + 10.0 * f64::EPSILON).collect();
         let means: Vec<f64> = (0..k * d).map(|i| first[k + i] / nk[i / d]).collect();
-        let second = chunked_sum(x, d, k * d * d, |row, i, acc| {
-            let mut diff = [0.0; 64];
-            let diff = if d <= 64 {
-                &mut diff[..d]
-            } else {
-                return covariance_wide(row, i, acc, resp, &means, k);
-            };
+        let second = chunked_sum(x, d, k * d * d, |row, i, acc, diff| {
             for c in 0..k {
                 let r = resp[i * k + c];
                 for (j, v) in diff.iter_mut().enumerate() {
@@ -242,20 +236,21 @@ impl Gmm {
 const CHUNK: usize = 2048;
 
 /// `Σ_i f(row_i)` into a vector of `len` accumulators: chunks of [`CHUNK`] rows in parallel,
-/// their partial sums added in chunk order.
+/// their partial sums added in chunk order. `f` gets the row, its index, the chunk's
+/// accumulators and a scratch buffer of `d` values.
 fn chunked_sum(
     x: &[f64],
     d: usize,
     len: usize,
-    f: impl Fn(&[f64], usize, &mut [f64]) + Sync,
+    f: impl Fn(&[f64], usize, &mut [f64], &mut [f64]) + Sync,
 ) -> Vec<f64> {
     let parts: Vec<Vec<f64>> = x
         .par_chunks(CHUNK * d)
         .enumerate()
         .map(|(chunk, rows)| {
-            let mut acc = vec![0.0; len];
+            let (mut acc, mut scratch) = (vec![0.0; len], vec![0.0; d]);
             for (j, row) in rows.chunks(d).enumerate() {
-                f(row, chunk * CHUNK + j, &mut acc);
+                f(row, chunk * CHUNK + j, &mut acc, &mut scratch);
             }
             acc
         })
@@ -267,23 +262,6 @@ fn chunked_sum(
         }
     }
     total
-}
-
-/// The covariance accumulation of [`Gmm::m_step`] for more than 64 features (heap buffer).
-fn covariance_wide(row: &[f64], i: usize, acc: &mut [f64], resp: &[f64], means: &[f64], k: usize) {
-    let d = row.len();
-    for c in 0..k {
-        let r = resp[i * k + c];
-        let diff: Vec<f64> =
-            row.iter().zip(&means[c * d..(c + 1) * d]).map(|(v, m)| v - m).collect();
-        let block = &mut acc[c * d * d..(c + 1) * d * d];
-        for a in 0..d {
-            let ra = r * diff[a];
-            for b in a..d {
-                block[a * d + b] += ra * diff[b];
-            }
-        }
-    }
 }
 
 /// `log Σ_j exp(a_ij)` of every row, stable for large magnitudes.

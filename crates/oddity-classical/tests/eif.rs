@@ -5,24 +5,10 @@
 
 mod common;
 
-use common::{parts, reference, DATASETS};
+use common::{band, labels, parts, DATASETS};
 use ndarray::{array, Array2};
 use oddity_classical::{average_path_length, ExtendedIsolationForest, IsolationForest};
-use oddity_core::testing::shared_dir;
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
-
-fn labels(name: &str) -> Vec<u8> {
-    reference(name, "label").iter().map(|v| *v as u8).collect()
-}
-
-/// The isolation forest's ROC-AUC band of `name` (30 scikit-learn seeds), widened by `pad`.
-fn iforest_band(name: &str, pad: f64) -> (f64, f64) {
-    let path = shared_dir().join("reference/tabular/seed_bands.json");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let b = &json["bands"][name]["iforest"];
-    (b["min"].as_f64().unwrap() - pad, b["max"].as_f64().unwrap() + pad)
-}
 
 fn eif(level: Option<i64>) -> ExtendedIsolationForest {
     ExtendedIsolationForest::new(100, 256, level).unwrap()
@@ -50,7 +36,7 @@ fn roc_auc_is_no_worse_than_the_isolation_forest_band() {
     for name in DATASETS {
         let (train, test) = parts(name);
         let l = labels(name);
-        let (lo, _) = iforest_band(name, 0.02);
+        let (lo, _) = band(name, "iforest", 0.02);
         let aucs: Vec<f64> = (0..5)
             .map(|seed| {
                 let s =

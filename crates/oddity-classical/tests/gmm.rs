@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{parts, reference, DATASETS};
+use common::{band, labels, parts, reference, DATASETS};
 use ndarray::{Array1, Array2, Array3};
 use oddity_classical::{Components, GaussianMixture, Gmm};
 use oddity_core::testing::shared_dir;
@@ -21,18 +21,6 @@ fn floats(v: &Value) -> Vec<f64> {
         Value::Array(items) => items.iter().flat_map(floats).collect(),
         other => vec![other.as_f64().unwrap()],
     }
-}
-
-/// Reference ROC-AUC band `[min − 0.02, max + 0.02]` of `detector` on `name`.
-pub fn band(name: &str, detector: &str) -> (f64, f64) {
-    let path = shared_dir().join("reference/tabular/seed_bands.json");
-    let bands: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let b = &bands["bands"][name][detector];
-    (b["min"].as_f64().unwrap() - 0.02, b["max"].as_f64().unwrap() + 0.02)
-}
-
-fn labels(name: &str) -> Vec<u8> {
-    reference(name, "label").iter().map(|v| *v as u8).collect()
 }
 
 #[test]
@@ -62,7 +50,7 @@ fn own_fits_lie_in_the_seed_bands() {
     let gmm = Gmm::new(Components::Fixed(3), 1e-6, 100, 1e-3, 1).unwrap();
     for name in DATASETS {
         let (train, test) = parts(name);
-        let (lo, hi) = band(name, "gmm_loglik");
+        let (lo, hi) = band(name, "gmm_loglik", 0.02);
         let mut aucs = Vec::new();
         for seed in 0..3 {
             let s = gmm.fit(&train, &FitContext::new(seed)).unwrap().score(&test).unwrap();

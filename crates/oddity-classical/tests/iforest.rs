@@ -4,24 +4,10 @@
 
 mod common;
 
-use common::{parts, reference, DATASETS};
+use common::{band, labels, parts, DATASETS};
 use ndarray::{array, Array2};
 use oddity_classical::{average_path_length, IsolationForest};
-use oddity_core::testing::shared_dir;
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
-
-fn labels(name: &str) -> Vec<u8> {
-    reference(name, "label").iter().map(|v| *v as u8).collect()
-}
-
-/// `[min − 0.02, max + 0.02]` of the ROC-AUC band of `detector` on `name`.
-fn band(name: &str, detector: &str) -> (f64, f64) {
-    let path = shared_dir().join("reference/tabular/seed_bands.json");
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let b = &json["bands"][name][detector];
-    (b["min"].as_f64().unwrap() - 0.02, b["max"].as_f64().unwrap() + 0.02)
-}
 
 fn roc_auc(detector: &dyn Detector, train: &Dataset, test: &Dataset, l: &[u8], seed: u64) -> f64 {
     let s = detector.fit(train, &FitContext::new(seed)).unwrap().score(test).unwrap();
@@ -34,7 +20,7 @@ fn roc_auc_lies_in_the_seed_bands() {
     for name in DATASETS {
         let (train, test) = parts(name);
         let l = labels(name);
-        let (lo, hi) = band(name, "iforest");
+        let (lo, hi) = band(name, "iforest", 0.02);
         for seed in 0..10 {
             let auc = roc_auc(&IsolationForest::default(), &train, &test, &l, seed);
             assert!(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{parts, reference, DATASETS};
+use common::{band, labels, parts, reference, DATASETS};
 use ndarray::Array2;
 use oddity_classical::{Centroids, KMeans};
 use oddity_core::testing::{assert_close_rel, shared_dir};
@@ -30,17 +30,15 @@ fn distances_to_sklearn_centroids_match() {
 
 #[test]
 fn own_fits_lie_in_the_seed_bands() {
-    let bands = json("reference/tabular/seed_bands.json");
     let km = KMeans::new(8, 10, 300, 1e-4).unwrap();
     for name in DATASETS {
         let (train, test) = parts(name);
-        let labels: Vec<u8> = reference(name, "label").iter().map(|v| *v as u8).collect();
-        let b = &bands["bands"][name]["kmeans_dist"];
-        let (lo, hi) = (b["min"].as_f64().unwrap() - 0.02, b["max"].as_f64().unwrap() + 0.02);
+        let truth = labels(name);
+        let (lo, hi) = band(name, "kmeans_dist", 0.02);
         let mut aucs = Vec::new();
         for seed in 0..3 {
             let s = km.fit(&train, &FitContext::new(seed)).unwrap().score(&test).unwrap();
-            aucs.push(oddity_eval::roc_auc(&labels, s.as_slice().unwrap()).unwrap());
+            aucs.push(oddity_eval::roc_auc(&truth, s.as_slice().unwrap()).unwrap());
         }
         let mean = aucs.iter().sum::<f64>() / aucs.len() as f64;
         assert!(

@@ -3,13 +3,19 @@
 
 use std::path::PathBuf;
 
-/// The shared data folder: `$ODDITY_SHARED`, else `shared/` beside the repository (the
-/// layout CI clones into).
+/// The shared data folder: `$ODDITY_SHARED`, else the nearest `shared/` beside an ancestor of
+/// the working directory (cargo runs tests and benches in their package's folder, so this is
+/// `shared/` beside the repository, the layout CI clones into), else the same place seen from
+/// where this crate was compiled. The working directory comes first because a shared target
+/// directory may hold this crate compiled from another checkout.
 pub fn shared_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("ODDITY_SHARED") {
         return PathBuf::from(dir);
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+    let from_cwd = std::env::current_dir().ok().and_then(|cwd| {
+        cwd.ancestors().map(|a| a.join("shared")).find(|s| s.join("datasets").is_dir())
+    });
+    from_cwd.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
 }
 
 /// A numeric CSV file with a header: column names and rows of `f64` (`inf`/`nan` accepted).

@@ -111,27 +111,6 @@ fn load(name: &str) -> (Vec<Vec<f64>>, Vec<Vec<f64>>, Vec<u8>) {
     panic!("unknown series {name}")
 }
 
-fn roc_auc(labels: &[u8], scores: &[f64]) -> f64 {
-    let mut idx: Vec<usize> = (0..scores.len()).collect();
-    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
-    let mut ranks = vec![0.0; scores.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
-            j += 1;
-        }
-        for &k in &idx[i..=j] {
-            ranks[k] = (i + j) as f64 / 2.0 + 1.0;
-        }
-        i = j + 1;
-    }
-    let pos = labels.iter().filter(|&&l| l == 1).count() as f64;
-    let neg = labels.len() as f64 - pos;
-    let sum: f64 = labels.iter().zip(&ranks).filter(|(l, _)| **l == 1).map(|(_, r)| r).sum();
-    (sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let opt = |k: &str, d: &str| -> String {
@@ -190,7 +169,7 @@ fn main() {
             let score_s = t1.elapsed().as_secs_f64();
             println!(
                 "{name:40} {method:17} n_train_windows={} d={d} roc_auc={:.4} fit={fit_s:.1}s ({:.2}s/epoch) score={score_s:.1}s",
-                train.n_rows(), roc_auc(&y, &scores), fit_s / epochs as f64
+                train.n_rows(), oddity_eval::roc_auc(&y, &scores).expect("both classes present"), fit_s / epochs as f64
             );
         }
     }

@@ -33,6 +33,22 @@ pub fn parts(name: &str) -> (Dataset, Dataset) {
     (Dataset::from_features("train", train), Dataset::from_features("test", test))
 }
 
+/// The 0/1 labels of the test part of `name`.
+pub fn labels(name: &str) -> Vec<u8> {
+    reference(name, "label").iter().map(|v| *v as u8).collect()
+}
+
+/// `[min − pad, max + pad]` of scikit-learn's ROC-AUC spread over seeds for `detector` on
+/// `name` (`reference/tabular/seed_bands.json`; `detector` is `iforest`, `gmm_loglik` or
+/// `kmeans_dist`).
+pub fn band(name: &str, detector: &str, pad: f64) -> (f64, f64) {
+    let path = oddity_core::testing::shared_dir().join("reference/tabular/seed_bands.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let b = &json["bands"][name][detector];
+    (b["min"].as_f64().unwrap() - pad, b["max"].as_f64().unwrap() + pad)
+}
+
 /// The reference column `column` of `name` (one value per test row).
 pub fn reference(name: &str, column: &str) -> Vec<f64> {
     NumericCsv::read(&format!("reference/tabular/{name}_scores.csv")).column(column)

@@ -50,26 +50,9 @@ pub fn windows(v: &[f64], w: usize, stride: usize) -> Dataset {
     Dataset::from_features("series", x).with_window(w).unwrap()
 }
 
-/// ROC-AUC (ties count one half), the Mann–Whitney statistic.
+/// ROC-AUC of `scores` (oddity-eval's, exact and tie-aware); both classes must be present.
 pub fn roc_auc(labels: &[u8], scores: &[f64]) -> f64 {
-    let mut idx: Vec<usize> = (0..scores.len()).collect();
-    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
-    let mut ranks = vec![0.0; scores.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
-            j += 1;
-        }
-        for k in i..=j {
-            ranks[idx[k]] = (i + j) as f64 / 2.0 + 1.0;
-        }
-        i = j + 1;
-    }
-    let pos = labels.iter().filter(|&&l| l == 1).count() as f64;
-    let neg = labels.len() as f64 - pos;
-    let sum: f64 = labels.iter().zip(&ranks).filter(|(l, _)| **l == 1).map(|(_, r)| r).sum();
-    (sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
+    oddity_eval::roc_auc(labels, scores).expect("both classes present")
 }
 
 /// Parameters from `(name, value)` pairs.

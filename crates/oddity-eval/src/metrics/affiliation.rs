@@ -87,10 +87,7 @@ pub fn affiliation_f1(labels: &[u8], scores: &[f64]) -> Result<f64, MetricError>
         }
         start = end as usize;
     }
-    let mut pred = vec![false; n];
-    for &i in &order[..best_end] {
-        pred[i as usize] = true;
-    }
+    let pred = super::curve::top_prediction(&order, best_end, n);
     affiliation_f1_at(labels, &pred)
 }
 

@@ -122,6 +122,16 @@ pub(crate) fn validate_pred(labels: &[u8], pred: &[bool]) -> Result<usize, Metri
     Ok(n_positives)
 }
 
+/// The prediction that flags the first `top` rows of `order` (the highest scores, as
+/// [`tie_groups`] orders them) among `n` rows: the prediction at the best threshold of a sweep.
+pub(crate) fn top_prediction(order: &[u32], top: usize, n: usize) -> Vec<bool> {
+    let mut pred = vec![false; n];
+    for &i in &order[..top] {
+        pred[i as usize] = true;
+    }
+    pred
+}
+
 /// Row indices grouped by tied score, highest score first: `(order, group_ends)` where
 /// group `g` is `order[group_ends[g - 1]..group_ends[g]]` (with `group_ends[-1] = 0`).
 ///

@@ -123,10 +123,7 @@ pub fn range_f1(labels: &[u8], scores: &[f64], params: &RangeParams) -> Result<f
         }
         start = end as usize;
     }
-    let mut pred = vec![false; n];
-    for &i in &order[..best_end] {
-        pred[i as usize] = true;
-    }
+    let pred = super::curve::top_prediction(&order, best_end, n);
     range_f1_at(labels, &pred, params)
 }
 
