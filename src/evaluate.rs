@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use oddity_eval::threshold::ThresholdMethod;
+use oddity_eval::threshold::ThresholdRule;
 use oddity_eval::{metric, metrics, Compat, MetricEntry, MetricOptions};
 use oddity_ingest::{read_table, ReadOptions};
 
@@ -64,7 +64,7 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     };
     let base = MetricOptions { k: args.k, buffer: args.buffer, compat, ..MetricOptions::default() };
     let chosen: Vec<&MetricEntry> = if args.metrics.is_empty() {
-        metrics().iter().filter(|m| !matches!(m.name, "precision" | "recall")).collect()
+        metrics().iter().filter(|m| !m.needs_threshold).collect()
     } else {
         let mut chosen = Vec::new();
         for name in &args.metrics {
@@ -90,15 +90,17 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
             Some(path) => read_scores(path, &args.score_col, None)?.1,
             None => scores.clone(),
         };
-        let t = method.fit(&train).with_context(|| format!("threshold {rule}"))?;
-        threshold = Some(t);
-        let at = MetricOptions { threshold: Some(t), ..base };
-        for m in metrics().iter().filter(|m| m.oracle || matches!(m.name, "precision" | "recall")) {
+        let applied = method.apply(&train, &scores).with_context(|| format!("threshold {rule}"))?;
+        threshold = Some(applied.threshold);
+        // The alarms as 0/1 scores at 0.5: one path for fitted rules and for SPOT.
+        let alarms: Vec<f64> = applied.alarms.iter().map(|&a| f64::from(u8::from(a))).collect();
+        let at = MetricOptions { threshold: Some(0.5), ..base };
+        for m in metrics().iter().filter(|m| m.oracle || m.needs_threshold) {
             let name = if m.name == "best_f1" { "f1".to_owned() } else { m.name.to_owned() };
             rows.push(Row {
                 name: format!("{name}@threshold"),
                 oracle: false,
-                value: (m.compute_with)(&labels, &scores, &at).map_err(|e| e.to_string()),
+                value: (m.compute_with)(&labels, &alarms, &at).map_err(|e| e.to_string()),
             });
         }
     }
@@ -127,40 +129,27 @@ fn read_scores(
     Ok((labels, scores))
 }
 
-/// Parses `METHOD[:VALUE[:VALUE]]`.
-fn parse_threshold(rule: &str) -> anyhow::Result<ThresholdMethod> {
+/// Parses `METHOD[:VALUE[:VALUE]]` into a rule: the values are the method's parameters in
+/// order (`contamination:RATE`, `fixed:VALUE`, `sigma:K`, `mad:K`, `top_k:K`,
+/// `pot:Q[:LEVEL]`, `spot:Q[:LEVEL]`).
+fn parse_threshold(rule: &str) -> anyhow::Result<ThresholdRule> {
     let mut parts = rule.split(':');
     let method = parts.next().unwrap_or_default();
     let values: Vec<f64> = parts
         .map(|v| v.parse::<f64>().with_context(|| format!("threshold {rule}: bad number {v:?}")))
         .collect::<Result<_, _>>()?;
-    let one = |name: &str| -> anyhow::Result<f64> {
-        match values.as_slice() {
-            [v] => Ok(*v),
-            _ => bail!("threshold {rule}: {method} takes one value ({method}:{name})"),
-        }
+    let names: &[&str] = match method {
+        "contamination" => &["rate"],
+        "fixed" => &["value"],
+        "sigma" | "mad" | "top_k" => &["k"],
+        "pot" | "spot" => &["q", "level"],
+        _ => &[],
     };
-    Ok(match method {
-        "contamination" => ThresholdMethod::Contamination { rate: one("RATE")? },
-        "fixed" => ThresholdMethod::Fixed { value: one("VALUE")? },
-        "sigma" => ThresholdMethod::Sigma { k: one("K")? },
-        "mad" => ThresholdMethod::Mad { k: one("K")? },
-        "top_k" => {
-            let k = one("K")?;
-            if !(k >= 0.0 && k.fract() == 0.0) {
-                bail!("threshold {rule}: top_k takes a whole number");
-            }
-            ThresholdMethod::TopK { k: k as usize }
-        }
-        "pot" => match values.as_slice() {
-            [q] => ThresholdMethod::Pot { q: *q, level: 0.98 },
-            [q, level] => ThresholdMethod::Pot { q: *q, level: *level },
-            _ => bail!("threshold {rule}: pot takes pot:Q or pot:Q:LEVEL"),
-        },
-        other => bail!(
-            "threshold {rule}: unknown method {other:?} (contamination, fixed, sigma, mad, top_k, pot)"
-        ),
-    })
+    if values.len() > names.len().max(1) {
+        bail!("threshold {rule}: {method} takes at most {} value(s)", names.len());
+    }
+    let params: Vec<(&str, f64)> = names.iter().copied().zip(values).collect();
+    ThresholdRule::from_params(method, &params).with_context(|| format!("threshold {rule}"))
 }
 
 fn print_table(path: &Path, n: usize, threshold: Option<f64>, rows: &[Row]) {

@@ -121,5 +121,25 @@ fn list() {
     for m in oddity_eval::metrics() {
         let mark = if m.oracle { "†" } else { " " };
         println!("  {:<18} {mark} {}", m.name, m.summary);
+        let options: Vec<&str> = m.options.iter().copied().filter(|o| *o != "threshold").collect();
+        if !options.is_empty() {
+            println!("  {:<18}   options: {}", "", options.join(", "));
+        }
     }
+    println!(
+        "\nMetric options ({{ metric = \"name\", option = value }} in [evaluate] metrics):\n  \
+         k: PA%K percent (default 20) · buffer: VUS buffer length (default 100) or \"period\" \
+         (estimated from the series, TSB-AD) · thresholds: \"opt\" (250, default) or \"all\" · \
+         alpha (0), cardinality (one|reciprocal), bias (flat|front|back|middle): range_f1 · \
+         compat: exact (default) or tsbad"
+    );
+    println!(
+        "\nThreshold rules ([evaluate] threshold = {{ method = ..., ... }}, fitted on training scores; \
+         P/R/F1 and the F1 family are reported at each):\n  \
+         contamination (rate) · fixed (value) · sigma (k) · mad (k) · top_k (k) · \
+         pot (q, level = 0.98) · spot (q, level = 0.98; streaming over the test scores)"
+    );
+    println!(
+        "\nA `random` baseline joins every experiment unless [evaluate] random_baseline = false."
+    );
 }

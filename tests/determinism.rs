@@ -44,7 +44,7 @@ fn same_config_twice_and_one_or_two_jobs_give_identical_results() {
         without_measurements(&dir)
     };
     let first = run("a", &["--jobs", "1"]);
-    assert_eq!(first.lines().count(), 1 + 4 * 5 * 3 * 3);
+    assert_eq!(first.lines().count(), 1 + 4 * 6 * 3 * 3);
     assert_eq!(run("b", &["--jobs", "1"]), first);
     assert_eq!(run("c", &["--jobs", "2"]), first);
     // Jobs on the runner's own threads give the same results as worker processes.

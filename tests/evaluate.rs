@@ -51,6 +51,29 @@ fn threshold_rule_adds_the_metrics_at_that_threshold() {
 }
 
 #[test]
+fn streaming_spot_rule_reports_its_last_threshold_and_event_recall() {
+    let dir = folder(&[]);
+    // case06: uniform scores, n = 10 000; SPOT calibrated on the same scores (no --train-scores).
+    let args = ["evaluate", &case("case06"), "--threshold", "spot:0.001:0.98", "--json"];
+    let run = oddity(dir.path(), &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json = run.stdout.trim();
+    let recall = value(json, "event_recall@threshold").unwrap();
+    assert!((0.0..=1.0).contains(&recall), "{json}");
+    assert!(value(json, "f1@threshold").is_some(), "{json}");
+    // Uniform scores are bounded: the fitted tail lies just below 1.
+    let t: f64 = json[json.find("\"threshold\":").unwrap() + 12..]
+        .split(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(t > 0.95 && t < 1.05, "{t}");
+    let bad = oddity(dir.path(), &["evaluate", &case("case06"), "--threshold", "spot"]);
+    bad.assert_one_line_error(&["threshold spot", "needs `q`"]);
+}
+
+#[test]
 fn tsbad_compat_reproduces_its_numbers_on_a_real_case() {
     let dir = folder(&[]);
     let args = ["evaluate", &case("case05"), "--compat", "tsbad", "--metrics", "pa_f1", "--json"];

@@ -39,8 +39,7 @@ fn jobs(out: &Path) -> Vec<(String, String, String, String)> {
         .skip(1)
         .map(|l| {
             let f = split_csv_line(l);
-            let n = f.len();
-            (f[2].clone(), f[9].clone(), f[10..n - 1].join(","), f[n - 1].clone())
+            (f[2].clone(), f[9].clone(), f[10].clone(), f[11].clone())
         })
         .collect();
     rows.dedup_by(|a, b| a.0 == b.0);

@@ -16,9 +16,9 @@ fn quickstart_runs_and_writes_results_and_report() {
     assert_eq!(run.code, 0, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
     assert!(run.stdout.contains("report: "), "{}", run.stdout);
 
-    // 4 datasets × 5 methods × 3 seeds × 3 metrics.
+    // 4 datasets × (5 methods + the random baseline) × 3 seeds × 3 metrics.
     let rows = results(&out_dir);
-    assert_eq!(rows.len(), 4 * 5 * 3 * 3);
+    assert_eq!(rows.len(), 4 * 6 * 3 * 3);
     for row in &rows {
         assert_eq!(row[9], "ok", "{row:?}");
         let v: f64 = row[6].parse().unwrap();
@@ -27,7 +27,7 @@ fn quickstart_runs_and_writes_results_and_report() {
     let methods: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[2].as_str()).collect();
     assert_eq!(
         methods.into_iter().collect::<Vec<_>>(),
-        vec!["gmm2", "iforest", "knn", "robust_zscore", "zscore"]
+        vec!["gmm2", "iforest", "knn", "random", "robust_zscore", "zscore"]
     );
 
     let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
@@ -38,10 +38,12 @@ fn quickstart_runs_and_writes_results_and_report() {
         "| cardio |",
         "| nab_speed_7578 |",
         "*average rank*",
+        "## Ranking across datasets",
+        "4 datasets × 6 methods. Friedman χ² = ",
     ] {
         assert!(report.contains(needle), "report lacks `{needle}`:\n{report}");
     }
-    assert_eq!(std::fs::read_to_string(out_dir.join("journal.jsonl")).unwrap().lines().count(), 60);
+    assert_eq!(std::fs::read_to_string(out_dir.join("journal.jsonl")).unwrap().lines().count(), 72);
 
     // The report is derived from the journal alone.
     let csv = std::fs::read_to_string(out_dir.join("results.csv")).unwrap();
@@ -83,7 +85,7 @@ fn same_config_gives_same_values_with_one_or_two_jobs() {
 fn validate_and_list() {
     let run = oddity(&repo(), &["validate", "configs/quickstart.toml"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("60 jobs"), "{}", run.stdout);
+    assert!(run.stdout.contains("72 jobs"), "{}", run.stdout);
 
     let list = oddity(&repo(), &["list"]);
     assert_eq!(list.code, 0);

@@ -54,7 +54,8 @@ detector = "robust_zscore"
     path
 }
 
-const JOBS: usize = 4 * 2 * 8;
+/// 4 datasets × (2 methods + the random baseline) × 8 seeds.
+const JOBS: usize = 4 * 3 * 8;
 
 /// Complete lines of the journal in `out`.
 fn journal_lines(out: &Path) -> usize {
@@ -177,16 +178,16 @@ fn a_job_whose_definition_changed_runs_again() {
     );
     assert_eq!(first.code, 0, "{}", first.stderr);
 
-    // cardio's split changed: its 16 jobs run again, the other 48 are kept.
+    // cardio's split changed: its 24 jobs run again, the other 72 are kept.
     let changed = config(tmp.path(), "0.5");
     let resumed = oddity(
         &repo(),
         &["run", changed.to_str().unwrap(), "--out", out.to_str().unwrap(), "--resume"],
     );
     assert_eq!(resumed.code, 0, "{}", resumed.stderr);
-    assert!(resumed.stdout.contains(&format!("48 of {JOBS} jobs already")), "{}", resumed.stdout);
-    assert_eq!(resumed.stderr.matches("changed since the journal was started").count(), 16);
-    assert!(resumed.stderr.contains("left out 16 journal records"), "{}", resumed.stderr);
+    assert!(resumed.stdout.contains(&format!("72 of {JOBS} jobs already")), "{}", resumed.stdout);
+    assert_eq!(resumed.stderr.matches("changed since the journal was started").count(), 24);
+    assert!(resumed.stderr.contains("left out 24 journal records"), "{}", resumed.stderr);
 
     // The table is that of the changed config alone: no stale, no duplicate rows.
     let want = uninterrupted(&changed, &tmp.path().join("whole"));

@@ -43,6 +43,7 @@ window_score = "max"
 
 [evaluate]
 metrics = ["roc_auc"]
+random_baseline = false
 "#,
         series.display()
     );

@@ -43,7 +43,7 @@ fn three_shards_merge_into_the_single_run() {
         sizes.push(journal_jobs(&out.join(format!("shard-{i}-of-3"))));
     }
     // Each job in exactly one shard.
-    assert_eq!(sizes.iter().sum::<usize>(), 60, "{sizes:?}");
+    assert_eq!(sizes.iter().sum::<usize>(), 72, "{sizes:?}");
 
     let dirs: Vec<String> = (1..=3)
         .map(|i| out.join(format!("shard-{i}-of-3")).to_str().unwrap().to_string())

@@ -71,7 +71,7 @@ pub fn results(dir: &Path) -> Vec<Vec<String>> {
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "experiment,dataset,method,params,seed,metric,value,fit_seconds,score_seconds,status,error,peak_rss_bytes"
+        "experiment,dataset,method,params,seed,metric,value,fit_seconds,score_seconds,status,error,peak_rss_bytes,oracle,threshold,metric_options"
     );
     lines.map(split_csv_line).collect()
 }

@@ -5,7 +5,8 @@
 //! `ln 0` and NaN responsibilities (every fit on ODDS shuttle failed), and it cannot return
 //! the parameters of a run that hit `max_iter`. See ARCHITECTURE.md.
 
-use ndarray::{Array1, Array2, Array3, ArrayView2, Axis};
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array1, Array2, Array3, ArrayView2, Axis};
 use oddity_core::{derive_seed, Dataset, Detector, Error, FitContext, FittedDetector};
 use rayon::prelude::*;
 
@@ -152,22 +153,30 @@ impl Gmm {
     ) -> Result<(f64, GaussianMixture), Error> {
         let init =
             KMeans { clusters: k, n_init: 1, max_iter: 300, tol: 1e-4 }.centroids(x, seed)?;
-        let data: Vec<f64> = x.iter().copied().collect();
-        let mut resp = vec![0.0; x.nrows() * k];
+        let mut resp = Array2::zeros((x.nrows(), k));
         for (i, c) in init.labels.iter().enumerate() {
-            resp[i * k + c] = 1.0;
+            resp[[i, *c]] = 1.0;
         }
-        let mut mixture = self.m_step(&data, x.ncols(), &resp, k)?;
+        let data = x.as_slice().expect("standard layout");
+        let start = resp.as_slice().expect("standard layout");
+        let first = sum_in_order(
+            data.par_chunks(BLOCK * x.ncols())
+                .zip(start.par_chunks(BLOCK * k))
+                .map(|(rows, r)| block_moments(rows, r, k))
+                .collect(),
+        );
+        let mut mixture = self.m_step(x, resp.view(), &first)?;
         let mut bound = f64::NEG_INFINITY;
         for _ in 0..self.max_iter {
             let previous = bound;
-            bound = mixture.e_step(&data, &mut resp) / x.nrows() as f64;
+            let (total, first) = mixture.e_step(x, &mut resp);
+            bound = total / x.nrows() as f64;
             if !bound.is_finite() {
                 return Err(Error::Fit(format!(
                     "gaussian mixture with {k} components: non-finite likelihood"
                 )));
             }
-            mixture = self.m_step(&data, x.ncols(), &resp, k)?;
+            mixture = self.m_step(x, resp.view(), &first)?;
             if (bound - previous).abs() < self.tol {
                 break;
             }
@@ -175,87 +184,106 @@ impl Gmm {
         Ok((bound, mixture))
     }
 
-    /// Weights, means and regularised covariances from responsibilities `resp` (n × k, row
-    /// major), as scikit-learn's M-step (`n_k = Σ_i r_ik + 10·ε`, covariances from
-    /// `x − μ_k`). Row chunks are summed in parallel and combined in chunk order.
+    /// Weights, means and regularised covariances from responsibilities `resp` (n × k) and
+    /// their first moments `first` (see [`block_moments`]), as scikit-learn's M-step:
+    /// `n_k = Σ_i r_ik + 10·ε`, `μ_k = Σ_i r_ik x_i / n_k` and
+    /// `Σ_k = Σ_i r_ik (x_i − μ_k)(x_i − μ_k)ᵀ / n_k + reg_covar·I`. The second moments are
+    /// matrix products (matrixmultiply's, whose summation order depends on the shapes only)
+    /// over fixed blocks of rows, added in block order, so the result does not depend on the
+    /// thread count.
     fn m_step(
         &self,
-        x: &[f64],
-        d: usize,
-        resp: &[f64],
-        k: usize,
+        x: ArrayView2<'_, f64>,
+        resp: ArrayView2<'_, f64>,
+        first: &[f64],
     ) -> Result<GaussianMixture, Error> {
-        let n = x.len() / d;
-        let first = chunked_sum(x, d, k * (d + 1), |row, i, acc, _| {
-            for c in 0..k {
-                let r = resp[i * k + c];
-                acc[c] += r;
-                for (a, v) in acc[k + c * d..k + (c + 1) * d].iter_mut().zip(row) {
-                    *a += r * v;
-                }
-            }
-        });
+        let (n, d) = x.dim();
+        let k = resp.ncols();
         let nk: Vec<f64> = first[..k].iter().map(|v| v + 10.0 * f64::EPSILON).collect();
-        let means: Vec<f64> = (0..k * d).map(|i| first[k + i] / nk[i / d]).collect();
-        let second = chunked_sum(x, d, k * d * d, |row, i, acc, diff| {
-            for c in 0..k {
-                let r = resp[i * k + c];
-                for (j, v) in diff.iter_mut().enumerate() {
-                    *v = row[j] - means[c * d + j];
-                }
-                let block = &mut acc[c * d * d..(c + 1) * d * d];
-                for a in 0..d {
-                    let ra = r * diff[a];
-                    for b in a..d {
-                        block[a * d + b] += ra * diff[b];
+        let means = Array2::from_shape_fn((k, d), |(c, j)| first[k + c * d + j] / nk[c]);
+        // Σ_i r_ik (x_i − μ_k)(x_i − μ_k)ᵀ = Σ_i r_ik (x_i − μ_k) x_iᵀ − 10ε·μ_k μ_kᵀ (as
+        // Σ_i r_ik (x_i − μ_k) = 10ε·μ_k): one product per block of rows for all components,
+        // `[W_1 | … | W_k]ᵀ X` with `W_k = r_k ∘ (X − μ_k)`.
+        let data = x.as_slice().expect("standard layout");
+        let r = resp.as_slice().expect("standard layout");
+        let centre = means.as_slice().expect("standard layout");
+        let parts: Vec<Array2<f64>> = data
+            .par_chunks(M_CHUNK * d)
+            .zip(r.par_chunks(M_CHUNK * k))
+            .map(|(rows, r)| {
+                let mut sum = Array2::zeros((k * d, d));
+                let mut w = Array2::zeros((M_BLOCK, k * d));
+                for (rows, r) in rows.chunks(M_BLOCK * d).zip(r.chunks(M_BLOCK * k)) {
+                    let m = rows.len() / d;
+                    let wb = w.as_slice_mut().expect("standard layout");
+                    for ((row, ri), wi) in
+                        rows.chunks_exact(d).zip(r.chunks_exact(k)).zip(wb.chunks_exact_mut(k * d))
+                    {
+                        for ((wc, mu), rc) in
+                            wi.chunks_exact_mut(d).zip(centre.chunks_exact(d)).zip(ri)
+                        {
+                            for ((v, x), m) in wc.iter_mut().zip(row).zip(mu) {
+                                *v = rc * (x - m);
+                            }
+                        }
                     }
+                    let xb = ArrayView2::from_shape((m, d), rows).expect("block shape");
+                    general_mat_mul(1.0, &w.slice(s![..m, ..]).t(), &xb, 1.0, &mut sum);
                 }
-            }
-        });
+                sum
+            })
+            .collect();
+        let sum = parts.into_iter().reduce(|a, b| a + b).expect("at least one row");
         let mut covariances = Array3::zeros((k, d, d));
         for c in 0..k {
+            let block = sum.slice(s![c * d..(c + 1) * d, ..]);
+            let mu = means.row(c);
             for a in 0..d {
                 for b in a..d {
-                    let v = second[c * d * d + a * d + b] / nk[c];
-                    covariances[[c, a, b]] = v;
-                    covariances[[c, b, a]] = v;
+                    // Symmetrised: the two triangles differ by rounding only.
+                    let v =
+                        0.5 * (block[[a, b]] + block[[b, a]]) - 10.0 * f64::EPSILON * mu[a] * mu[b];
+                    covariances[[c, a, b]] = v / nk[c];
+                    covariances[[c, b, a]] = v / nk[c];
                 }
                 covariances[[c, a, a]] += self.reg_covar;
             }
         }
         let weights = Array1::from_iter(nk.iter().map(|v| v / n as f64));
-        GaussianMixture::new(
-            weights,
-            Array2::from_shape_vec((k, d), means).expect("k × d"),
-            covariances,
-        )
+        GaussianMixture::new(weights, means, covariances)
     }
 }
 
-/// Rows per chunk of the parallel sums: fixed, so results do not depend on the thread count.
-const CHUNK: usize = 2048;
+/// Rows per block of the M-step's covariance products (fixed, as [`BLOCK`]).
+const M_BLOCK: usize = 256;
+/// Rows per parallel chunk of the M-step, whose sums are added in chunk order.
+const M_CHUNK: usize = 2048;
 
-/// `Σ_i f(row_i)` into a vector of `len` accumulators: chunks of [`CHUNK`] rows in parallel,
-/// their partial sums added in chunk order. `f` gets the row, its index, the chunk's
-/// accumulators and a scratch buffer of `d` values.
-fn chunked_sum(
-    x: &[f64],
-    d: usize,
-    len: usize,
-    f: impl Fn(&[f64], usize, &mut [f64], &mut [f64]) + Sync,
-) -> Vec<f64> {
-    let parts: Vec<Vec<f64>> = x
-        .par_chunks(CHUNK * d)
-        .enumerate()
-        .map(|(chunk, rows)| {
-            let (mut acc, mut scratch) = (vec![0.0; len], vec![0.0; d]);
-            for (j, row) in rows.chunks(d).enumerate() {
-                f(row, chunk * CHUNK + j, &mut acc, &mut scratch);
+/// Rows per block of the E-step and of scoring: fixed, so results do not depend on the
+/// thread count.
+const BLOCK: usize = 512;
+
+/// `[Σ_i r_ik (k values) | Σ_i r_ik x_i (k × d)]` over the rows of one block (`rows` n × d
+/// and `resp` n × k, row major), summed in row order.
+fn block_moments(rows: &[f64], resp: &[f64], k: usize) -> Vec<f64> {
+    let d = rows.len() / (resp.len() / k).max(1);
+    let mut m = vec![0.0; k + k * d];
+    let (weights, sums) = m.split_at_mut(k);
+    for (row, r) in rows.chunks_exact(d.max(1)).zip(resp.chunks_exact(k)) {
+        for ((w, s), rc) in weights.iter_mut().zip(sums.chunks_exact_mut(d.max(1))).zip(r) {
+            *w += rc;
+            for (s, v) in s.iter_mut().zip(row) {
+                *s += rc * v;
             }
-            acc
-        })
-        .collect();
-    let mut total = vec![0.0; len];
+        }
+    }
+    m
+}
+
+/// The element-wise sum of equally long vectors, added in the order given.
+fn sum_in_order(parts: Vec<Vec<f64>>) -> Vec<f64> {
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().expect("at least one block");
     for part in parts {
         for (t, p) in total.iter_mut().zip(part) {
             *t += p;
@@ -264,9 +292,17 @@ fn chunked_sum(
     total
 }
 
-/// `log Σ_j exp(a_ij)` of every row, stable for large magnitudes.
-fn log_sum_exp_rows(a: &Array2<f64>) -> Array1<f64> {
-    a.axis_iter(Axis(0)).map(|row| log_sum_exp(row.as_slice().expect("standard layout"))).collect()
+/// `Σ_j (a_j − b_j)²` in four interleaved partial sums (vectorisable; the order is fixed).
+fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail: f64 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| (x - y) * (x - y)).sum();
+    for (x, y) in ca.zip(cb) {
+        for l in 0..4 {
+            acc[l] += (x[l] - y[l]) * (x[l] - y[l]);
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// `log Σ_j exp(v_j)`, shifted by the maximum; `−∞` when every value is `−∞`.
@@ -285,17 +321,22 @@ impl Detector for Gmm {
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
         train.check_finite()?;
-        let x = train.features.view();
+        let x = train.features.as_standard_layout();
+        let x = x.view();
         let pool = crate::neighbors::pool(ctx.threads)?;
         let mixture = pool.install(|| match &self.components {
             Components::Fixed(k) => self.fit_one(x, *k, ctx.seed),
             Components::Bic(ks) => {
+                // The candidates are fitted in parallel and compared in list order.
+                let fits: Vec<Result<(f64, GaussianMixture), Error>> = ks
+                    .par_iter()
+                    .map(|&k| self.fit_one(x, k, ctx.seed).map(|m| (m.bic(x), m)))
+                    .collect();
                 let mut best: Option<(f64, GaussianMixture)> = None;
                 let mut errors = Vec::new();
-                for &k in ks {
-                    match self.fit_one(x, k, ctx.seed) {
-                        Ok(m) => {
-                            let bic = m.bic(x);
+                for (k, fit) in ks.iter().zip(fits) {
+                    match fit {
+                        Ok((bic, m)) => {
                             if best.as_ref().is_none_or(|(b, bm)| {
                                 bic < *b || (bic == *b && m.n_components() < bm.n_components())
                             }) {
@@ -324,11 +365,12 @@ impl Detector for Gmm {
 pub struct GaussianMixture {
     log_weights: Array1<f64>,
     means: Array2<f64>,
-    /// `P_kᵀ = L_k⁻¹` (lower triangular) for each covariance `Σ_k = L_k L_kᵀ`, so
-    /// `Σ_k⁻¹ = P_k P_kᵀ`; k blocks of d × d, row major.
-    prec_chol: Vec<f64>,
-    /// `μ_k P_k` per component (row k).
-    mean_prec: Array2<f64>,
+    /// `[P_1 | … | P_k]` (d × k·d), `P_k = L_k⁻ᵀ` (upper triangular) for each covariance
+    /// `Σ_k = L_k L_kᵀ`, so `Σ_k⁻¹ = P_k P_kᵀ`: one matrix product whitens a block of rows
+    /// against every component.
+    prec_chol: Array2<f64>,
+    /// `[μ_1 P_1 | … | μ_k P_k]` (k·d).
+    mean_prec: Vec<f64>,
     /// `Σ_i ln P_k[i,i] − d/2 · ln 2π` per component.
     log_norm: Array1<f64>,
 }
@@ -353,8 +395,8 @@ impl GaussianMixture {
         if weights.iter().any(|w| !(w.is_finite() && *w > 0.0)) {
             return Err(Error::Fit("mixture weights must be positive".into()));
         }
-        let mut prec_chol = Vec::with_capacity(k * d * d);
-        let mut mean_prec = Array2::zeros((k, d));
+        let mut prec_chol = Array2::zeros((d, k * d));
+        let mut mean_prec = Vec::with_capacity(k * d);
         let mut log_norm = Array1::zeros(k);
         let half_log_2pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
         for c in 0..k {
@@ -365,10 +407,8 @@ impl GaussianMixture {
             })?;
             let p = lower_inverse(&l).reversed_axes();
             log_norm[c] = p.diag().mapv(f64::ln).sum() - d as f64 * half_log_2pi;
-            mean_prec.row_mut(c).assign(&means.row(c).dot(&p));
-            // Stored transposed (lower triangular, row j = column j of P) so that each
-            // `y_j` below is one contiguous dot product.
-            prec_chol.extend(p.t().iter());
+            mean_prec.extend(means.row(c).dot(&p));
+            prec_chol.slice_mut(s![.., c * d..(c + 1) * d]).assign(&p);
         }
         Ok(Self { log_weights: weights.mapv(f64::ln), means, prec_chol, mean_prec, log_norm })
     }
@@ -378,60 +418,78 @@ impl GaussianMixture {
         self.means.nrows()
     }
 
-    /// `log w_k + log N(x; μ_k, Σ_k)` of one row into `out` (one value per component).
-    fn row_log_prob(&self, row: &[f64], out: &mut [f64]) {
-        let d = row.len();
-        for (c, o) in out.iter_mut().enumerate() {
-            let p = &self.prec_chol[c * d * d..(c + 1) * d * d];
-            let mut q = 0.0;
-            for j in 0..d {
-                // P is upper triangular: y_j = Σ_{i ≤ j} x_i P[i, j] − (μ P)_j.
-                let column = &p[j * d..j * d + j + 1];
-                let dot: f64 = row[..=j].iter().zip(column).map(|(x, v)| x * v).sum();
-                let y = dot - self.mean_prec[[c, j]];
-                q += y * y;
+    /// `log w_k + log N(x; μ_k, Σ_k)` of every row of `rows` (standard layout, at most
+    /// [`BLOCK`] rows) into `out` (rows × k, row major): `y = x P_k − μ_k P_k` for all
+    /// components as one matrix product, then `−½‖y‖² + log-normaliser + log-weight`.
+    fn block_log_prob(&self, rows: ArrayView2<'_, f64>, out: &mut [f64]) {
+        let (k, d) = self.means.dim();
+        let mut y = Array2::zeros((rows.nrows(), k * d));
+        general_mat_mul(1.0, &rows, &self.prec_chol, 0.0, &mut y);
+        for (y, o) in y.rows().into_iter().zip(out.chunks_mut(k)) {
+            let y = y.to_slice().expect("standard layout");
+            for (c, o) in o.iter_mut().enumerate() {
+                let span = c * d..(c + 1) * d;
+                let q = squared_distance(&y[span.clone()], &self.mean_prec[span]);
+                *o = -0.5 * q + self.log_norm[c] + self.log_weights[c];
             }
-            *o = -0.5 * q + self.log_norm[c] + self.log_weights[c];
         }
     }
 
-    /// E-step on `x` (n × d, row major): writes the responsibilities into `resp` (n × k) and
-    /// returns the summed log-likelihood.
-    fn e_step(&self, x: &[f64], resp: &mut [f64]) -> f64 {
-        let (k, d) = self.means.dim();
-        let sums: Vec<f64> = x
-            .par_chunks(CHUNK * d)
-            .zip(resp.par_chunks_mut(CHUNK * k))
-            .map(|(rows, out)| {
-                let mut total = 0.0;
-                for (row, r) in rows.chunks(d).zip(out.chunks_mut(k)) {
-                    self.row_log_prob(row, r);
-                    let z = log_sum_exp(r);
-                    r.iter_mut().for_each(|v| *v = (*v - z).exp());
-                    total += z;
-                }
-                total
+    /// Blocks of [`BLOCK`] rows of `x` in parallel: each writes its rows of `out` (n × k)
+    /// with [`Self::block_log_prob`], then `finish(rows of x, rows of out)` makes the block's
+    /// result; the results come back in block order.
+    fn blocks<T, F>(&self, x: ArrayView2<'_, f64>, out: &mut Array2<f64>, finish: F) -> Vec<T>
+    where
+        T: Send,
+        F: Fn(&[f64], &mut [f64]) -> T + Sync,
+    {
+        let k = self.means.nrows();
+        let x = x.as_standard_layout();
+        let d = x.ncols();
+        let data = x.as_slice().expect("standard layout");
+        let out = out.as_slice_mut().expect("standard layout");
+        data.par_chunks(BLOCK * d.max(1))
+            .zip(out.par_chunks_mut(BLOCK * k))
+            .map(|(rows, o)| {
+                let rows = ArrayView2::from_shape((o.len() / k, d), rows).expect("block shape");
+                self.block_log_prob(rows.view(), o);
+                finish(rows.as_slice().expect("standard layout"), o)
             })
-            .collect();
-        sums.iter().sum()
+            .collect()
+    }
+
+    /// E-step on `x` (n × d): writes the responsibilities into `resp` (n × k) and returns
+    /// the summed log-likelihood and the first moments of the responsibilities (see
+    /// [`block_moments`]), block sums added in block order.
+    fn e_step(&self, x: ArrayView2<'_, f64>, resp: &mut Array2<f64>) -> (f64, Vec<f64>) {
+        let k = self.means.nrows();
+        let parts = self.blocks(x, resp, |rows, o| {
+            let mut total = 0.0;
+            for r in o.chunks_mut(k) {
+                let z = log_sum_exp(r);
+                r.iter_mut().for_each(|v| *v = (*v - z).exp());
+                total += z;
+            }
+            (total, block_moments(rows, o, k))
+        });
+        let total = parts.iter().map(|(t, _)| t).sum();
+        (total, sum_in_order(parts.into_iter().map(|(_, m)| m).collect()))
     }
 
     /// `log w_k + log N(x; μ_k, Σ_k)` for every row (n × k).
     pub fn weighted_log_prob(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
-        let (k, d) = self.means.dim();
-        let data: Vec<f64> = x.iter().copied().collect();
-        let mut out = vec![0.0; x.nrows() * k];
-        data.par_chunks(CHUNK * d).zip(out.par_chunks_mut(CHUNK * k)).for_each(|(rows, o)| {
-            for (row, r) in rows.chunks(d).zip(o.chunks_mut(k)) {
-                self.row_log_prob(row, r);
-            }
-        });
-        Array2::from_shape_vec((x.nrows(), k), out).expect("n × k")
+        let mut out = Array2::zeros((x.nrows(), self.means.nrows()));
+        self.blocks(x, &mut out, |_, _| ());
+        out
     }
 
     /// `log p(x)` of every row of `x` (log-sum-exp over the components).
     pub fn log_likelihood(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
-        log_sum_exp_rows(&self.weighted_log_prob(x))
+        self.weighted_log_prob(x)
+            .rows()
+            .into_iter()
+            .map(|row| log_sum_exp(row.as_slice().expect("standard layout")))
+            .collect()
     }
 
     /// Bayesian information criterion of the mixture on `x`.

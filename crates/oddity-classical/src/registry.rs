@@ -164,6 +164,14 @@ pub fn detectors() -> Vec<DetectorEntry> {
                 Ok(Box::new(crate::Pca::new(p.int("components")?, p.bool("whiten")?, p.str("score")?, p.bool("standardize")?, p.bool("drop_null")?)?))
             },
         },
+        DetectorEntry {
+            name: "random",
+            summary: "random baseline: seeded uniform scores in [0, 1), independent of the rows (the chance level of every metric)",
+            params: vec![],
+            build: |_: &Params| -> Result<Box<dyn Detector>, Error> {
+                Ok(Box::new(crate::RandomScores))
+            },
+        },
     ]
 }
 

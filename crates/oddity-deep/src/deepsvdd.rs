@@ -18,7 +18,7 @@ use crate::{DeepError, Settings};
 pub const CENTER_EPS: f32 = 0.1;
 
 /// The network `d → 64 → 32` without bias terms (a bias would let the network map every
-/// row to the centre), ReLU between layers, and the fixed centre `c`.
+/// row to the centre), a ReLU after every layer, and the fixed centre `c`.
 #[derive(Module, Debug)]
 pub struct SvddNet {
     layers: Vec<Linear>,
@@ -65,16 +65,9 @@ impl SvddNet {
         net
     }
 
+    /// Every layer is followed by a ReLU, the embedding layer too (PyOD's `InnerDeepSVDD`).
     fn embed(&self, x: Tensor<2>) -> Tensor<2> {
-        let last = self.layers.len() - 1;
-        self.layers.iter().enumerate().fold(x, |h, (i, l)| {
-            let h = l.forward(h);
-            if i < last {
-                relu(h)
-            } else {
-                h
-            }
-        })
+        self.layers.iter().fold(x, |h, l| relu(l.forward(h)))
     }
 
     /// Squared distance of each row's embedding to the centre, `[b, 1]`.

@@ -10,11 +10,11 @@ use crate::{
 };
 
 /// The training parameters every deep detector takes, with its own defaults.
-fn training_specs(epochs: i64, batch: i64, weight_decay: f64) -> Vec<ParamSpec> {
+fn training_specs(epochs: i64, batch: i64, lr: f64, weight_decay: f64) -> Vec<ParamSpec> {
     vec![
         ParamSpec::int("epochs", epochs, "passes over the training rows (>= 1)"),
         ParamSpec::int("batch_size", batch, "rows per Adam step (>= 1)"),
-        ParamSpec::float("lr", 1e-3, "Adam learning rate (> 0)"),
+        ParamSpec::float("lr", lr, "Adam learning rate (> 0)"),
         ParamSpec::float(
             "weight_decay",
             weight_decay,
@@ -83,7 +83,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
                     ParamSpec::float("dropout", 0.2, "dropout after every hidden layer, in [0, 1)"),
                     ParamSpec::bool("batch_norm", true, "batch normalisation after every hidden layer"),
                 ],
-                training_specs(10, 32, 1e-5),
+                training_specs(10, 32, 1e-3, 1e-5),
             ),
             build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
                 Ok(Box::new(Autoencoder::new(AutoencoderParams {
@@ -105,7 +105,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
                     ParamSpec::float("dropout", 0.2, "dropout after every hidden layer, in [0, 1)"),
                     ParamSpec::bool("batch_norm", true, "batch normalisation after every hidden layer"),
                 ],
-                training_specs(10, 32, 1e-5),
+                training_specs(10, 32, 1e-3, 1e-5),
             ),
             build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
                 let latent = p.int("latent")?;
@@ -124,10 +124,10 @@ pub fn detectors() -> Vec<DetectorEntry> {
         },
         DetectorEntry {
             name: "deepsvdd",
-            summary: "one-class Deep SVDD, bias-free d-64-32: squared distance of the embedding to the centre",
+            summary: "one-class Deep SVDD, bias-free d-64-32 with ReLU after every layer (as PyOD), Adam lr 1e-4: squared distance of the embedding to the centre",
             params: with(
                 vec![ParamSpec::text("hidden", "64,32", "layer widths, comma separated; the last is the embedding size")],
-                training_specs(20, 32, 1e-5),
+                training_specs(20, 32, 1e-4, 5e-7),
             ),
             build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
                 Ok(Box::new(DeepSvdd::new(DeepSvddParams {
@@ -144,7 +144,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
                     ParamSpec::int("hidden", 64, "hidden size of every LSTM layer (>= 1)"),
                     ParamSpec::int("layers", 2, "LSTM layers of the encoder and of the decoder (>= 1)"),
                 ],
-                training_specs(5, 64, 0.0),
+                training_specs(5, 64, 1e-3, 0.0),
             ),
             build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
                 Ok(Box::new(LstmAutoencoder::new(p.int("hidden")?, p.int("layers")?, settings(p)?)?))
@@ -158,7 +158,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
                     ParamSpec::int("channels", 32, "channels of the first convolution; the second has twice as many (>= 1)"),
                     ParamSpec::int("kernel", 7, "kernel size, odd (>= 3)"),
                 ],
-                training_specs(5, 64, 0.0),
+                training_specs(5, 64, 1e-3, 0.0),
             ),
             build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
                 Ok(Box::new(CnnAutoencoder::new(p.int("channels")?, p.int("kernel")?, settings(p)?)?))

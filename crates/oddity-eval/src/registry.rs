@@ -4,10 +4,13 @@
 
 use crate::metrics::tsbad;
 use crate::{
-    affiliation_f1, affiliation_f1_at, average_precision, best_f1, event_f1, event_f1_at, f1_at,
-    pa_f1, pa_f1_at, pak_f1, pak_f1_at, precision_recall_at, predict, range_f1, range_f1_at,
-    roc_auc, vus, MetricError, RangeParams, VusParams, VusThresholds,
+    affiliation_f1, affiliation_f1_at, average_precision, best_f1, event_f1, event_f1_at,
+    event_recall_at, f1_at, pa_f1, pa_f1_at, pak_f1, pak_f1_at, precision_recall_at, predict,
+    range_f1, range_f1_at, roc_auc, vus, MetricError, RangeParams, VusParams, VusThresholds,
 };
+
+/// VUS's largest buffer length when none is given (TSB-AD's `slidingWindow` default).
+pub const DEFAULT_VUS_BUFFER: usize = 100;
 
 /// Which definition a metric follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,6 +55,9 @@ pub struct MetricEntry {
     /// it is an optimistic upper bound rather than a deployable score. An oracle metric given
     /// a threshold is not an oracle (see [`MetricEntry::is_oracle`]).
     pub oracle: bool,
+    /// Whether the metric is only defined at a threshold (`precision`, `recall`,
+    /// `event_recall`): it needs [`MetricOptions::threshold`].
+    pub needs_threshold: bool,
     /// One line saying what the metric computes.
     pub summary: &'static str,
     /// The options of [`MetricOptions`] this metric reads, by config name.
@@ -77,6 +83,7 @@ static METRICS: &[MetricEntry] = &[
     MetricEntry {
         name: "roc_auc",
         oracle: false,
+        needs_threshold: false,
         summary: "area under the ROC curve, ties count one half (scikit-learn roc_auc_score)",
         options: &[],
         compute: roc_auc,
@@ -85,6 +92,7 @@ static METRICS: &[MetricEntry] = &[
     MetricEntry {
         name: "average_precision",
         oracle: false,
+        needs_threshold: false,
         summary: "step-wise area under the precision-recall curve \
                   (scikit-learn average_precision_score)",
         options: &[],
@@ -94,6 +102,7 @@ static METRICS: &[MetricEntry] = &[
     MetricEntry {
         name: "vus_roc",
         oracle: false,
+        needs_threshold: false,
         summary: "volume under the range-based ROC surface, buffers 0..L (TSB-AD VUS-ROC)",
         options: &["buffer", "thresholds"],
         compute: |l, s| vus_with(l, s, &MetricOptions::default()).map(|v| v.0),
@@ -102,6 +111,7 @@ static METRICS: &[MetricEntry] = &[
     MetricEntry {
         name: "vus_pr",
         oracle: false,
+        needs_threshold: false,
         summary: "volume under the range-based PR surface, buffers 0..L (TSB-AD VUS-PR)",
         options: &["buffer", "thresholds"],
         compute: |l, s| vus_with(l, s, &MetricOptions::default()).map(|v| v.1),
@@ -110,6 +120,7 @@ static METRICS: &[MetricEntry] = &[
     MetricEntry {
         name: "best_f1",
         oracle: true,
+        needs_threshold: false,
         summary: "best point-wise F1 over all thresholds, chosen with the test labels",
         options: F1_OPTIONS,
         compute: best_f1,
@@ -122,6 +133,7 @@ static METRICS: &[MetricEntry] = &[
     MetricEntry {
         name: "precision",
         oracle: false,
+        needs_threshold: true,
         summary: "point-wise precision at the threshold (needs one)",
         options: &["threshold"],
         compute: |l, s| precision_recall_with(l, s, &MetricOptions::default()).map(|v| v.0),
@@ -130,14 +142,26 @@ static METRICS: &[MetricEntry] = &[
     MetricEntry {
         name: "recall",
         oracle: false,
+        needs_threshold: true,
         summary: "point-wise recall at the threshold (needs one)",
         options: &["threshold"],
         compute: |l, s| precision_recall_with(l, s, &MetricOptions::default()).map(|v| v.1),
         compute_with: |l, s, o| precision_recall_with(l, s, o).map(|v| v.1),
     },
     MetricEntry {
+        name: "event_recall",
+        oracle: false,
+        needs_threshold: true,
+        summary: "event-wise recall at the threshold: the fraction of anomaly segments with a \
+                  predicted point (needs one)",
+        options: &["threshold"],
+        compute: |l, s| event_recall_with(l, s, &MetricOptions::default()),
+        compute_with: event_recall_with,
+    },
+    MetricEntry {
         name: "pa_f1",
         oracle: true,
+        needs_threshold: false,
         summary: "best point-adjusted F1 (a hit anywhere fills the segment), chosen with the \
                   test labels; optimistic, report next to best_f1",
         options: F1_OPTIONS,
@@ -152,6 +176,7 @@ static METRICS: &[MetricEntry] = &[
     MetricEntry {
         name: "pak_f1",
         oracle: true,
+        needs_threshold: false,
         summary: "best PA%K F1 (a segment is filled when more than k % of it is hit, Kim et \
                   al. 2022), chosen with the test labels",
         options: &["k", "threshold"],
@@ -164,6 +189,7 @@ static METRICS: &[MetricEntry] = &[
     MetricEntry {
         name: "event_f1",
         oracle: true,
+        needs_threshold: false,
         summary: "best composite F1 (event recall, point precision; Garg et al.), chosen with \
                   the test labels",
         options: F1_OPTIONS,
@@ -178,6 +204,7 @@ static METRICS: &[MetricEntry] = &[
     MetricEntry {
         name: "range_f1",
         oracle: true,
+        needs_threshold: false,
         summary: "best range-based F1 (Tatbul et al. 2018; alpha, cardinality, bias), chosen \
                   with the test labels",
         options: &["alpha", "cardinality", "bias", "threshold", "compat"],
@@ -192,6 +219,7 @@ static METRICS: &[MetricEntry] = &[
     MetricEntry {
         name: "affiliation_f1",
         oracle: true,
+        needs_threshold: false,
         summary: "best affiliation F1 (Huet et al. 2022), chosen with the test labels",
         options: F1_OPTIONS,
         compute: affiliation_f1,
@@ -227,6 +255,19 @@ fn precision_recall_with(
     precision_recall_at(labels, &at(labels, scores, t)?)
 }
 
+fn event_recall_with(
+    labels: &[u8],
+    scores: &[f64],
+    options: &MetricOptions,
+) -> Result<f64, MetricError> {
+    crate::metrics::check(labels, scores)?;
+    let Some(t) = options.threshold else {
+        let reason = "this metric needs a threshold".to_owned();
+        return Err(MetricError::InvalidOption { name: "threshold", reason });
+    };
+    event_recall_at(labels, &at(labels, scores, t)?)
+}
+
 fn vus_with(
     labels: &[u8],
     scores: &[f64],
@@ -234,7 +275,8 @@ fn vus_with(
 ) -> Result<(f64, f64), MetricError> {
     let thresholds =
         if options.all_thresholds { VusThresholds::All } else { VusThresholds::Grid(250) };
-    vus(labels, scores, &VusParams { buffer: options.buffer.unwrap_or(100), thresholds })
+    let buffer = options.buffer.unwrap_or(DEFAULT_VUS_BUFFER);
+    vus(labels, scores, &VusParams { buffer, thresholds })
 }
 
 /// Every metric, in report order.

@@ -52,6 +52,7 @@
 
 mod csv;
 mod error;
+mod label_windows;
 mod mat;
 mod npz;
 mod options;
@@ -64,6 +65,7 @@ mod write;
 use std::path::Path;
 
 pub use error::{IngestError, IngestErrorKind};
+pub use label_windows::{label_rows_in_windows, read_label_windows};
 pub use options::ReadOptions;
 pub use table::Table;
 pub use text::{read_labels, read_matrix};

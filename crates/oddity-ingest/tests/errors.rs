@@ -1,4 +1,5 @@
-//! One test per error kind, plus corrupt files that must fail without a panic.
+//! One test per error kind, plus corrupt files that must fail without a panic, and property
+//! tests: arbitrary and mutated bytes in every format give typed one-line errors, never a panic.
 
 mod common;
 
@@ -7,8 +8,10 @@ use std::path::{Path, PathBuf};
 
 use common::{check_message, dataset};
 use oddity_ingest::{
-    read_labels, read_matrix, read_table, IngestError, IngestErrorKind, ReadOptions,
+    read_labels, read_matrix, read_table, write_parquet, ColumnData, IngestError, IngestErrorKind,
+    ReadOptions,
 };
+use proptest::prelude::*;
 
 /// Writes `bytes` to `name` in a fresh temp dir (kept alive by the returned guard).
 fn write(name: &str, bytes: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
@@ -423,6 +426,111 @@ fn csv_lines_count_blank_lines_and_quoted_newlines() {
     let err = read_err(&path, &opts);
     assert!(matches!(err.kind(), IngestErrorKind::NonFinite), "{err}");
     assert_eq!((err.row, err.line), (Some(1), Some(5)));
+}
+
+const EXTENSIONS: [&str; 5] = ["csv", "parquet", "npz", "mat", "txt"];
+
+/// Reads `bytes` as a `.ext` file with the default options, with no labels and missing values
+/// allowed, and with a timestamp and named columns; `.txt` also through the SMD matrix and
+/// labels readers. Every error must name the file in one line.
+fn read_every_way(ext: &str, bytes: &[u8]) {
+    let (_dir, path) = write(&format!("p.{ext}"), bytes);
+    let options = [
+        ReadOptions::default(),
+        ReadOptions { label: None, allow_missing: true, ..ReadOptions::default() },
+        ReadOptions {
+            timestamp: Some("timestamp".into()),
+            features: Some(vec!["value".into(), "x0".into()]),
+            extra: vec!["x1".into()],
+            ..ReadOptions::default()
+        },
+    ];
+    for opts in &options {
+        if let Err(err) = read_table(&path, "t", opts) {
+            check_message(&err, &path, None);
+        }
+    }
+    if ext == "txt" {
+        for allow_missing in [false, true] {
+            if let Err(err) = read_matrix(&path, "t", allow_missing) {
+                check_message(&err, &path, None);
+            }
+        }
+        if let Err(err) = read_labels(&path) {
+            check_message(&err, &path, None);
+        }
+    }
+}
+
+/// Small valid files of every format, to mutate: bundled real data and a written Parquet file.
+fn seed_files() -> &'static [(&'static str, Vec<u8>)] {
+    static SEEDS: std::sync::OnceLock<Vec<(&'static str, Vec<u8>)>> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let real = |file: &str| std::fs::read(dataset(file)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pq = dir.path().join("s.parquet");
+        write_parquet(
+            &pq,
+            &[
+                ("timestamp", ColumnData::Int(vec![Some(0), Some(60), Some(120)])),
+                ("x0", ColumnData::Float(vec![Some(0.5), None, Some(f64::NAN)])),
+                ("x1", ColumnData::Text(vec![Some("a".into()), None, Some("1.5".into())])),
+                ("label", ColumnData::Int(vec![Some(0), Some(1), Some(0)])),
+            ],
+        )
+        .unwrap();
+        vec![
+            (
+                "csv",
+                b"timestamp,value,x0,x1,label\n2024-01-01,1,0.5,\"a\",0\n60,2,NaN,,1\n".to_vec(),
+            ),
+            ("parquet", std::fs::read(&pq).unwrap()),
+            ("npz", real("odds/wine.npz")),
+            ("mat", real("odds/lympho.mat")),
+            ("mat", real("odds/glass.mat")),
+            ("txt", b"0.1,0.2,0.3\n1 2 3\n\n4\t5\t6\n".to_vec()),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic_in_any_reader(
+        ext in proptest::sample::select(&EXTENSIONS[..]),
+        bytes in proptest::collection::vec(any::<u8>(), 0..1024),
+    ) {
+        read_every_way(ext, &bytes);
+    }
+
+    #[test]
+    fn mutated_valid_files_never_panic(
+        seed in any::<proptest::sample::Index>(),
+        flips in proptest::collection::vec((any::<proptest::sample::Index>(), any::<u8>()), 1..8),
+        cut in any::<proptest::sample::Index>(),
+        truncate in any::<bool>(),
+    ) {
+        let seeds = seed_files();
+        let (ext, good) = &seeds[seed.index(seeds.len())];
+        let mut bytes = good.clone();
+        for (at, value) in &flips {
+            let i = at.index(bytes.len());
+            bytes[i] = *value;
+        }
+        if truncate {
+            bytes.truncate(cut.index(bytes.len() + 1));
+        }
+        read_every_way(ext, &bytes);
+    }
+
+    #[test]
+    fn arbitrary_delimited_text_never_panics(
+        body in "[0-9a-zA-Z.,;:eE+\\- \t\n\r\"']{0,300}",
+        header in proptest::sample::select(&["", "x0,x1,label\n", "timestamp,value,label\n"][..]),
+    ) {
+        let text = format!("{header}{body}");
+        read_every_way("csv", text.as_bytes());
+        read_every_way("txt", text.as_bytes());
+    }
 }
 
 /// Deterministic pseudo-random bytes (SplitMix64).

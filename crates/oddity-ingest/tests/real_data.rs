@@ -180,3 +180,42 @@ fn parquet_round_trip_equals_the_frame_written() {
         assert_eq!(stamps[61] - stamps[0], 61);
     }
 }
+
+/// NAB window labels: rows inside a window of `combined_windows.json` are 1. The counts were
+/// computed with Python's `json` and `csv` (string comparison of the timestamps); every point
+/// label of `combined_labels.json` (the `labeled/` files) lies inside a window.
+#[test]
+fn nab_window_labels_count_what_python_counts() {
+    use oddity_ingest::{label_rows_in_windows, read_label_windows};
+    let windows_file = dataset("nab/labels/combined_windows.json");
+    let cases = [
+        ("artificialNoAnomaly/art_daily_no_noise.csv", 4032, 0),
+        ("artificialWithAnomaly/art_daily_jumpsup.csv", 4032, 403),
+        ("realAWSCloudwatch/ec2_cpu_utilization_5f5533.csv", 4032, 402),
+        ("realAdExchange/exchange-2_cpc_results.csv", 1624, 163),
+        ("realKnownCause/machine_temperature_system_failure.csv", 22695, 2268),
+        ("realKnownCause/nyc_taxi.csv", 10320, 1035),
+        ("realTraffic/speed_7578.csv", 1127, 116),
+        ("realTweets/Twitter_volume_AAPL.csv", 15902, 1588),
+    ];
+    for (key, rows, inside) in cases {
+        let opts = ReadOptions {
+            label: None,
+            timestamp: Some("timestamp".into()),
+            ..ReadOptions::default()
+        };
+        let data = read(&dataset(&format!("nab/data/{key}")), &opts);
+        let times = data.timestamps.as_ref().unwrap().to_vec();
+        let labels =
+            label_rows_in_windows(&times, &read_label_windows(&windows_file, key).unwrap());
+        assert_eq!(labels.len(), rows, "{key}");
+        assert_eq!(labels.iter().map(|&l| usize::from(l)).sum::<usize>(), inside, "{key}");
+        let opts = ReadOptions { timestamp: Some("timestamp".into()), ..ReadOptions::default() };
+        let points = read(&dataset(&format!("nab/labeled/{key}")), &opts);
+        let point_labels = points.labels.unwrap();
+        assert!(
+            point_labels.iter().zip(&labels).all(|(&p, &w)| p <= w),
+            "{key}: a point label outside every window"
+        );
+    }
+}

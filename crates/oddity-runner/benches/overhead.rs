@@ -18,7 +18,7 @@ fn overhead(c: &mut Criterion) {
     std::fs::write(dir.path().join("tiny.csv"), csv).unwrap();
     let seeds: Vec<String> = (0..JOBS).map(|s| s.to_string()).collect();
     let text = format!(
-        "[experiment]\nname = \"overhead\"\nseeds = [{}]\n\n[[dataset]]\nname = \"tiny\"\npath = \"tiny.csv\"\n\n[[method]]\ndetector = \"zscore\"\n\n[evaluate]\nmetrics = [\"roc_auc\"]\n",
+        "[experiment]\nname = \"overhead\"\nseeds = [{}]\n\n[[dataset]]\nname = \"tiny\"\npath = \"tiny.csv\"\n\n[[method]]\ndetector = \"zscore\"\n\n[evaluate]\nmetrics = [\"roc_auc\"]\nrandom_baseline = false\n",
         seeds.join(", ")
     );
     let source = Source { path: dir.path().join("overhead.toml"), text };

@@ -80,6 +80,14 @@ pub struct RawDataset {
     /// Timestamp column, parsed to epoch seconds.
     #[serde(default)]
     pub timestamp: Option<String>,
+    /// Labels from anomaly windows instead of a label column: a NAB `combined_windows.json`
+    /// (rows whose timestamp lies inside a window of the series are 1). Needs `timestamp`.
+    #[serde(default)]
+    pub label_windows: Option<Spanned<PathBuf>>,
+    /// The series' key in `label_windows` (default: the last two parts of `path`, e.g.
+    /// `realTraffic/speed_7578.csv`).
+    #[serde(default)]
+    pub label_windows_key: Option<Spanned<String>>,
     /// Explicit feature columns (default: every other column).
     #[serde(default)]
     pub features: Option<Vec<String>>,
@@ -106,13 +114,26 @@ pub struct RawPreprocess {
     pub scale: Option<Scaler>,
 }
 
-/// `[evaluate]` (also per dataset and per method).
+/// `[evaluate]` (also per dataset and per method; `threshold` and `random_baseline` only in
+/// the top-level table).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEvaluate {
-    /// Metric names from the `oddity-eval` registry.
+    /// Metrics from the `oddity-eval` registry: a name, or a table
+    /// `{ metric = "pak_f1", k = 50 }` with the metric's options.
     #[serde(default)]
-    pub metrics: Option<Spanned<Vec<String>>>,
+    pub metrics: Option<Spanned<Vec<toml::Value>>>,
+    /// `"exact"` (default) or `"tsbad"`: TSB-AD's definitions for every metric that has them.
+    #[serde(default)]
+    pub compat: Option<Spanned<String>>,
+    /// A threshold rule `{ method = "pot", q = 1e-3 }`, or a list of them: each is fitted on
+    /// the training scores and the threshold-dependent metrics are computed at it.
+    #[serde(default)]
+    pub threshold: Option<Spanned<toml::Value>>,
+    /// Whether a `random` detector (seeded uniform scores) joins every experiment (default
+    /// true).
+    #[serde(default)]
+    pub random_baseline: Option<Spanned<bool>>,
 }
 
 /// The config text together with its path, for errors that point at a line.

@@ -3,7 +3,10 @@
 use std::path::Path;
 
 use oddity_core::{derive_seed, Dataset};
-use oddity_ingest::{read_labels, read_matrix, read_table, IngestErrorKind, ReadOptions};
+use oddity_ingest::{
+    label_rows_in_windows, read_label_windows, read_labels, read_matrix, read_table,
+    IngestErrorKind, ReadOptions,
+};
 use oddity_preprocess::{Split, SplitIndices};
 
 use crate::plan::{DataSource, DatasetPlan};
@@ -45,10 +48,21 @@ pub fn load(plan: &DatasetPlan, allow_missing: bool) -> Result<Loaded, RunError>
                 Split::Column { column } => vec![column.clone()],
                 _ => vec![],
             };
-            let table = read_table(path, &plan.name, &opts(Some(plan.label.clone()), extra))
+            let label = plan.label_windows.is_none().then(|| plan.label.clone());
+            let table = read_table(path, &plan.name, &opts(label, extra))
                 .map_err(|e| err(e.to_string()))?;
             let split_column = table.extra.into_iter().next().map(|(_, v)| v);
-            Ok(Loaded::Single { rows: table.dataset, split_column })
+            let mut rows = table.dataset;
+            if let Some((windows_file, key)) = &plan.label_windows {
+                let windows =
+                    read_label_windows(windows_file, key).map_err(|e| err(e.to_string()))?;
+                let times = rows.timestamps.as_ref().ok_or_else(|| {
+                    err(format!("file `{}` has no timestamps to match the windows", path.display()))
+                })?;
+                let labels = label_rows_in_windows(&times.to_vec(), &windows);
+                rows = rows.with_labels(labels).map_err(|e| err(e.to_string()))?;
+            }
+            Ok(Loaded::Single { rows, split_column })
         }
         DataSource::Separate { train, test, test_labels } => {
             let part_opts = |label| opts(label, vec![]);

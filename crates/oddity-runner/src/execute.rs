@@ -12,12 +12,13 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use oddity_core::{derive_seed, Dataset, FitContext};
+use oddity_eval::MetricOptions;
 use oddity_preprocess::{Imputer, Windows};
 use rayon::prelude::*;
 
 use crate::data::{self, Loaded};
 use crate::journal::{JobRecord, JobStatus, Journal, MetricRecord, MetricStatus, FORMAT_VERSION};
-use crate::plan::{Job, Plan};
+use crate::plan::{Job, Plan, ThresholdSpec};
 use crate::worker::{self, WorkerCommand};
 use crate::{registry, report, RunError};
 /// Where each job runs.
@@ -335,90 +336,223 @@ fn try_job(
         .with_threads(threads);
 
     // With windows, the detector sees flattened windows; every test step gets back one score.
-    let windowed = |w: &Windows, part: &Dataset, stride, name| -> Result<Dataset, String> {
-        let x = w.flatten(part.features.view(), stride, name).map_err(|e| e.to_string())?;
-        Dataset::from_features(part.name.clone(), x).with_window(w.size).map_err(|e| e.to_string())
-    };
-    let (fit_on, score_on) = match &variant.window {
-        None => (train, test.clone()),
-        Some(w) => (
-            windowed(w, &train, w.train_stride(train.n_rows()), "training")?,
-            windowed(w, &test, 1, "test")?,
-        ),
+    let windowed =
+        |w: &Windows, part: &Dataset, stride, name: &'static str| -> Result<Dataset, String> {
+            let x = w.flatten(part.features.view(), stride, name).map_err(|e| e.to_string())?;
+            Dataset::from_features(part.name.clone(), x)
+                .with_window(w.size)
+                .map_err(|e| e.to_string())
+        };
+    let fit_windows;
+    let fit_on: &Dataset = match &variant.window {
+        None => &train,
+        Some(w) => {
+            fit_windows = windowed(w, &train, w.train_stride(train.n_rows()), "training")?;
+            &fit_windows
+        }
     };
 
     let t0 = Instant::now();
-    let fitted = detector.fit(&fit_on, &ctx).map_err(|e| format!("fit: {e}"))?;
+    let fitted = detector.fit(fit_on, &ctx).map_err(|e| format!("fit: {e}"))?;
     record.fit_seconds = t0.elapsed().as_secs_f64();
-    let t1 = Instant::now();
-    // Sequence detectors give each window's error at every step; others one score per window.
-    let steps = variant.window.as_ref().and_then(|w| Some((w, fitted.score_steps(&score_on)?)));
-    let scores: ndarray::Array1<f64> = match steps {
-        Some((w, steps)) => {
-            let steps = steps.map_err(|e| format!("score: {e}"))?;
-            w.spread_steps(test.n_rows(), steps.view()).into()
-        }
-        None => {
-            let mut scores = fitted.score(&score_on).map_err(|e| format!("score: {e}"))?;
-            if let Some(w) = &variant.window {
-                if scores.len() == score_on.n_rows() {
-                    scores = w.spread(test.n_rows(), &scores.to_vec()).into();
+
+    // One score per row of `part`: with windows, every window (stride 1) is scored and each
+    // step gets the mean (or max) over the windows covering it.
+    let score_rows = |part: &Dataset, name: &'static str| -> Result<Vec<f64>, String> {
+        let scores: ndarray::Array1<f64> = match &variant.window {
+            None => fitted.score(part).map_err(|e| format!("score: {e}"))?,
+            Some(w) => {
+                let on = windowed(w, part, 1, name)?;
+                // Sequence detectors give each window's error at every step; others one
+                // score per window.
+                match fitted.score_steps(&on) {
+                    Some(steps) => {
+                        let steps = steps.map_err(|e| format!("score: {e}"))?;
+                        w.spread_steps(part.n_rows(), steps.view()).into()
+                    }
+                    None => {
+                        let scores = fitted.score(&on).map_err(|e| format!("score: {e}"))?;
+                        if scores.len() == on.n_rows() {
+                            w.spread(part.n_rows(), &scores.to_vec()).into()
+                        } else {
+                            scores
+                        }
+                    }
                 }
             }
-            scores
+        };
+        if scores.len() != part.n_rows() {
+            return Err(format!(
+                "detector returned {} scores for {} {name} rows",
+                scores.len(),
+                part.n_rows()
+            ));
         }
+        if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
+            return Err(format!("detector returned a non-finite score at {name} row {i}"));
+        }
+        Ok(scores.to_vec())
     };
+    let t1 = Instant::now();
+    let scores = score_rows(&test, "test")?;
     record.score_seconds = t1.elapsed().as_secs_f64();
-    if scores.len() != test.n_rows() {
-        return Err(format!(
-            "detector returned {} scores for {} rows",
-            scores.len(),
-            test.n_rows()
-        ));
-    }
-    if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
-        return Err(format!("detector returned a non-finite score at test row {i}"));
-    }
+    // Thresholds are fitted on the training part's scores, never on test labels.
+    let train_scores =
+        if plan.thresholds.is_empty() { None } else { Some(score_rows(&train, "training")?) };
 
     let labels = test.labels.as_ref().map(|l| l.to_vec());
-    let scores = scores.to_vec();
-    record.metrics = job
+    let period = job
         .metrics
         .iter()
-        .map(|name| {
-            let entry = oddity_eval::metric(name);
-            let oracle = entry.is_some_and(|e| e.oracle);
-            let result = match (&labels, entry) {
-                (None, _) => {
-                    Err((MetricStatus::Undefined, "undefined: the test part has no labels".into()))
-                }
-                (_, None) => Err((MetricStatus::Failed, format!("unknown metric `{name}`"))),
-                (Some(labels), Some(entry)) => (entry.compute)(labels, &scores).map_err(|e| {
-                    let status = if e.is_undefined() {
-                        MetricStatus::Undefined
-                    } else {
-                        MetricStatus::Failed
-                    };
-                    (status, e.to_string())
-                }),
-            };
-            match result {
-                Ok(value) => MetricRecord {
-                    metric: name.clone(),
-                    oracle,
-                    value: Some(value),
-                    status: MetricStatus::Ok,
-                    error: None,
-                },
-                Err((status, error)) => MetricRecord {
-                    metric: name.clone(),
-                    oracle,
-                    value: None,
-                    status,
-                    error: Some(error),
-                },
-            }
-        })
-        .collect();
+        .any(|m| m.period)
+        .then(|| oddity_eval::estimate_period(&test.features.column(0).to_vec()));
+    let mut metrics = Vec::new();
+    for spec in &job.metrics {
+        let mut options = spec.options;
+        let used = period.filter(|_| spec.period);
+        if used.is_some() {
+            options.buffer = used;
+        }
+        let described = Some(spec.described.clone()).filter(|d| !d.is_empty());
+        let mut record = metric_record(
+            &spec.name,
+            &spec.name,
+            labels.as_deref(),
+            &scores,
+            &options,
+            None,
+            described,
+        );
+        record.period = used;
+        metrics.push(record);
+    }
+    if let Some(train_scores) = &train_scores {
+        for t in &plan.thresholds {
+            metrics.extend(threshold_records(job, t, labels.as_deref(), train_scores, &scores));
+        }
+    }
+    record.metrics = metrics;
     Ok(())
+}
+
+/// One metric computed on `scores` with `options`: its value, or why it is undefined or
+/// failed. `name` is the name in results (`f1` for `best_f1` at a threshold).
+fn metric_record(
+    name: &str,
+    registry_name: &str,
+    labels: Option<&[u8]>,
+    scores: &[f64],
+    options: &MetricOptions,
+    threshold: Option<&str>,
+    described: Option<String>,
+) -> MetricRecord {
+    let entry = oddity_eval::metric(registry_name);
+    let oracle = entry.is_some_and(|e| e.is_oracle(options));
+    let result = match (labels, entry) {
+        (None, _) => {
+            Err((MetricStatus::Undefined, "undefined: the test part has no labels".into()))
+        }
+        (_, None) => Err((MetricStatus::Failed, format!("unknown metric `{registry_name}`"))),
+        (Some(labels), Some(entry)) => (entry.compute_with)(labels, scores, options).map_err(|e| {
+            let status =
+                if e.is_undefined() { MetricStatus::Undefined } else { MetricStatus::Failed };
+            (status, e.to_string())
+        }),
+    };
+    let (value, status, error) = match result {
+        Ok(v) => (Some(v), MetricStatus::Ok, None),
+        Err((status, e)) => (None, status, Some(e)),
+    };
+    MetricRecord {
+        metric: name.to_string(),
+        oracle,
+        value,
+        status,
+        error,
+        threshold: threshold.map(str::to_string),
+        options: described,
+        period: None,
+    }
+}
+
+/// The records of one threshold rule: the threshold itself, then at the rule's alarms
+/// point-wise precision, recall and F1, event-wise recall and composite F1, PA-F1, range F1
+/// and affiliation F1 (with the options the job's metric list gives them), and any other
+/// oracle metric of the list (`pak_f1`).
+fn threshold_records(
+    job: &Job,
+    spec: &ThresholdSpec,
+    labels: Option<&[u8]>,
+    train_scores: &[f64],
+    scores: &[f64],
+) -> Vec<MetricRecord> {
+    let label = Some(spec.label.as_str());
+    let applied = match spec.rule.apply(train_scores, scores) {
+        Ok(a) => a,
+        Err(e) => {
+            return vec![MetricRecord {
+                metric: "threshold".into(),
+                oracle: false,
+                value: None,
+                status: MetricStatus::Failed,
+                error: Some(format!("threshold {}: {e}", spec.label)),
+                threshold: label.map(str::to_string),
+                options: None,
+                period: None,
+            }]
+        }
+    };
+    let mut out = vec![MetricRecord {
+        metric: "threshold".into(),
+        oracle: false,
+        value: Some(applied.threshold),
+        status: MetricStatus::Ok,
+        error: None,
+        threshold: label.map(str::to_string),
+        options: None,
+        period: None,
+    }];
+    // The alarms as 0/1 scores at threshold 0.5: one path for fitted rules and for SPOT,
+    // whose threshold moves along the test scores.
+    let alarms: Vec<f64> = applied.alarms.iter().map(|&a| f64::from(u8::from(a))).collect();
+    let options_of = |name: &str| {
+        let configured = job.metrics.iter().find(|m| m.name == name);
+        let mut options = configured.map(|m| m.options).unwrap_or_default();
+        options.threshold = Some(0.5);
+        (options, configured.map(|m| m.described.clone()).filter(|d| !d.is_empty()))
+    };
+    let mut add = |name: &str, registry_name: &str| {
+        let (options, described) = options_of(registry_name);
+        out.push(metric_record(name, registry_name, labels, &alarms, &options, label, described));
+    };
+    for (name, registry_name) in [
+        ("precision", "precision"),
+        ("recall", "recall"),
+        ("f1", "best_f1"),
+        ("event_recall", "event_recall"),
+        ("event_f1", "event_f1"),
+        ("pa_f1", "pa_f1"),
+        ("range_f1", "range_f1"),
+        ("affiliation_f1", "affiliation_f1"),
+    ] {
+        add(name, registry_name);
+    }
+    // Other oracle metrics of the list (`pak_f1`, or a second configuration of one above).
+    for spec in &job.metrics {
+        let oracle = oddity_eval::metric(&spec.name).is_some_and(|e| e.oracle);
+        let done = ["best_f1", "event_f1", "pa_f1", "range_f1", "affiliation_f1"]
+            .contains(&spec.name.as_str())
+            && job.metrics.iter().find(|m| m.name == spec.name) == Some(spec);
+        if oracle && !done {
+            let (mut options, _) = options_of(&spec.name);
+            options.k = spec.options.k;
+            options.range = spec.options.range;
+            options.compat = spec.options.compat;
+            let described = Some(spec.described.clone()).filter(|d| !d.is_empty());
+            out.push(metric_record(
+                &spec.name, &spec.name, labels, &alarms, &options, label, described,
+            ));
+        }
+    }
+    out
 }

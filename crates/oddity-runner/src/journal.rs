@@ -67,6 +67,17 @@ pub struct MetricRecord {
     pub status: MetricStatus,
     /// Why it is undefined or failed.
     pub error: Option<String>,
+    /// The label of the `[evaluate] threshold` rule the metric was computed at (absent for
+    /// threshold-free and oracle metrics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<String>,
+    /// The metric's options as configured (`k=50`, `buffer=period`), absent for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<String>,
+    /// The period estimated from the series when the options say `buffer=period`: the VUS
+    /// buffer length used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<usize>,
 }
 
 /// One finished job.
@@ -264,6 +275,9 @@ mod tests {
                 value,
                 status: if value.is_some() { MetricStatus::Ok } else { MetricStatus::Undefined },
                 error: value.is_none().then(|| "undefined".into()),
+                threshold: None,
+                options: None,
+                period: None,
             }],
         }
     }

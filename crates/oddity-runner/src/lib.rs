@@ -25,7 +25,9 @@
 //! "#;
 //! let source = Source { path: "demo.toml".into(), text: text.into() };
 //! let plan = Plan::new(&source, source.parse()?, &PlanOptions::default())?;
-//! assert_eq!(plan.jobs.len(), 4); // 1 dataset × 2 methods × 2 seeds
+//! // 1 dataset × (2 methods + the automatic `random` baseline) × 2 seeds.
+//! assert_eq!(plan.jobs.len(), 6);
+//! assert_eq!(plan.variants.last().map(|v| v.label.as_str()), Some("random"));
 //! Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -42,6 +44,7 @@ pub mod journal;
 pub mod limits;
 mod plan;
 pub mod progress;
+mod ranking;
 pub mod registry;
 pub mod report;
 pub mod slurm;

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use oddity_core::{derive_seed, ParamValue, Params};
+use oddity_eval::threshold::ThresholdRule;
+use oddity_eval::{Bias, Cardinality, Compat, MetricOptions};
 use oddity_preprocess::{Imputer, Scaler, Split, WindowScore, Windows};
 use toml::Spanned;
 
@@ -20,6 +22,33 @@ pub const WINDOW_KEYS: &[&str] = &["window", "stride", "window_score"];
 
 /// Metrics computed when no `[evaluate] metrics` is given.
 pub const DEFAULT_METRICS: &[&str] = &["roc_auc", "average_precision", "best_f1"];
+
+/// The label of the random baseline added to every experiment (unless
+/// `[evaluate] random_baseline = false`).
+pub const RANDOM_BASELINE: &str = "random";
+
+/// One metric of a job, with its options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSpec {
+    /// Registry name.
+    pub name: String,
+    /// Options (never a threshold: thresholds come from `[evaluate] threshold`).
+    pub options: MetricOptions,
+    /// Whether VUS's buffer is the period estimated from the test part's first feature
+    /// (`buffer = "period"`, as TSB-AD's benchmark does).
+    pub period: bool,
+    /// The options as written into results (`k=50`, `buffer=period`), empty for none.
+    pub described: String,
+}
+
+/// A threshold rule of `[evaluate] threshold`, with its label in results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdSpec {
+    /// `name`, or the rule's own label (`pot(q=0.001,level=0.98)`).
+    pub label: String,
+    /// The rule.
+    pub rule: ThresholdRule,
+}
 
 /// Where a dataset's rows come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +86,8 @@ pub struct DatasetPlan {
     pub label: String,
     /// Timestamp column, if any.
     pub timestamp: Option<String>,
+    /// Labels from anomaly windows: the windows file and the series' key in it.
+    pub label_windows: Option<(PathBuf, String)>,
     /// Explicit feature columns, if any.
     pub features: Option<Vec<String>>,
     /// How a single file is split ([`Split::None`] never applies to separate files).
@@ -97,7 +128,7 @@ impl Variant {
 }
 
 /// One unit of work: a dataset, a variant and a seed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     /// Stable id: a hash of the job's definition.
     pub id: String,
@@ -112,7 +143,7 @@ pub struct Job {
     /// Preprocessing for this job.
     pub preprocess: Preprocess,
     /// Metrics to compute.
-    pub metrics: Vec<String>,
+    pub metrics: Vec<MetricSpec>,
     /// Time and memory limits.
     pub limits: Limits,
 }
@@ -187,6 +218,9 @@ pub struct Plan {
     pub datasets: Vec<DatasetPlan>,
     /// Method variants in config order.
     pub variants: Vec<Variant>,
+    /// Threshold rules: each is fitted on every job's training scores, and the
+    /// threshold-dependent metrics are computed at it.
+    pub thresholds: Vec<ThresholdSpec>,
     /// Jobs: for each dataset, each variant, each seed (all of them, whatever the shard).
     pub jobs: Vec<Job>,
 }
@@ -341,11 +375,56 @@ impl Plan {
                     split
                 }
             };
+            let label_windows = match (&d.label_windows, &d.label_windows_key, &source_files) {
+                (None, None, _) => None,
+                (None, Some(k), _) => {
+                    return Err(source.error(
+                        Some(k.span()),
+                        key("label_windows_key"),
+                        "only valid with `label_windows`",
+                    ))
+                }
+                (Some(w), _, DataSource::Separate { .. }) => {
+                    return Err(source.error(
+                        Some(w.span()),
+                        key("label_windows"),
+                        "only valid with a single `path` (a whole series)",
+                    ))
+                }
+                (Some(w), k, DataSource::Single(p)) => {
+                    if d.timestamp.is_none() {
+                        return Err(source.error(
+                            Some(w.span()),
+                            key("label_windows"),
+                            "needs `timestamp`: rows are labelled by the windows their time falls in",
+                        ));
+                    }
+                    if d.label.is_some() {
+                        return Err(source.error(
+                            Some(w.span()),
+                            key("label_windows"),
+                            "give either `label` (a column) or `label_windows`, not both",
+                        ));
+                    }
+                    let default_key = || {
+                        let parts: Vec<String> = p
+                            .components()
+                            .rev()
+                            .take(2)
+                            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                            .collect();
+                        parts.into_iter().rev().collect::<Vec<_>>().join("/")
+                    };
+                    let k = k.as_ref().map_or_else(default_key, |k| k.get_ref().clone());
+                    Some((resolve(w), k))
+                }
+            };
             datasets.push(DatasetPlan {
                 name,
                 source: source_files,
                 label: d.label.clone().unwrap_or_else(|| "label".into()),
                 timestamp: d.timestamp.clone(),
+                label_windows,
                 features: d.features.clone(),
                 split,
                 line,
@@ -372,6 +451,38 @@ impl Plan {
                 }
                 variants.push(v.clone());
             }
+        }
+
+        for (i, e) in dataset_overrides.iter().filter_map(|(_, e)| e.as_ref()).enumerate() {
+            top_level_only(source, &format!("dataset[{i}].evaluate"), e)?;
+        }
+        for (i, b) in blocks.iter().enumerate() {
+            if let Some(e) = &b.evaluate {
+                top_level_only(source, &format!("method[{i}].evaluate"), e)?;
+            }
+        }
+        let thresholds = threshold_specs(source, raw.evaluate.threshold.as_ref())?;
+        let random_baseline = raw.evaluate.random_baseline.as_ref().is_none_or(|b| *b.get_ref());
+        if random_baseline && !variants.iter().any(|v| v.label == RANDOM_BASELINE) {
+            let entry = registry::detector(RANDOM_BASELINE).ok_or_else(|| {
+                source.error(None, "evaluate.random_baseline", "no `random` detector")
+            })?;
+            let (params, _) = entry
+                .instantiate(&Params::default())
+                .map_err(|e| source.error(None, "evaluate.random_baseline", e.to_string()))?;
+            let variant = Variant {
+                label: RANDOM_BASELINE.into(),
+                detector: RANDOM_BASELINE.into(),
+                params,
+                window: None,
+            };
+            variants.push(variant.clone());
+            blocks.push(MethodBlock {
+                variants: vec![variant],
+                limits: Limits::default(),
+                preprocess: None,
+                evaluate: None,
+            });
         }
 
         if let Some(v) = variants.iter().find(|v| v.window.is_some()) {
@@ -405,7 +516,15 @@ impl Plan {
                 for variant in &block.variants {
                     for &seed in &seeds {
                         jobs.push(Job {
-                            id: job_id(&experiment, dataset, variant, seed, &preprocess, &metrics),
+                            id: job_id(
+                                &experiment,
+                                dataset,
+                                variant,
+                                seed,
+                                &preprocess,
+                                &metrics,
+                                &thresholds,
+                            ),
                             index: jobs.len(),
                             dataset: di,
                             variant: vi,
@@ -419,7 +538,16 @@ impl Plan {
                 }
             }
         }
-        Ok(Self { experiment, seeds, output, shard: opts.shard, datasets, variants, jobs })
+        Ok(Self {
+            experiment,
+            seeds,
+            output,
+            shard: opts.shard,
+            datasets,
+            variants,
+            thresholds,
+            jobs,
+        })
     }
 }
 
@@ -455,7 +583,8 @@ fn job_id(
     variant: &Variant,
     seed: u64,
     preprocess: &Preprocess,
-    metrics: &[String],
+    metrics: &[MetricSpec],
+    thresholds: &[ThresholdSpec],
 ) -> String {
     let name =
         |p: &Path| p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
@@ -468,14 +597,30 @@ fn job_id(
             test_labels.as_deref().map(name).unwrap_or_default()
         ),
     };
-    let data = format!(
+    let mut data = format!(
         "{files}|{}|{:?}|{:?}|{:?}",
         dataset.label, dataset.timestamp, dataset.features, dataset.split
     );
+    if let Some((windows, key)) = &dataset.label_windows {
+        data.push_str(&format!("|windows={}:{key}", name(windows)));
+    }
     let params = variant.describe_params();
     let seed = seed.to_string();
     let preprocess = format!("{preprocess:?}");
-    let metrics = metrics.join(",");
+    let mut metrics = metrics
+        .iter()
+        .map(|m| {
+            if m.described.is_empty() {
+                m.name.clone()
+            } else {
+                format!("{}({})", m.name, m.described)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    for t in thresholds {
+        metrics.push_str(&format!("|{}={}", t.label, t.rule.label()));
+    }
     let h = derive_seed(
         0,
         &[
@@ -501,13 +646,32 @@ fn merge_preprocess(layers: &[Option<&RawPreprocess>]) -> Preprocess {
     }
 }
 
-/// The most specific metric list among `layers`, checked against the registry.
+/// The most specific metric list among `layers`, checked against the registry, with each
+/// metric's options (and the most specific `compat`).
 fn pick_metrics(
     source: &Source,
     layers: &[Option<&RawEvaluate>],
-) -> Result<Vec<String>, ConfigError> {
+) -> Result<Vec<MetricSpec>, ConfigError> {
+    let compat = match layers.iter().flatten().find_map(|e| e.compat.as_ref()) {
+        None => None,
+        Some(c) => Some(parse_compat(c.get_ref()).ok_or_else(|| {
+            source.error(
+                Some(c.span()),
+                "evaluate.compat",
+                format!("expected \"exact\" or \"tsbad\", got `{}`", c.get_ref()),
+            )
+        })?),
+    };
+    let plain = |name: &str| -> Result<MetricSpec, String> {
+        let mut spec = metric_spec(name, &BTreeMap::new())?;
+        apply_compat(&mut spec, compat);
+        Ok(spec)
+    };
     let Some(list) = layers.iter().flatten().find_map(|e| e.metrics.as_ref()) else {
-        return Ok(DEFAULT_METRICS.iter().map(|s| s.to_string()).collect());
+        return DEFAULT_METRICS
+            .iter()
+            .map(|m| plain(m).map_err(|e| source.error(None, "evaluate.metrics", e)))
+            .collect();
     };
     if list.get_ref().is_empty() {
         return Err(source.error(
@@ -516,17 +680,239 @@ fn pick_metrics(
             "must list at least one metric",
         ));
     }
-    for m in list.get_ref() {
-        if oddity_eval::metric(m).is_none() {
-            let known: Vec<_> = oddity_eval::metrics().iter().map(|e| e.name).collect();
-            return Err(source.error(
-                Some(list.span()),
-                "evaluate.metrics",
-                format!("unknown metric `{m}` (known: {})", known.join(", ")),
-            ));
+    let mut specs: Vec<MetricSpec> = Vec::new();
+    for (i, item) in list.get_ref().iter().enumerate() {
+        let err = |e: String| source.error(Some(list.span()), format!("evaluate.metrics[{i}]"), e);
+        let mut spec = match item {
+            toml::Value::String(name) => plain(name).map_err(err)?,
+            toml::Value::Table(table) => {
+                let Some(toml::Value::String(name)) = table.get("metric") else {
+                    return Err(err("a metric table needs `metric = \"name\"`".into()));
+                };
+                let options: BTreeMap<String, toml::Value> = table
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "metric")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                let mut spec = metric_spec(name, &options).map_err(err)?;
+                if !options.contains_key("compat") {
+                    apply_compat(&mut spec, compat);
+                }
+                spec
+            }
+            other => {
+                return Err(err(format!(
+                    "expected a metric name or a table {{ metric = \"...\", ... }}, got {}",
+                    other.type_str()
+                )))
+            }
+        };
+        if specs.iter().any(|s| s.name == spec.name && s.described == spec.described) {
+            return Err(err(format!(
+                "metric `{}` is listed twice with the same options",
+                spec.name
+            )));
         }
+        spec.described = spec.described.trim_matches(';').to_string();
+        specs.push(spec);
     }
-    Ok(list.get_ref().clone())
+    Ok(specs)
+}
+
+fn parse_compat(s: &str) -> Option<Compat> {
+    match s {
+        "exact" => Some(Compat::Exact),
+        "tsbad" => Some(Compat::Tsbad),
+        _ => None,
+    }
+}
+
+/// Sets `compat` on a metric that reads it, and says so in its description.
+fn apply_compat(spec: &mut MetricSpec, compat: Option<Compat>) {
+    let reads = oddity_eval::metric(&spec.name).is_some_and(|e| e.options.contains(&"compat"));
+    if let (true, Some(Compat::Tsbad)) = (reads, compat) {
+        spec.options.compat = Compat::Tsbad;
+        spec.described = format!("{};compat=tsbad", spec.described);
+    }
+}
+
+/// The metric `name` with `options` (config keys and values), checked against what the
+/// registry entry reads.
+fn metric_spec(name: &str, options: &BTreeMap<String, toml::Value>) -> Result<MetricSpec, String> {
+    let Some(entry) = oddity_eval::metric(name) else {
+        let known: Vec<_> = oddity_eval::metrics().iter().map(|e| e.name).collect();
+        return Err(format!("unknown metric `{name}` (known: {})", known.join(", ")));
+    };
+    if entry.needs_threshold {
+        return Err(format!(
+            "`{name}` needs a threshold: set `[evaluate] threshold` and it is computed at every threshold"
+        ));
+    }
+    let mut spec = MetricSpec {
+        name: name.to_string(),
+        options: MetricOptions::default(),
+        period: false,
+        described: String::new(),
+    };
+    let mut described = Vec::new();
+    for (key, value) in options {
+        let readable: Vec<&str> =
+            entry.options.iter().copied().filter(|o| *o != "threshold").collect();
+        if !readable.contains(&key.as_str()) {
+            let takes = if readable.is_empty() {
+                "takes no options".to_string()
+            } else {
+                format!("takes {}", readable.join(", "))
+            };
+            return Err(format!("metric `{name}`: unknown option `{key}` ({name} {takes})"));
+        }
+        let bad = |want: &str| {
+            format!("metric `{name}`: option `{key}` must be {want}, got `{}`", show(value))
+        };
+        let o = &mut spec.options;
+        match (key.as_str(), value) {
+            ("k", v) => {
+                o.k =
+                    Some(number_in(v, 0.0..=100.0).ok_or_else(|| bad("a percentage in [0, 100]"))?)
+            }
+            ("buffer", toml::Value::String(s)) if s == "period" => spec.period = true,
+            ("buffer", toml::Value::Integer(b)) if *b >= 0 => o.buffer = Some(*b as usize),
+            ("buffer", _) => return Err(bad("an integer >= 0 or \"period\"")),
+            ("thresholds", toml::Value::String(s)) if s == "all" => o.all_thresholds = true,
+            ("thresholds", toml::Value::String(s)) if s == "opt" => o.all_thresholds = false,
+            ("thresholds", _) => {
+                return Err(bad("\"all\" (every distinct score) or \"opt\" (TSB-AD's 250)"))
+            }
+            ("alpha", v) => {
+                o.range.alpha = number_in(v, 0.0..=1.0).ok_or_else(|| bad("a number in [0, 1]"))?
+            }
+            ("cardinality", toml::Value::String(s)) => {
+                o.range.cardinality = match s.as_str() {
+                    "one" => Cardinality::One,
+                    "reciprocal" => Cardinality::Reciprocal,
+                    _ => return Err(bad("\"one\" or \"reciprocal\"")),
+                }
+            }
+            ("bias", toml::Value::String(s)) => {
+                o.range.bias = match s.as_str() {
+                    "flat" => Bias::Flat,
+                    "front" => Bias::Front,
+                    "back" => Bias::Back,
+                    "middle" => Bias::Middle,
+                    _ => return Err(bad("\"flat\", \"front\", \"back\" or \"middle\"")),
+                }
+            }
+            ("compat", toml::Value::String(s)) => {
+                o.compat = parse_compat(s).ok_or_else(|| bad("\"exact\" or \"tsbad\""))?
+            }
+            _ => return Err(bad("of another type")),
+        }
+        described.push(format!("{key}={}", show(value)));
+    }
+    // The VUS buffer length is always written into the results, default or not.
+    if entry.options.contains(&"buffer") && !options.contains_key("buffer") {
+        described.insert(0, format!("buffer={}", oddity_eval::DEFAULT_VUS_BUFFER));
+    }
+    spec.described = described.join(";");
+    Ok(spec)
+}
+
+/// A TOML number (integer or float) inside `range`.
+fn number_in(v: &toml::Value, range: std::ops::RangeInclusive<f64>) -> Option<f64> {
+    let x = v.as_float().or(v.as_integer().map(|i| i as f64))?;
+    range.contains(&x).then_some(x)
+}
+
+/// A scalar TOML value as written in messages and results.
+fn show(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Float(f) => f.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        other => other.type_str().to_string(),
+    }
+}
+
+/// Refuses `threshold` and `random_baseline` outside the top-level `[evaluate]`: they apply
+/// to every method alike.
+fn top_level_only(source: &Source, table: &str, e: &RawEvaluate) -> Result<(), ConfigError> {
+    if let Some(t) = &e.threshold {
+        return Err(source.error(
+            Some(t.span()),
+            format!("{table}.threshold"),
+            "only valid in the top-level [evaluate] (thresholds apply to every method alike)",
+        ));
+    }
+    if let Some(b) = &e.random_baseline {
+        return Err(source.error(
+            Some(b.span()),
+            format!("{table}.random_baseline"),
+            "only valid in the top-level [evaluate]",
+        ));
+    }
+    Ok(())
+}
+
+/// The rules of `[evaluate] threshold`: one table or a list of tables
+/// `{ method = "...", name = "...", <numeric parameters> }`.
+fn threshold_specs(
+    source: &Source,
+    value: Option<&Spanned<toml::Value>>,
+) -> Result<Vec<ThresholdSpec>, ConfigError> {
+    let Some(value) = value else { return Ok(vec![]) };
+    let tables: Vec<&toml::Value> = match value.get_ref() {
+        toml::Value::Array(items) if items.is_empty() => {
+            return Err(source.error(
+                Some(value.span()),
+                "evaluate.threshold",
+                "an empty list gives no threshold",
+            ))
+        }
+        toml::Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    let mut specs: Vec<ThresholdSpec> = Vec::new();
+    for (i, t) in tables.into_iter().enumerate() {
+        let key = if matches!(value.get_ref(), toml::Value::Array(_)) {
+            format!("evaluate.threshold[{i}]")
+        } else {
+            "evaluate.threshold".to_string()
+        };
+        let err = |m: String| source.error(Some(value.span()), key.clone(), m);
+        let toml::Value::Table(table) = t else {
+            return Err(err(format!(
+                "expected a table like {{ method = \"pot\", q = 1e-3 }}, got {}",
+                t.type_str()
+            )));
+        };
+        let Some(toml::Value::String(method)) = table.get("method") else {
+            return Err(err(
+                "missing `method = \"...\"` (contamination, fixed, sigma, mad, top_k, pot, spot)"
+                    .into(),
+            ));
+        };
+        let mut params: Vec<(&str, f64)> = Vec::new();
+        let mut name = None;
+        for (k, v) in table {
+            match (k.as_str(), v) {
+                ("method", _) => {}
+                ("name", toml::Value::String(s)) => name = Some(s.clone()),
+                (k, toml::Value::Float(f)) => params.push((k, *f)),
+                (k, toml::Value::Integer(n)) => params.push((k, *n as f64)),
+                (k, other) => {
+                    return Err(err(format!("`{k}` must be a number, got {}", other.type_str())))
+                }
+            }
+        }
+        let rule = ThresholdRule::from_params(method, &params).map_err(|e| err(e.to_string()))?;
+        let label = name.unwrap_or_else(|| rule.label());
+        if specs.iter().any(|s| s.label == label) {
+            return Err(err(format!("two thresholds are labelled `{label}`: give one a `name`")));
+        }
+        specs.push(ThresholdSpec { label, rule });
+    }
+    Ok(specs)
 }
 
 /// Reads one `[[method]]` table: detector, name, overrides, and parameters (lists expand).
@@ -573,14 +959,7 @@ fn method_block(
                 e.message().trim(),
             )
         })?;
-    let evaluate =
-        sub("evaluate")?.map(|v| v.try_into::<RawEvaluate>()).transpose().map_err(|e| {
-            source.error(
-                table.get("evaluate").map(|v| v.span()),
-                key("evaluate"),
-                e.message().trim(),
-            )
-        })?;
+    let evaluate = table.get("evaluate").map(|v| method_evaluate(source, i, v)).transpose()?;
 
     let limits = limits_of(
         source,
@@ -662,6 +1041,52 @@ fn method_block(
         variants.push(Variant { label, detector: detector_name.clone(), params, window });
     }
     Ok(MethodBlock { variants, limits, preprocess, evaluate })
+}
+
+/// A method's `evaluate = { ... }` table. Read by hand rather than through serde: `Spanned`
+/// fields cannot be deserialized from an already parsed `toml::Value`, so every value takes
+/// the span of the whole table.
+fn method_evaluate(
+    source: &Source,
+    i: usize,
+    value: &Spanned<toml::Value>,
+) -> Result<RawEvaluate, ConfigError> {
+    let span = value.span();
+    let key = |k: &str| format!("method[{i}].evaluate{k}");
+    let toml::Value::Table(table) = value.get_ref() else {
+        return Err(source.error(Some(span), key(""), "expected a table"));
+    };
+    let mut raw = RawEvaluate::default();
+    for (k, v) in table {
+        let spanned = |v: toml::Value| Some(Spanned::new(span.clone(), v));
+        match (k.as_str(), v) {
+            ("metrics", toml::Value::Array(items)) => {
+                raw.metrics = Some(Spanned::new(span.clone(), items.clone()))
+            }
+            ("compat", toml::Value::String(s)) => {
+                raw.compat = Some(Spanned::new(span.clone(), s.clone()))
+            }
+            ("threshold", v) => raw.threshold = spanned(v.clone()),
+            ("random_baseline", toml::Value::Boolean(b)) => {
+                raw.random_baseline = Some(Spanned::new(span.clone(), *b))
+            }
+            ("metrics" | "compat" | "random_baseline", other) => {
+                return Err(source.error(
+                    Some(span.clone()),
+                    key(&format!(".{k}")),
+                    format!("unexpected {}", other.type_str()),
+                ))
+            }
+            (other, _) => {
+                return Err(source.error(
+                    Some(span.clone()),
+                    key(&format!(".{other}")),
+                    "unknown key (known: metrics, compat)",
+                ))
+            }
+        }
+    }
+    Ok(raw)
 }
 
 /// The window settings among a variant's values, or `(key, message)`.

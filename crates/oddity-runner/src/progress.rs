@@ -40,6 +40,8 @@ pub struct Progress {
     mode: ProgressMode,
     failed: usize,
     bars: Option<(MultiProgress, ProgressBar, Vec<ProgressBar>)>,
+    /// The plan index of the job each worker runs, so a finished worker shows `idle`.
+    running: Vec<Option<usize>>,
 }
 
 /// A one-line description of how a job ended: its metrics, or its error.
@@ -48,6 +50,8 @@ pub fn describe(record: &JobRecord) -> String {
         JobStatus::Ok => record
             .metrics
             .iter()
+            // Threshold-free and oracle metrics only: a line per job stays short.
+            .filter(|m| m.threshold.is_none())
             .map(|m| match m.value {
                 Some(v) => format!("{}={v:.4}", m.metric),
                 None => format!("{}=undefined", m.metric),
@@ -95,7 +99,7 @@ impl Progress {
                 .collect();
             (multi, main, workers)
         });
-        Self { mode, failed: 0, bars }
+        Self { mode, failed: 0, bars, running: vec![None; workers.max(1)] }
     }
 
     /// Shows `event` of a run of `plan`.
@@ -120,6 +124,9 @@ impl Progress {
                 }
             }
             JobEvent::Started { worker, job } => {
+                if let Some(slot) = self.running.get_mut(worker) {
+                    *slot = Some(job.index);
+                }
                 if let Some((_, _, workers)) = &self.bars {
                     if let Some(w) = workers.get(worker) {
                         w.set_message(format!(
@@ -134,6 +141,12 @@ impl Progress {
             }
             JobEvent::Finished { record, done, total } => {
                 self.failed += usize::from(record.status != JobStatus::Ok);
+                if let Some(w) = self.running.iter().position(|r| *r == Some(record.index)) {
+                    self.running[w] = None;
+                    if let Some((_, _, workers)) = &self.bars {
+                        workers[w].set_message("idle");
+                    }
+                }
                 match (&self.bars, self.mode) {
                     (Some((multi, main, _)), _) => {
                         main.set_position(done as u64);

@@ -168,6 +168,9 @@ pub const RESULTS_COLUMNS: &[&str] = &[
     "status",
     "error",
     "peak_rss_bytes",
+    "oracle",
+    "threshold",
+    "metric_options",
 ];
 
 /// Columns of `results.csv` that measure the machine (time and memory), not the result:
@@ -350,18 +353,21 @@ fn result_rows(records: &[JobRecord]) -> Vec<Vec<String>> {
         ];
         let timing = [r.fit_seconds.to_string(), r.score_seconds.to_string()];
         let memory = r.peak_rss_bytes.map(|b| b.to_string()).unwrap_or_default();
-        let mut row = |metric: &str, value: String, status: &str, error: &str| {
-            out.push(
-                head.iter()
-                    .cloned()
-                    .chain([metric.to_string(), value])
-                    .chain(timing.iter().cloned())
-                    .chain([status.to_string(), error.to_string(), memory.clone()])
-                    .collect(),
-            );
-        };
+        let mut row =
+            |metric: &str, value: String, status: &str, error: &str, tail: [String; 3]| {
+                out.push(
+                    head.iter()
+                        .cloned()
+                        .chain([metric.to_string(), value])
+                        .chain(timing.iter().cloned())
+                        .chain([status.to_string(), error.to_string(), memory.clone()])
+                        .chain(tail)
+                        .collect(),
+                );
+            };
         if r.status != JobStatus::Ok {
-            row("", String::new(), r.status.as_str(), r.error.as_deref().unwrap_or(""));
+            let tail = [String::new(), String::new(), String::new()];
+            row("", String::new(), r.status.as_str(), r.error.as_deref().unwrap_or(""), tail);
             continue;
         }
         for m in &r.metrics {
@@ -370,11 +376,20 @@ fn result_rows(records: &[JobRecord]) -> Vec<Vec<String>> {
                 MetricStatus::Undefined => "undefined",
                 MetricStatus::Failed => "failed",
             };
+            let tail = [
+                m.oracle.to_string(),
+                m.threshold.clone().unwrap_or_default(),
+                match (&m.options, m.period) {
+                    (Some(o), Some(p)) => format!("{o};period={p}"),
+                    (o, _) => o.clone().unwrap_or_default(),
+                },
+            ];
             row(
                 &m.metric,
                 m.value.map(|v| v.to_string()).unwrap_or_default(),
                 status,
                 m.error.as_deref().unwrap_or(""),
+                tail,
             );
         }
     }
@@ -468,6 +483,19 @@ fn md(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
+/// How a metric is shown in the report: its name, its options in brackets, and the
+/// threshold rule it was computed at after `@`.
+fn metric_key(m: &crate::journal::MetricRecord) -> String {
+    let mut key = m.metric.clone();
+    if let Some(o) = &m.options {
+        key = format!("{key} [{o}]");
+    }
+    if let Some(t) = &m.threshold {
+        key = format!("{key} @ {t}");
+    }
+    key
+}
+
 /// The Markdown report: per metric a datasets × methods table of mean ± std over seeds with
 /// the best per row in bold and the average rank per method, then failures and undefined
 /// metrics with their reasons.
@@ -477,14 +505,21 @@ pub fn report_md(records: &[JobRecord]) -> String {
     let failed: Vec<&JobRecord> = records.iter().filter(|r| r.status != JobStatus::Ok).collect();
     let datasets = first_seen(records.iter().map(|r| r.dataset.as_str()));
     let methods = first_seen(records.iter().map(|r| r.method.as_str()));
-    let metrics =
-        first_seen(records.iter().flat_map(|r| r.metrics.iter().map(|m| m.metric.as_str())));
+    let keys: Vec<Vec<String>> =
+        records.iter().map(|r| r.metrics.iter().map(metric_key).collect()).collect();
+    let metrics = first_seen(keys.iter().flatten().map(String::as_str));
     let mut seeds: Vec<u64> = records.iter().map(|r| r.seed).collect();
     seeds.sort_unstable();
     seeds.dedup();
     let oracle: BTreeMap<&str, bool> = records
         .iter()
-        .flat_map(|r| r.metrics.iter().map(|m| (m.metric.as_str(), m.oracle)))
+        .zip(&keys)
+        .flat_map(|(r, k)| r.metrics.iter().zip(k).map(|(m, k)| (k.as_str(), m.oracle)))
+        .collect();
+    let oracles: Vec<&str> = metrics
+        .iter()
+        .map(String::as_str)
+        .filter(|m| oracle.get(m).copied().unwrap_or(false))
         .collect();
 
     let _ = writeln!(out, "# Report: {}\n", md(experiment));
@@ -502,18 +537,23 @@ pub fn report_md(records: &[JobRecord]) -> String {
         out,
         "Cells: mean ± standard deviation over seeds (n − 1; the mean alone for one seed). **Bold**: best in the row. \
          Average rank: 1 = best, ties share the mean rank. \
-         † oracle metric: its threshold is chosen with the test labels, so it is an upper bound.\n"
+         † oracle metric: its threshold is chosen with the test labels, so it is an upper bound. \
+         `metric @ rule`: at the threshold the rule fitted on the training scores (no test labels).\n"
     );
+    if !oracles.is_empty() {
+        let _ = writeln!(out, "Oracle metrics in this report: {}.\n", oracles.join(", "));
+    }
 
+    let mut rankings = String::new();
     for metric in &metrics {
         let mut cells: BTreeMap<(&str, &str), Cell> = BTreeMap::new();
-        for r in records {
+        for (r, k) in records.iter().zip(&keys) {
             let cell = cells.entry((r.dataset.as_str(), r.method.as_str())).or_default();
             if r.status != JobStatus::Ok {
                 cell.failed += 1;
                 continue;
             }
-            for m in r.metrics.iter().filter(|m| &m.metric == metric) {
+            for (m, _) in r.metrics.iter().zip(k).filter(|(_, k)| *k == metric) {
                 match (m.status, m.value) {
                     (MetricStatus::Ok, Some(v)) => cell.values.push(v),
                     (MetricStatus::Undefined, _) => cell.undefined += 1,
@@ -530,10 +570,12 @@ pub fn report_md(records: &[JobRecord]) -> String {
         );
         let _ = writeln!(out, "|---|{}", "---:|".repeat(methods.len()));
         let mut rank_sums = vec![(0.0, 0usize); methods.len()];
+        let mut mean_table = Vec::new();
         for d in &datasets {
             let row: Vec<Option<&Cell>> =
                 methods.iter().map(|m| cells.get(&(d.as_str(), m.as_str()))).collect();
             let means: Vec<Option<f64>> = row.iter().map(|c| c.and_then(Cell::mean)).collect();
+            mean_table.push(means.clone());
             let ranked: Vec<(usize, f64)> =
                 means.iter().enumerate().filter_map(|(i, m)| m.map(|v| (i, v))).collect();
             let ranks = descending_ranks(&ranked.iter().map(|(_, v)| *v).collect::<Vec<_>>());
@@ -557,6 +599,28 @@ pub fn report_md(records: &[JobRecord]) -> String {
             .map(|(sum, n)| if *n == 0 { "–".into() } else { format!("{:.2}", sum / *n as f64) })
             .collect();
         let _ = writeln!(out, "| *average rank* | {} |\n", avg.join(" | "));
+        // Ranked: threshold-free and oracle metrics, and F1 at each threshold rule (the
+        // other values at a threshold are in the tables above).
+        if !metric.contains(" @ ") || metric.starts_with("f1 @ ") {
+            rankings.push_str(&crate::ranking::section(
+                &format!("{metric}{mark}"),
+                &methods,
+                &datasets,
+                &mean_table,
+            ));
+        }
+    }
+    if !rankings.is_empty() && datasets.len() > 1 {
+        let _ = writeln!(
+            out,
+            "## Ranking across datasets\n\n\
+             Per metric: the average rank of each method over the datasets where every method has \
+             a value (means over seeds; 1 = best), the Friedman test of \"all methods rank alike\", \
+             the Nemenyi critical difference (a method whose average rank is within it of the best \
+             is not significantly worse), and two-sided Wilcoxon signed-rank tests of the best \
+             method against each other, Holm-corrected (Demšar 2006).\n"
+        );
+        out.push_str(&rankings);
     }
 
     if !failed.is_empty() {
@@ -581,7 +645,7 @@ pub fn report_md(records: &[JobRecord]) -> String {
     let mut undefined: BTreeMap<(String, String, String), (Vec<u64>, String)> = BTreeMap::new();
     for r in records {
         for m in r.metrics.iter().filter(|m| m.status != MetricStatus::Ok) {
-            let key = (r.dataset.clone(), r.method.clone(), m.metric.clone());
+            let key = (r.dataset.clone(), r.method.clone(), metric_key(m));
             let e = undefined
                 .entry(key)
                 .or_insert_with(|| (vec![], m.error.clone().unwrap_or_default()));

@@ -60,6 +60,19 @@ pub fn event_f1_at(labels: &[u8], pred: &[bool]) -> Result<f64, MetricError> {
     Ok(f1(precision, detected as f64 / segs.len() as f64))
 }
 
+/// Event-wise recall of a binary prediction: the fraction of anomaly segments with at least
+/// one predicted point (the recall of [`event_f1_at`]).
+///
+/// # Errors
+///
+/// As [`f1_at`](crate::f1_at).
+pub fn event_recall_at(labels: &[u8], pred: &[bool]) -> Result<f64, MetricError> {
+    validate_pred(labels, pred)?;
+    let segs = segments(labels);
+    let detected = segs.iter().filter(|&&(s, e)| pred[s..=e].contains(&true)).count();
+    Ok(detected as f64 / segs.len() as f64)
+}
+
 /// `2PR / (P + R)`, 0 when both are 0.
 pub(crate) fn f1(precision: f64, recall: f64) -> f64 {
     if precision + recall == 0.0 {

@@ -16,7 +16,7 @@ mod vus;
 pub use affiliation::{affiliation_f1, affiliation_f1_at, affiliation_precision_recall_at};
 pub use average_precision::average_precision;
 pub use best_f1::best_f1;
-pub use event::{event_f1, event_f1_at};
+pub use event::{event_f1, event_f1_at, event_recall_at};
 pub use point::{f1_at, precision_recall_at};
 pub use point_adjust::{pa_f1, pa_f1_at, pak_f1, pak_f1_at};
 pub use range::{range_f1, range_f1_at, range_precision_recall_at, Bias, Cardinality, RangeParams};

@@ -4,8 +4,10 @@
 //! A fitted threshold `t` predicts `score > t`.
 
 mod pot;
+mod rule;
 
 pub use pot::{fit_gpd, pot, spot, Gpd, PotFit, Spot};
+pub use rule::{Applied, ThresholdRule, DEFAULT_LEVEL};
 
 /// Why a threshold could not be fitted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
