@@ -11,6 +11,8 @@
 //! * `slurm-e2e`: install Slurm and munge (Debian packages, as root) if missing, start a
 //!   one-node cluster on this machine, run a 3-shard `oddity slurm` array job and check that
 //!   the merged table equals a single-process run; stops the daemons it started.
+//! * `fuzz [--secs N] [TARGET…]`: run the cargo-fuzz targets (config, csv, npz, mat, text)
+//!   for N seconds each (default 600) on nightly; prints executions and crashes per target.
 //! * `hack`: regenerate `crates/oddity-hack/Cargo.toml`, the feature-unifying crate (run it
 //!   after changing any dependency).
 
@@ -19,6 +21,7 @@ use std::process::{Command, ExitCode};
 
 use sha2::{Digest, Sha256};
 
+mod fuzz;
 mod peer;
 mod slurm_e2e;
 
@@ -28,9 +31,10 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("datasets") => datasets(),
         Some("hack") => hack(),
+        Some("fuzz") => fuzz::fuzz(&project_root(), &args[1..]),
         Some("slurm-e2e") => slurm_e2e::slurm_e2e(),
         Some("peer-tabular") => peer::peer_tabular(&project_root(), &args[1..]),
-        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y]>".to_string()),
+        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y]>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,4 @@
+//! `read_table` on arbitrary bytes as a `.csv` file: typed errors only, never a panic.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| oddity_fuzz::read_as("csv", data));
