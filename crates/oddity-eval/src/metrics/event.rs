@@ -52,12 +52,10 @@ pub fn event_f1(labels: &[u8], scores: &[f64]) -> Result<f64, MetricError> {
 ///
 /// As [`f1_at`](crate::f1_at).
 pub fn event_f1_at(labels: &[u8], pred: &[bool]) -> Result<f64, MetricError> {
-    validate_pred(labels, pred)?;
-    let segs = segments(labels);
-    let detected = segs.iter().filter(|&&(s, e)| pred[s..=e].contains(&true)).count();
+    let recall = event_recall_at(labels, pred)?;
     let (tp, n_pred) = super::point::counts(labels, pred);
     let precision = if n_pred == 0 { 0.0 } else { tp as f64 / n_pred as f64 };
-    Ok(f1(precision, detected as f64 / segs.len() as f64))
+    Ok(f1(precision, recall))
 }
 
 /// Event-wise recall of a binary prediction: the fraction of anomaly segments with at least
@@ -94,6 +92,19 @@ mod tests {
         pred[3] = true;
         pred[10] = true;
         assert_eq!(event_f1_at(&labels, &pred), Ok(0.5));
+    }
+
+    #[test]
+    fn event_recall_counts_segments_with_a_hit() {
+        // Segments [2..4] and [8]; pred {3, 10} hits the first only.
+        let labels = [0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 0, 0];
+        let mut pred = [false; 12];
+        pred[3] = true;
+        pred[10] = true;
+        assert_eq!(event_recall_at(&labels, &pred), Ok(0.5));
+        pred[8] = true;
+        assert_eq!(event_recall_at(&labels, &pred), Ok(1.0));
+        assert!(event_recall_at(&labels, &pred[..3]).is_err());
     }
 
     #[test]
