@@ -66,7 +66,21 @@ fn table(dir: &Path) -> Result<Vec<String>, String> {
         .collect();
     Ok(lines
         .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
+            // A quoted field (a list-valued parameter such as "1,2,4,8") keeps its commas:
+            // they are masked while the line is cut into fields.
+            let mut quoted = false;
+            let masked: String = l
+                .chars()
+                .map(|c| {
+                    quoted ^= c == '"';
+                    if quoted && c == ',' {
+                        '\u{1f}'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            let f: Vec<&str> = masked.split(',').collect();
             keep.iter().map(|&i| f.get(i).copied().unwrap_or("")).collect::<Vec<_>>().join(",")
         })
         .collect())
