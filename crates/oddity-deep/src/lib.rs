@@ -35,13 +35,17 @@
 //! The default build uses burn's pure-Rust CPU backend (Flex) and needs no GPU toolkit.
 #![deny(missing_docs)]
 
+mod activation;
 mod autoencoder;
 mod cnn_autoencoder;
 mod deepsvdd;
 mod device;
 mod error;
 mod fit;
+mod host_gemm;
 mod lstm_autoencoder;
+mod lstm_kernel;
+mod lstm_op;
 pub mod nn;
 mod registry;
 mod sequence;

@@ -46,8 +46,29 @@ impl LstmNet {
         hs
     }
 
+    /// Runs a stack of layers with the fused operation over the time-major `input`
+    /// (`[W, b, d]`, or `[1, b, d]` repeated); returns the top layer's states `[W, b, h]`.
+    fn stack_fused(layers: &[LstmLayer], input: Tensor<3>, steps: usize) -> Tensor<3> {
+        layers.iter().fold(input, |x, layer| layer.run_fused(x, steps))
+    }
+
+    /// [`LstmNet::reconstruct_flat`] with the fused layers of burn's CPU backend.
+    fn reconstruct_fused(&self, x: Tensor<2>, w: usize) -> Tensor<3> {
+        let [b, k] = x.dims();
+        let (d, h) = (k / w, self.decoder[0].hidden);
+        let steps = x.reshape([b, w, d]).swap_dims(0, 1); // [W, b, d]
+        let enc = Self::stack_fused(&self.encoder, steps, w);
+        // The top encoder state after the last step is the decoder's input at every step.
+        let z = enc.narrow(0, w - 1, 1); // [1, b, h]
+        let dec = Self::stack_fused(&self.decoder, z, w);
+        self.output.forward(dec.reshape([w * b, h])).reshape([w, b, d]).swap_dims(0, 1)
+    }
+
     /// The reconstruction of a `[b, W·d]` batch of flattened windows as `[b, W, d]`.
     fn reconstruct_flat(&self, x: Tensor<2>, w: usize) -> Tensor<3> {
+        if crate::lstm_op::available(&x.device()) {
+            return self.reconstruct_fused(x, w);
+        }
         let [b, k] = x.dims();
         let d = k / w;
         let first = &self.encoder[0];

@@ -1,0 +1,237 @@
+//! Matrix products on host f32 buffers for the fused kernels.
+//!
+//! The LSTM recurrence multiplies a small block of hidden states by the same recurrent
+//! weights at every time step. General-purpose routines (`matrixmultiply`, `gemm`) re-pack
+//! the weights on every call, which cost more than the arithmetic at these sizes; here the
+//! right-hand matrix is packed once ([`Packed`]) into column panels of [`PANEL`] and each
+//! product is a register-blocked loop over them (AVX2 + FMA when the CPU has them, detected
+//! at run time; plain loops otherwise).
+
+/// Columns per packed panel (two AVX2 registers).
+const PANEL: usize = 16;
+
+/// The vector instructions the kernels use, detected at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Simd {
+    /// AVX2 and FMA.
+    Avx2,
+    /// Plain loops.
+    Portable,
+}
+
+/// The best [`Simd`] level of this CPU (the standard library caches the detection).
+pub(crate) fn simd() -> Simd {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        if has!("avx2") && has!("fma") {
+            return Simd::Avx2;
+        }
+    }
+    Simd::Portable
+}
+
+/// A right-hand matrix `k × n` packed as `⌈n / PANEL⌉` panels, each `k × PANEL` row-major
+/// (the last one zero-padded).
+#[derive(Debug, Clone)]
+pub(crate) struct Packed {
+    k: usize,
+    n: usize,
+    panels: Vec<f32>,
+}
+
+impl Packed {
+    /// Packs the `k × n` matrix whose element `(q, j)` is `b[q · row_stride + j · col_stride]`.
+    pub(crate) fn new(b: &[f32], k: usize, n: usize, row_stride: usize, col_stride: usize) -> Self {
+        if k > 0 && n > 0 {
+            assert!((k - 1) * row_stride + (n - 1) * col_stride < b.len(), "packed operand bounds");
+        }
+        let count = n.div_ceil(PANEL);
+        let mut panels = vec![0.0f32; count * k * PANEL];
+        for p in 0..count {
+            for q in 0..k {
+                for l in 0..PANEL.min(n - p * PANEL) {
+                    panels[(p * k + q) * PANEL + l] =
+                        b[q * row_stride + (p * PANEL + l) * col_stride];
+                }
+            }
+        }
+        Self { k, n, panels }
+    }
+
+    /// Packs the row-major `k × n` matrix `b`.
+    pub(crate) fn rows(b: &[f32], k: usize, n: usize) -> Self {
+        Self::new(b, k, n, n, 1)
+    }
+
+    /// Packs the transpose of the row-major `n × k` matrix `b` (a `k × n` operand).
+    pub(crate) fn transposed(b: &[f32], n: usize, k: usize) -> Self {
+        Self::new(b, k, n, 1, k)
+    }
+}
+
+/// `c = a · b`, or `c += a · b` when `accumulate`: `a` row-major `m × b.k`, `c` row-major
+/// `m × b.n`.
+pub(crate) fn gemm(c: &mut [f32], a: &[f32], m: usize, b: &Packed, accumulate: bool) {
+    gemm_with(simd(), c, a, m, b, accumulate);
+}
+
+/// [`gemm`] with the given instructions (falls back to plain loops when `level` is not
+/// available on this CPU).
+pub(crate) fn gemm_with(
+    level: Simd,
+    c: &mut [f32],
+    a: &[f32],
+    m: usize,
+    b: &Packed,
+    accumulate: bool,
+) {
+    assert!(a.len() >= m * b.k && c.len() >= m * b.n, "product operand sizes");
+    let level = if simd() == Simd::Portable { Simd::Portable } else { level };
+    match level {
+        // SAFETY: the CPU has the instructions (checked above); the sizes were checked.
+        #[cfg(target_arch = "x86_64")]
+        Simd::Avx2 => unsafe { x86::gemm_avx2(c, a, m, b, accumulate) },
+        _ => portable(c, a, m, b, accumulate),
+    }
+}
+
+/// The same product with plain loops (any CPU).
+fn portable(c: &mut [f32], a: &[f32], m: usize, b: &Packed, accumulate: bool) {
+    let (k, n) = (b.k, b.n);
+    for (p, panel) in b.panels.chunks_exact(k * PANEL).enumerate() {
+        let cols = PANEL.min(n - p * PANEL);
+        for r in 0..m {
+            let mut acc = [0.0f32; PANEL];
+            for q in 0..k {
+                let v = a[r * k + q];
+                for (x, w) in acc.iter_mut().zip(&panel[q * PANEL..(q + 1) * PANEL]) {
+                    *x += v * w;
+                }
+            }
+            store(&mut c[r * n + p * PANEL..r * n + p * PANEL + cols], &acc[..cols], accumulate);
+        }
+    }
+}
+
+/// Writes (or adds) `acc` to `out` (same lengths).
+#[inline]
+fn store(out: &mut [f32], acc: &[f32], accumulate: bool) {
+    if accumulate {
+        out.iter_mut().zip(acc).for_each(|(o, v)| *o += v);
+    } else {
+        out.copy_from_slice(acc);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    use super::{store, Packed, PANEL};
+
+    /// [`super::gemm`] with AVX2 + FMA: blocks of up to 4 rows × one 16-column panel held
+    /// in 8 registers.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and FMA; `a` holds at least `m · b.k` values and `c` at
+    /// least `m · b.n`.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn gemm_avx2(
+        c: &mut [f32],
+        a: &[f32],
+        m: usize,
+        b: &Packed,
+        accumulate: bool,
+    ) {
+        let (k, n) = (b.k, b.n);
+        for (p, panel) in b.panels.chunks_exact(k * PANEL).enumerate() {
+            let (col, cols) = (p * PANEL, PANEL.min(n - p * PANEL));
+            let mut r = 0;
+            while r < m {
+                let at = Block { r, k, n, col, cols };
+                r += match m - r {
+                    4.. => block::<4>(c, a, panel, at, accumulate),
+                    2..=3 => block::<2>(c, a, panel, at, accumulate),
+                    _ => block::<1>(c, a, panel, at, accumulate),
+                };
+            }
+        }
+    }
+
+    /// Where a register block sits: first row `r` of `a` (`k` columns), first column `col`
+    /// and valid columns `cols` of `c` (`n` columns).
+    #[derive(Clone, Copy)]
+    struct Block {
+        r: usize,
+        k: usize,
+        n: usize,
+        col: usize,
+        cols: usize,
+    }
+
+    /// Rows `r..r + R` against one panel; returns R.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn block<const R: usize>(
+        c: &mut [f32],
+        a: &[f32],
+        panel: &[f32],
+        at: Block,
+        accumulate: bool,
+    ) -> usize {
+        let mut acc = [[_mm256_setzero_ps(); 2]; R];
+        let (ap, bp) = (a.as_ptr().add(at.r * at.k), panel.as_ptr());
+        for q in 0..at.k {
+            let b0 = _mm256_loadu_ps(bp.add(q * PANEL));
+            let b1 = _mm256_loadu_ps(bp.add(q * PANEL + 8));
+            for (i, acc) in acc.iter_mut().enumerate() {
+                let v = _mm256_set1_ps(*ap.add(i * at.k + q));
+                acc[0] = _mm256_fmadd_ps(v, b0, acc[0]);
+                acc[1] = _mm256_fmadd_ps(v, b1, acc[1]);
+            }
+        }
+        for (i, acc) in acc.iter().enumerate() {
+            let mut out = [0.0f32; PANEL];
+            _mm256_storeu_ps(out.as_mut_ptr(), acc[0]);
+            _mm256_storeu_ps(out.as_mut_ptr().add(8), acc[1]);
+            let start = (at.r + i) * at.n + at.col;
+            store(&mut c[start..start + at.cols], &out[..at.cols], accumulate);
+        }
+        R
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(a: &[f32], m: usize, k: usize, b: impl Fn(usize, usize) -> f32, n: usize) -> Vec<f32> {
+        let mut c = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                c[i * n + j] = (0..k).map(|q| a[i * k + q] * b(q, j)).sum();
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn packed_products_match_the_definition_for_ragged_sizes() {
+        let (m, k, n) = (15, 5, 45); // every row remainder and a partial panel
+        let a: Vec<f32> = (0..m * k).map(|v| ((v * 7) % 11) as f32 - 5.0).collect();
+        let b: Vec<f32> = (0..k * n).map(|v| ((v * 5) % 13) as f32 - 6.0).collect();
+        let want = naive(&a, m, k, |q, j| b[q * n + j], n);
+        // bᵀ as the operand: the k × n matrix with (q, j) = bt[j, q].
+        let bt: Vec<f32> = (0..n * k).map(|v| ((v * 3) % 17) as f32 - 8.0).collect();
+        let want_t = naive(&a, m, k, |q, j| bt[j * k + q], n);
+        for level in [Simd::Avx2, Simd::Portable] {
+            let mut c = vec![9.0; m * n];
+            gemm_with(level, &mut c, &a, m, &Packed::rows(&b, k, n), false);
+            assert_eq!(c, want, "{level:?}");
+            gemm_with(level, &mut c, &a, m, &Packed::rows(&b, k, n), true);
+            assert_eq!(c, want.iter().map(|v| 2.0 * v).collect::<Vec<_>>(), "{level:?}");
+            gemm_with(level, &mut c, &a, m, &Packed::transposed(&bt, n, k), false);
+            assert_eq!(c, want_t, "{level:?}");
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! A whole LSTM layer on host memory, forward and backward (back-propagation through
+//! time), for burn's CPU backend.
+//!
+//! burn's autodiff sees one operation per layer instead of a dozen small ones per time step
+//! (see [`crate::lstm_op`]). Here the input projection of every step is one matrix product,
+//! each step's recurrent part is one product against weights packed once per call
+//! ([`Packed`]) followed by one vectorised pass over the gates ([`crate::activation`]), and
+//! the backward pass is one product per step plus one product per weight gradient.
+//!
+//! Layout: time-major. Inputs are `[T, B, d]` (or `[1, B, d]` repeated at every step, the
+//! decoder's input), hidden states `[T, B, h]`; the weights are `w_ih` `[d, 4h]`, `bias`
+//! `[4h]` and `w_hh` `[h, 4h]` with the gate blocks ordered (input, forget, output, cell) as
+//! in [`crate::nn::LstmLayer`]: `gates = x W_ih + b + h_{t−1} W_hh`. The batch is cut into
+//! fixed chunks of [`CHUNK`] rows that run in parallel on the rayon pool; weight gradients
+//! are summed over the chunks in order, so results do not depend on the number of threads.
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2};
+use rayon::prelude::*;
+
+use crate::activation::{lstm_cell, lstm_cell_backward};
+use crate::host_gemm::{gemm, Packed};
+
+/// Batch rows per parallel task.
+pub(crate) const CHUNK: usize = 32;
+
+/// Sizes of one layer's run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dims {
+    /// Time steps T.
+    pub steps: usize,
+    /// Batch rows B.
+    pub batch: usize,
+    /// Input features d.
+    pub input: usize,
+    /// Hidden size h (the gates have 4h columns).
+    pub hidden: usize,
+    /// The input has one step, used at every step.
+    pub repeat: bool,
+}
+
+impl Dims {
+    /// Steps of the input: 1 when it repeats, else T.
+    fn input_steps(&self) -> usize {
+        if self.repeat {
+            1
+        } else {
+            self.steps
+        }
+    }
+
+    fn chunks(&self) -> Vec<(usize, usize)> {
+        (0..self.batch).step_by(CHUNK).map(|b0| (b0, CHUNK.min(self.batch - b0))).collect()
+    }
+}
+
+/// A layer's weights, row-major.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Weights<'a> {
+    /// Input weights `[d, 4h]`.
+    pub w_ih: &'a [f32],
+    /// Bias `[4h]`.
+    pub bias: &'a [f32],
+    /// Recurrent weights `[h, 4h]`.
+    pub w_hh: &'a [f32],
+}
+
+/// What the forward pass of one chunk keeps for the backward pass.
+#[derive(Debug, Clone)]
+struct ChunkTape {
+    /// First batch row of the chunk.
+    b0: usize,
+    /// Rows in the chunk, m.
+    rows: usize,
+    /// The chunk's inputs, `[T or 1, m, d]`.
+    input: Vec<f32>,
+    /// Gate activations (σ(i), σ(f), σ(o), tanh(g)), `[T, m, 4h]`.
+    act: Vec<f32>,
+    /// Cell states, `[T, m, h]`.
+    cell: Vec<f32>,
+    /// tanh of the cell states, `[T, m, h]`.
+    tanh_cell: Vec<f32>,
+    /// Hidden states, `[T, m, h]`.
+    hidden: Vec<f32>,
+}
+
+/// Everything the backward pass needs: the dimensions, the weights and each chunk's saved
+/// states.
+#[derive(Debug, Clone)]
+pub(crate) struct Tape {
+    dims: Dims,
+    w_ih: Vec<f32>,
+    w_hh: Vec<f32>,
+    chunks: Vec<ChunkTape>,
+}
+
+impl Tape {
+    /// The layer's sizes.
+    pub(crate) fn dims(&self) -> Dims {
+        self.dims
+    }
+}
+
+/// The gradients of one layer.
+#[derive(Debug, Clone)]
+pub(crate) struct Grads {
+    /// With respect to the input (`[T or 1, B, d]`), when asked for.
+    pub input: Option<Vec<f32>>,
+    /// With respect to `w_ih`, `[d, 4h]`.
+    pub w_ih: Vec<f32>,
+    /// With respect to the bias, `[4h]`.
+    pub bias: Vec<f32>,
+    /// With respect to `w_hh`, `[h, 4h]`.
+    pub w_hh: Vec<f32>,
+}
+
+/// Runs the layer from zero states over `input` (`[T, B, d]`, or `[1, B, d]` when
+/// `dims.repeat`); returns the hidden states (`[T, B, h]`) and, when `keep`, the tape for
+/// [`backward`].
+pub(crate) fn forward(
+    input: &[f32],
+    w: Weights<'_>,
+    dims: Dims,
+    keep: bool,
+) -> (Vec<f32>, Option<Tape>) {
+    let Dims { steps, batch, input: d, hidden: h, .. } = dims;
+    assert_eq!(input.len(), dims.input_steps() * batch * d, "input size");
+    assert_eq!(w.w_ih.len(), d * 4 * h, "input weight size");
+    assert_eq!(w.bias.len(), 4 * h, "bias size");
+    assert_eq!(w.w_hh.len(), h * 4 * h, "recurrent weight size");
+    let (ih, hh) = (Packed::rows(w.w_ih, d, 4 * h), Packed::rows(w.w_hh, h, 4 * h));
+    let tapes: Vec<ChunkTape> = dims
+        .chunks()
+        .par_iter()
+        .map(|&(b0, rows)| forward_chunk(input, &ih, w.bias, &hh, dims, b0, rows))
+        .collect();
+    let mut out = vec![0.0f32; steps * batch * h];
+    for tape in &tapes {
+        scatter(&tape.hidden, &mut out, steps, batch, tape.b0, tape.rows, h);
+    }
+    let tape =
+        keep.then(|| Tape { dims, w_ih: w.w_ih.to_vec(), w_hh: w.w_hh.to_vec(), chunks: tapes });
+    (out, tape)
+}
+
+/// Copies the rows `b0..b0+rows` of every step of `full` (`[steps, batch, width]`) into a
+/// chunk-local `[steps, rows, width]` buffer.
+fn gather(
+    full: &[f32],
+    steps: usize,
+    batch: usize,
+    b0: usize,
+    rows: usize,
+    width: usize,
+) -> Vec<f32> {
+    let mut local = Vec::with_capacity(steps * rows * width);
+    for t in 0..steps {
+        let start = (t * batch + b0) * width;
+        local.extend_from_slice(&full[start..start + rows * width]);
+    }
+    local
+}
+
+/// The inverse of [`gather`]: writes a chunk-local `[steps, rows, width]` buffer into `full`.
+fn scatter(
+    local: &[f32],
+    full: &mut [f32],
+    steps: usize,
+    batch: usize,
+    b0: usize,
+    rows: usize,
+    width: usize,
+) {
+    let n = rows * width;
+    for t in 0..steps {
+        let start = (t * batch + b0) * width;
+        full[start..start + n].copy_from_slice(&local[t * n..(t + 1) * n]);
+    }
+}
+
+fn forward_chunk(
+    input: &[f32],
+    ih: &Packed,
+    bias: &[f32],
+    hh: &Packed,
+    dims: Dims,
+    b0: usize,
+    m: usize,
+) -> ChunkTape {
+    let Dims { steps, batch, input: d, hidden: h, .. } = dims;
+    let g = 4 * h;
+    let x = gather(input, dims.input_steps(), batch, b0, m, d);
+    let mut act = vec![0.0f32; steps * m * g];
+    if dims.repeat {
+        gemm(&mut act[..m * g], &x, m, ih, false);
+        add_rows(&mut act[..m * g], bias);
+        let (first, rest) = act.split_at_mut(m * g);
+        rest.chunks_exact_mut(m * g).for_each(|step| step.copy_from_slice(first));
+    } else {
+        gemm(&mut act, &x, steps * m, ih, false);
+        add_rows(&mut act, bias);
+    }
+    let mut cell = vec![0.0f32; steps * m * h];
+    let mut tanh_cell = vec![0.0f32; steps * m * h];
+    let mut hidden = vec![0.0f32; steps * m * h];
+    for t in 0..steps {
+        let pre = &mut act[t * m * g..(t + 1) * m * g];
+        let (done, now) = hidden.split_at_mut(t * m * h);
+        if t > 0 {
+            gemm(pre, &done[(t - 1) * m * h..], m, hh, true);
+        }
+        let (c_done, c_now) = cell.split_at_mut(t * m * h);
+        let c_prev = (t > 0).then(|| &c_done[(t - 1) * m * h..]);
+        let tc_now = &mut tanh_cell[t * m * h..(t + 1) * m * h];
+        lstm_cell(pre, c_prev, &mut c_now[..m * h], tc_now, &mut now[..m * h], h);
+    }
+    ChunkTape { b0, rows: m, input: x, act, cell, tanh_cell, hidden }
+}
+
+/// Adds `bias` to every row of the row-major `data`.
+fn add_rows(data: &mut [f32], bias: &[f32]) {
+    data.chunks_exact_mut(bias.len()).for_each(|row| {
+        row.iter_mut().zip(bias).for_each(|(v, b)| *v += b);
+    });
+}
+
+/// Back-propagates `d_hidden` (`[T, B, h]`, the loss gradient with respect to every
+/// hidden state [`forward`] returned) through the layer; the input gradient is computed
+/// only when `want_input`.
+pub(crate) fn backward(tape: &Tape, d_hidden: &[f32], want_input: bool) -> Grads {
+    let dims = tape.dims;
+    let Dims { steps, batch, input: d, hidden: h, .. } = dims;
+    let g = 4 * h;
+    assert_eq!(d_hidden.len(), steps * batch * h, "hidden gradient size");
+    let hh_t = Packed::transposed(&tape.w_hh, h, g);
+    let ih_t = Packed::transposed(&tape.w_ih, d, g);
+    let parts: Vec<Grads> = tape
+        .chunks
+        .par_iter()
+        .map(|c| backward_chunk(c, &hh_t, &ih_t, d_hidden, dims, want_input))
+        .collect();
+    let mut grads = Grads {
+        input: want_input.then(|| vec![0.0f32; dims.input_steps() * batch * d]),
+        w_ih: vec![0.0f32; d * g],
+        bias: vec![0.0f32; g],
+        w_hh: vec![0.0f32; h * g],
+    };
+    let add = |acc: &mut [f32], part: &[f32]| acc.iter_mut().zip(part).for_each(|(a, b)| *a += b);
+    for (chunk, part) in tape.chunks.iter().zip(&parts) {
+        if let (Some(full), Some(local)) = (grads.input.as_mut(), part.input.as_ref()) {
+            scatter(local, full, dims.input_steps(), batch, chunk.b0, chunk.rows, d);
+        }
+        add(&mut grads.w_ih, &part.w_ih);
+        add(&mut grads.bias, &part.bias);
+        add(&mut grads.w_hh, &part.w_hh);
+    }
+    grads
+}
+
+fn backward_chunk(
+    tape: &ChunkTape,
+    hh_t: &Packed,
+    ih_t: &Packed,
+    d_hidden: &[f32],
+    dims: Dims,
+    want_input: bool,
+) -> Grads {
+    let Dims { steps, batch, input: d, hidden: h, .. } = dims;
+    let (g, m) = (4 * h, tape.rows);
+    let d_out = gather(d_hidden, steps, batch, tape.b0, m, h);
+    let mut d_gates = vec![0.0f32; steps * m * g];
+    let mut dh_next = vec![0.0f32; m * h];
+    let mut dc_next = vec![0.0f32; m * h];
+    for t in (0..steps).rev() {
+        let span = t * m * h..(t + 1) * m * h;
+        let dg = &mut d_gates[t * m * g..(t + 1) * m * g];
+        let c_prev = (t > 0).then(|| &tape.cell[span.start - m * h..span.start]);
+        lstm_cell_backward(
+            &tape.act[t * m * g..(t + 1) * m * g],
+            &tape.tanh_cell[span.clone()],
+            c_prev,
+            &d_out[span],
+            &dh_next,
+            &mut dc_next,
+            dg,
+            h,
+        );
+        if t > 0 {
+            gemm(&mut dh_next, dg, m, hh_t, false);
+        }
+    }
+    // dW_hh = Σ_{t ≥ 1} h_{t−1}ᵀ dG_t: one product over all steps at once.
+    let mut w_hh = vec![0.0f32; h * g];
+    if steps > 1 {
+        let rows = (steps - 1) * m;
+        product_t(&mut w_hh, &tape.hidden[..rows * h], &d_gates[m * g..], rows, h, g);
+    }
+    // With a repeated input every step's gate gradient flows to the same input.
+    let summed;
+    let (src, rows) = if dims.repeat {
+        let mut s = vec![0.0f32; m * g];
+        d_gates.chunks_exact(m * g).for_each(|step| {
+            s.iter_mut().zip(step).for_each(|(a, b)| *a += b);
+        });
+        summed = s;
+        (&summed[..], m)
+    } else {
+        (&d_gates[..], steps * m)
+    };
+    let mut bias = vec![0.0f32; g];
+    src.chunks_exact(g).for_each(|row| bias.iter_mut().zip(row).for_each(|(a, b)| *a += b));
+    let mut w_ih = vec![0.0f32; d * g];
+    product_t(&mut w_ih, &tape.input, src, rows, d, g);
+    let input = want_input.then(|| {
+        let mut dx = vec![0.0f32; rows * d];
+        gemm(&mut dx, src, rows, ih_t, false);
+        dx
+    });
+    Grads { input, w_ih, bias, w_hh }
+}
+
+/// `out = aᵀ b` for row-major `a` (`rows × p`) and `b` (`rows × q`): `out` is `p × q`
+/// (`matrixmultiply`, which beat the packed kernel on these long products).
+fn product_t(out: &mut [f32], a: &[f32], b: &[f32], rows: usize, p: usize, q: usize) {
+    let a = ArrayView2::from_shape((rows, p), &a[..rows * p]).expect("left operand");
+    let b = ArrayView2::from_shape((rows, q), &b[..rows * q]).expect("right operand");
+    let mut o = ArrayViewMut2::from_shape((p, q), &mut out[..p * q]).expect("product");
+    general_mat_mul(1.0, &a.t(), &b, 0.0, &mut o);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The layer written out naively in f64, row by row.
+    fn reference(x: &[f32], w: Weights<'_>, dims: Dims) -> Vec<f64> {
+        let Dims { steps, batch, input: d, hidden: h, repeat } = dims;
+        let g = 4 * h;
+        let s = |v: f64| 1.0 / (1.0 + (-v).exp());
+        let f = |v: &f32| f64::from(*v);
+        let mut out = vec![0.0; steps * batch * h];
+        for b in 0..batch {
+            let (mut hp, mut cp) = (vec![0.0f64; h], vec![0.0f64; h]);
+            for t in 0..steps {
+                let xt = if repeat { 0 } else { t };
+                let pre: Vec<f64> = (0..g)
+                    .map(|k| {
+                        f(&w.bias[k])
+                            + (0..d)
+                                .map(|q| f(&x[(xt * batch + b) * d + q]) * f(&w.w_ih[q * g + k]))
+                                .sum::<f64>()
+                            + (0..h).map(|q| hp[q] * f(&w.w_hh[q * g + k])).sum::<f64>()
+                    })
+                    .collect();
+                for j in 0..h {
+                    let c = s(pre[h + j]) * cp[j] + s(pre[j]) * pre[3 * h + j].tanh();
+                    cp[j] = c;
+                    hp[j] = s(pre[2 * h + j]) * c.tanh();
+                    out[(t * batch + b) * h + j] = hp[j];
+                }
+            }
+        }
+        out
+    }
+
+    fn data(n: usize, scale: f32, salt: usize) -> Vec<f32> {
+        (0..n).map(|i| (((i * 37 + salt * 11) % 23) as f32 / 11.0 - 1.0) * scale).collect()
+    }
+
+    struct Case {
+        dims: Dims,
+        x: Vec<f32>,
+        w_ih: Vec<f32>,
+        bias: Vec<f32>,
+        w_hh: Vec<f32>,
+    }
+
+    impl Case {
+        fn new(steps: usize, batch: usize, input: usize, hidden: usize, repeat: bool) -> Self {
+            let dims = Dims { steps, batch, input, hidden, repeat };
+            let g = 4 * hidden;
+            Self {
+                dims,
+                x: data(dims.input_steps() * batch * input, 1.3, 1),
+                w_ih: data(input * g, 0.8, 2),
+                bias: data(g, 0.5, 3),
+                w_hh: data(hidden * g, 0.7, 4),
+            }
+        }
+
+        fn weights(&self) -> Weights<'_> {
+            Weights { w_ih: &self.w_ih, bias: &self.bias, w_hh: &self.w_hh }
+        }
+    }
+
+    #[test]
+    fn forward_matches_the_naive_layer_across_chunks() {
+        for repeat in [false, true] {
+            let case = Case::new(5, CHUNK + 3, 2, 3, repeat);
+            let (out, _) = forward(&case.x, case.weights(), case.dims, false);
+            let want = reference(&case.x, case.weights(), case.dims);
+            for (a, b) in out.iter().zip(&want) {
+                assert!((f64::from(*a) - b).abs() < 1e-6, "repeat {repeat}: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn backward_matches_finite_differences() {
+        for repeat in [false, true] {
+            let case = Case::new(4, 3, 2, 2, repeat);
+            let dims = case.dims;
+            // Loss = Σ coef_k · h_k.
+            let coef = data(dims.steps * dims.batch * dims.hidden, 1.0, 5);
+            let loss = |c: &Case| -> f64 {
+                let h = reference(&c.x, c.weights(), dims);
+                h.iter().zip(&coef).map(|(h, k)| h * f64::from(*k)).sum()
+            };
+            let (_, tape) = forward(&case.x, case.weights(), dims, true);
+            let grads = backward(&tape.unwrap(), &coef, true);
+            let eps = 1e-3f32;
+            let check = |name: &str, got: &[f32], pick: &dyn Fn(&mut Case) -> &mut Vec<f32>| {
+                for (k, g) in got.iter().enumerate() {
+                    let mut up = Case::new(4, 3, 2, 2, repeat);
+                    let mut down = Case::new(4, 3, 2, 2, repeat);
+                    pick(&mut up)[k] += eps;
+                    pick(&mut down)[k] -= eps;
+                    let fd = (loss(&up) - loss(&down)) / (2.0 * f64::from(eps));
+                    assert!(
+                        (fd - f64::from(*g)).abs() < 5e-4,
+                        "{name}[{k}] (repeat {repeat}): {fd} vs {g}"
+                    );
+                }
+            };
+            check("input", grads.input.as_ref().unwrap(), &|c| &mut c.x);
+            check("w_ih", &grads.w_ih, &|c| &mut c.w_ih);
+            check("bias", &grads.bias, &|c| &mut c.bias);
+            check("w_hh", &grads.w_hh, &|c| &mut c.w_hh);
+            assert!(backward(
+                &forward(&case.x, case.weights(), dims, true).1.unwrap(),
+                &coef,
+                false
+            )
+            .input
+            .is_none());
+        }
+    }
+}
