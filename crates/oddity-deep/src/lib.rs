@@ -38,10 +38,13 @@
 mod activation;
 mod autoencoder;
 mod cnn_autoencoder;
+mod conv_kernel;
+mod conv_op;
 mod deepsvdd;
 mod device;
 mod error;
 mod fit;
+mod flex_host;
 mod host_gemm;
 mod lstm_autoencoder;
 mod lstm_kernel;

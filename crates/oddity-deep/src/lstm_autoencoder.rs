@@ -66,7 +66,7 @@ impl LstmNet {
 
     /// The reconstruction of a `[b, W·d]` batch of flattened windows as `[b, W, d]`.
     fn reconstruct_flat(&self, x: Tensor<2>, w: usize) -> Tensor<3> {
-        if crate::lstm_op::available(&x.device()) {
+        if crate::flex_host::available(&x.device()) {
             return self.reconstruct_fused(x, w);
         }
         let [b, k] = x.dims();

@@ -17,8 +17,9 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Autodiff, Backend, Dispatch, Flex};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Tensor;
 
+use crate::flex_host::{flex, host};
 use crate::lstm_kernel::{self, Dims, Tape, Weights};
 
 /// Backends that run a whole LSTM layer as one operation.
@@ -35,17 +36,6 @@ pub trait LstmBackend: Backend {
         w_hh: FloatTensor<Self>,
         steps: usize,
     ) -> FloatTensor<Self>;
-}
-
-/// The f32 values of a Flex tensor in row-major order.
-fn host(t: &FlexTensor) -> Vec<f32> {
-    let t = t.to_contiguous();
-    t.as_slice::<f32>().expect("LSTM tensors are f32").to_vec()
-}
-
-/// A Flex tensor of `shape` from row-major f32 values.
-fn flex(values: Vec<f32>, shape: &[usize]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
 }
 
 /// The layer's sizes from the shapes of its operands.
@@ -133,13 +123,8 @@ impl<C: CheckpointStrategy> LstmBackend for Autodiff<Flex, C> {
     }
 }
 
-/// Whether `device` is burn's Flex CPU backend (with or without autodiff), where [`layer`]
-/// is available.
-pub(crate) fn available(device: &Device) -> bool {
-    device.clone().without_autodiff() == Device::flex()
-}
-
-/// [`LstmBackend::lstm_layer`] on tensors of a Flex device (see [`available`]).
+/// [`LstmBackend::lstm_layer`] on tensors of a Flex device (see
+/// [`crate::flex_host::available`]).
 pub(crate) fn layer(
     input: Tensor<3>,
     w_ih: Tensor<2>,
