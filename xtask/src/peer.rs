@@ -24,7 +24,29 @@ const METHODS: &[(&str, &str)] = &[
     ("lof", "detector = \"lof\"\nk = 20"),
     ("ecod", "detector = \"ecod\"\necdf = \"pooled\""),
     ("knn", "detector = \"knn\"\nk = 5"),
+    ("autoencoder", "detector = \"autoencoder\""),
+    ("vae", "detector = \"vae\""),
+    ("deepsvdd", "detector = \"deepsvdd\""),
 ];
+
+/// The peer's deep methods (they need PyTorch).
+const DEEP: &[&str] = &["autoencoder", "vae", "deepsvdd"];
+
+/// Installs the peer's pinned PyTorch (with the CUDA runtime wheels it depends on, as the
+/// peer's own environment has them; its CPU kernels are what run) when it is missing.
+pub(crate) fn ensure_torch(python: &Path, shared: &Path) -> Result<(), String> {
+    if has_torch(python) {
+        return Ok(());
+    }
+    let versions = std::fs::read_to_string(shared.join("reference/peer/versions.txt"))
+        .map_err(|e| format!("peer versions.txt: {e}"))?;
+    let pin = versions
+        .lines()
+        .find(|l| l.split("==").next() == Some("torch"))
+        .ok_or("peer versions.txt pins no torch")?;
+    println!("peer: installing {pin} (several GB of wheels, once)");
+    run(Command::new(python).args(["-m", "pip", "install", "-q", pin, "setuptools>=77.0.3"]))
+}
 
 /// Python packages the classical peer needs.
 const PACKAGES: &[&str] =
@@ -72,7 +94,9 @@ pub fn peer_tabular(root: &Path, args: &[String]) -> Result<(), String> {
     if !datasets.is_empty() {
         cmd.arg("--datasets").arg(&datasets);
     }
-    if !has_torch(&python) {
+    if methods.iter().any(|m| DEEP.contains(m)) {
+        ensure_torch(&python, &shared)?;
+    } else if !has_torch(&python) {
         cmd.env("PYTHONPATH", torch_stand_in(&work)?);
     }
     println!("peer: {} methods on the ODDS sets (this takes minutes)", methods.len());
@@ -124,11 +148,11 @@ pub fn peer_tabular(root: &Path, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn home() -> PathBuf {
+pub(crate) fn home() -> PathBuf {
     std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"))
 }
 
-fn run(cmd: &mut Command) -> Result<(), String> {
+pub(crate) fn run(cmd: &mut Command) -> Result<(), String> {
     let status = cmd.status().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
     if status.success() {
         Ok(())
@@ -138,7 +162,7 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 }
 
 /// The peer's virtual environment, created and filled with the pinned versions on first use.
-fn venv(work: &Path, shared: &Path) -> Result<PathBuf, String> {
+pub(crate) fn venv(work: &Path, shared: &Path) -> Result<PathBuf, String> {
     let dir = work.join("venv");
     let python = dir.join("bin/python");
     if python.is_file() {
@@ -155,7 +179,7 @@ fn venv(work: &Path, shared: &Path) -> Result<PathBuf, String> {
     Ok(python)
 }
 
-fn has_torch(python: &Path) -> bool {
+pub(crate) fn has_torch(python: &Path) -> bool {
     Command::new(python).args(["-c", "import torch"]).output().is_ok_and(|o| o.status.success())
 }
 
@@ -205,22 +229,27 @@ fn config_text(shared: &Path, methods: &[&str], datasets: &str) -> Result<String
 
 /// Per method: summed seconds and ROC-AUC values per dataset.
 #[derive(Default)]
-struct Summary {
-    seconds: f64,
-    auc: BTreeMap<String, Vec<f64>>,
+pub(crate) struct Summary {
+    /// Summed fit + score seconds.
+    pub seconds: f64,
+    /// Summed fit seconds.
+    pub fit_seconds: f64,
+    /// ROC-AUC values per dataset.
+    pub auc: BTreeMap<String, Vec<f64>>,
 }
 
 impl Summary {
     /// Mean over datasets of the mean over seeds.
-    fn mean_auc(&self) -> f64 {
+    pub(crate) fn mean_auc(&self) -> f64 {
         let per: Vec<f64> =
             self.auc.values().map(|v| v.iter().sum::<f64>() / v.len() as f64).collect();
         per.iter().sum::<f64>() / per.len().max(1) as f64
     }
 }
 
-/// Reads a long results table: rows whose `metric` is `metric_name` give one run each.
-fn summarise(
+/// Reads a long results table: rows whose `metric` is `metric_name` give one run each;
+/// `time_cols` starts with the fit-seconds column.
+pub(crate) fn summarise(
     path: &Path,
     method_col: &str,
     metric_name: &str,
@@ -245,6 +274,7 @@ fn summarise(
         }
         let s = out.entry(f[m].clone()).or_default();
         s.seconds += times.iter().filter_map(|&t| f[t].parse::<f64>().ok()).sum::<f64>();
+        s.fit_seconds += f[times[0]].parse::<f64>().unwrap_or(0.0);
         if let Ok(v) = f[value].parse::<f64>() {
             s.auc.entry(f[d].clone()).or_default().push(v);
         }
@@ -253,7 +283,7 @@ fn summarise(
 }
 
 /// One CSV line split into fields (double-quoted fields may hold commas and `""`).
-fn split_csv(line: &str) -> Vec<String> {
+pub(crate) fn split_csv(line: &str) -> Vec<String> {
     let (mut fields, mut cur, mut quoted) = (Vec::new(), String::new(), false);
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
