@@ -59,6 +59,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    oddity_runner::allocator::keep_freed_memory();
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {

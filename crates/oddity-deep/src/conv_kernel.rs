@@ -10,11 +10,9 @@
 //! samples processed in parallel; weight gradients are summed over the chunks in order, so
 //! results do not depend on the thread count.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
-use crate::host_gemm::{gemm, Packed};
+use crate::host_gemm::{gemm, product_t, Packed};
 
 /// Samples per parallel task.
 const CHUNK: usize = 8;
@@ -157,14 +155,6 @@ fn unstep_major(m: &[f32], a: usize, b: usize, kernel: usize) -> Vec<f32> {
         }
     }
     w
-}
-
-/// `out = aᵀ b` for row-major `a` (`rows × p`) and `b` (`rows × q`).
-fn product_t(out: &mut [f32], a: &[f32], b: &[f32], rows: usize, p: usize, q: usize) {
-    let a = ArrayView2::from_shape((rows, p), &a[..rows * p]).expect("left operand");
-    let b = ArrayView2::from_shape((rows, q), &b[..rows * q]).expect("right operand");
-    let mut o = ArrayViewMut2::from_shape((p, q), &mut out[..p * q]).expect("product");
-    general_mat_mul(1.0, &a.t(), &b, 0.0, &mut o);
 }
 
 /// Adds `bias` to every row of the row-major `data`.

@@ -20,7 +20,7 @@ use burn::nn::PaddingConfig1d;
 use burn::tensor::Tensor;
 
 use crate::conv_kernel::{self, ConvDims};
-use crate::flex_host::{flex, host};
+use crate::flex_host::{flex, host, with_host};
 
 /// Backends with channels-last 1-D convolutions.
 #[backend_extension(Flex, Autodiff)]
@@ -143,13 +143,13 @@ impl Backward<Flex, 3> for ConvBackward {
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [x, weight, bias] = ops.parents;
-        let dy = host(&grads.consume::<Flex>(&ops.node));
+        let dy = grads.consume::<Flex>(&ops.node);
         let s = &ops.state;
         let d = s.dims;
-        let g = match s.kind {
-            Kind::Conv => conv_kernel::conv_backward(&s.x, &s.weight, &dy, d, x.is_some()),
-            Kind::Transposed => conv_kernel::conv_t_backward(&s.x, &s.weight, &dy, d, x.is_some()),
-        };
+        let g = with_host(&dy, |dy| match s.kind {
+            Kind::Conv => conv_kernel::conv_backward(&s.x, &s.weight, dy, d, x.is_some()),
+            Kind::Transposed => conv_kernel::conv_t_backward(&s.x, &s.weight, dy, d, x.is_some()),
+        });
         if let (Some(node), Some(dx)) = (x, g.input) {
             grads.register::<Flex>(node.id, flex(dx, &[d.batch, d.len_in, d.c_in]));
         }

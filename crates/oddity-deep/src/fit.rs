@@ -4,6 +4,7 @@
 use burn::tensor::{Device, Tensor};
 use ndarray::Array2;
 use oddity_core::{derive_seed, rng, Dataset, Error, FitContext, Rng};
+use rayon::prelude::*;
 
 use crate::device::{device, in_pool};
 use crate::nn::{matrix, values};
@@ -67,15 +68,21 @@ impl<M: Sync> Trained<M> {
         let k = x.ncols();
         let x = x.as_standard_layout();
         let flat = x.as_slice().expect("standard layout");
+        // Batches are scored in parallel (their results joined in order), so the serial
+        // parts of one batch's forward pass overlap with another's.
         let out = in_pool(self.threads, || {
-            let mut out: Vec<f64> = Vec::new();
-            let mut cols = 0;
-            for chunk in flat.chunks(SCORE_BATCH * k) {
-                let b = chunk.len() / k;
-                let y = f(&self.model, matrix(chunk.to_vec(), b, k, &self.device));
-                cols = y.dims()[1];
-                out.extend(values(y).into_iter().map(f64::from));
-            }
+            let parts: Vec<(Vec<f32>, usize)> = flat
+                .par_chunks(SCORE_BATCH * k)
+                .map(|chunk| {
+                    let b = chunk.len() / k;
+                    let y = f(&self.model, matrix(chunk.to_vec(), b, k, &self.device));
+                    let cols = y.dims()[1];
+                    (values(y), cols)
+                })
+                .collect();
+            let cols = parts.first().map_or(0, |p| p.1);
+            let out: Vec<f64> =
+                parts.into_iter().flat_map(|(v, _)| v.into_iter().map(f64::from)).collect();
             (out, cols)
         })
         .map_err(Error::from)?;

@@ -12,10 +12,17 @@ pub(crate) fn available(device: &Device) -> bool {
 
 /// The f32 values of a Flex tensor in row-major order.
 pub(crate) fn host(t: &FlexTensor) -> Vec<f32> {
-    match t.as_slice::<f32>() {
-        Some(values) if t.is_contiguous() => values.to_vec(),
-        _ => t.to_contiguous().as_slice::<f32>().expect("fused operations take f32").to_vec(),
+    with_host(t, <[f32]>::to_vec)
+}
+
+/// Calls `f` with the f32 values of a Flex tensor in row-major order, borrowed when the
+/// tensor is already contiguous (no copy), else from a contiguous copy.
+pub(crate) fn with_host<R>(t: &FlexTensor, f: impl FnOnce(&[f32]) -> R) -> R {
+    if let Some(values) = t.as_slice::<f32>() {
+        return f(values);
     }
+    let copy = t.to_contiguous();
+    f(copy.as_slice::<f32>().expect("fused operations take f32"))
 }
 
 /// A Flex tensor of `shape` from row-major f32 values.

@@ -49,10 +49,16 @@ impl Packed {
         let count = n.div_ceil(PANEL);
         let mut panels = vec![0.0f32; count * k * PANEL];
         for p in 0..count {
+            let width = PANEL.min(n - p * PANEL);
             for q in 0..k {
-                for l in 0..PANEL.min(n - p * PANEL) {
-                    panels[(p * k + q) * PANEL + l] =
-                        b[q * row_stride + (p * PANEL + l) * col_stride];
+                let dst = &mut panels[(p * k + q) * PANEL..(p * k + q) * PANEL + width];
+                let start = q * row_stride + p * PANEL * col_stride;
+                if col_stride == 1 {
+                    dst.copy_from_slice(&b[start..start + width]);
+                } else {
+                    for (l, d) in dst.iter_mut().enumerate() {
+                        *d = b[start + l * col_stride];
+                    }
                 }
             }
         }
@@ -70,10 +76,50 @@ impl Packed {
     }
 }
 
+/// The left operand of a product: `m × k` with element `(i, q)` at
+/// `data[i · row_stride + q · col_stride]`.
+#[derive(Debug, Clone, Copy)]
+struct Left<'a> {
+    data: &'a [f32],
+    row_stride: usize,
+    col_stride: usize,
+}
+
 /// `c = a · b`, or `c += a · b` when `accumulate`: `a` row-major `m × b.k`, `c` row-major
 /// `m × b.n`.
 pub(crate) fn gemm(c: &mut [f32], a: &[f32], m: usize, b: &Packed, accumulate: bool) {
     gemm_with(simd(), c, a, m, b, accumulate);
+}
+
+/// `c = aᵀ · b` (or `c += …`): `a` row-major `b.k × lda` of which the first `m` columns are
+/// used, so `aᵀ` is `m × b.k`; `c` row-major `m × b.n`. No transpose is made.
+pub(crate) fn gemm_tn(
+    c: &mut [f32],
+    a: &[f32],
+    m: usize,
+    lda: usize,
+    b: &Packed,
+    accumulate: bool,
+) {
+    assert!(m <= lda, "{m} columns of a {lda}-column operand");
+    product(simd(), c, Left { data: a, row_stride: 1, col_stride: lda }, m, b, accumulate);
+}
+
+/// Rows per block of [`product_t`]: a packed panel of the right operand (`KC × 16`
+/// values) stays in the L1 cache.
+const KC: usize = 256;
+
+/// `out = aᵀ b` for row-major `a` (`rows × p`) and `b` (`rows × q`): `out` is `p × q`,
+/// accumulated over blocks of [`KC`] rows in order.
+pub(crate) fn product_t(out: &mut [f32], a: &[f32], b: &[f32], rows: usize, p: usize, q: usize) {
+    if rows == 0 {
+        out[..p * q].fill(0.0);
+    }
+    for start in (0..rows).step_by(KC) {
+        let kc = KC.min(rows - start);
+        let panel = Packed::rows(&b[start * q..(start + kc) * q], kc, q);
+        gemm_tn(out, &a[start * p..(start + kc) * p], p, p, &panel, start > 0);
+    }
 }
 
 /// [`gemm`] with the given instructions (falls back to plain loops when `level` is not
@@ -86,10 +132,18 @@ pub(crate) fn gemm_with(
     b: &Packed,
     accumulate: bool,
 ) {
-    assert!(a.len() >= m * b.k && c.len() >= m * b.n, "product operand sizes");
+    product(level, c, Left { data: a, row_stride: b.k, col_stride: 1 }, m, b, accumulate);
+}
+
+fn product(level: Simd, c: &mut [f32], a: Left<'_>, m: usize, b: &Packed, accumulate: bool) {
+    if m > 0 && b.k > 0 {
+        let last = (m - 1) * a.row_stride + (b.k - 1) * a.col_stride;
+        assert!(last < a.data.len(), "left operand bounds");
+    }
+    assert!(c.len() >= m * b.n, "product output size");
     let level = if simd() == Simd::Portable { Simd::Portable } else { level };
     match level {
-        // SAFETY: the CPU has the instructions (checked above); the sizes were checked.
+        // SAFETY: the CPU has the instructions (checked above); the bounds were checked.
         #[cfg(target_arch = "x86_64")]
         Simd::Avx2 => unsafe { x86::gemm_avx2(c, a, m, b, accumulate) },
         _ => portable(c, a, m, b, accumulate),
@@ -97,14 +151,14 @@ pub(crate) fn gemm_with(
 }
 
 /// The same product with plain loops (any CPU).
-fn portable(c: &mut [f32], a: &[f32], m: usize, b: &Packed, accumulate: bool) {
+fn portable(c: &mut [f32], a: Left<'_>, m: usize, b: &Packed, accumulate: bool) {
     let (k, n) = (b.k, b.n);
     for (p, panel) in b.panels.chunks_exact(k * PANEL).enumerate() {
         let cols = PANEL.min(n - p * PANEL);
         for r in 0..m {
             let mut acc = [0.0f32; PANEL];
             for q in 0..k {
-                let v = a[r * k + q];
+                let v = a.data[r * a.row_stride + q * a.col_stride];
                 for (x, w) in acc.iter_mut().zip(&panel[q * PANEL..(q + 1) * PANEL]) {
                     *x += v * w;
                 }
@@ -128,18 +182,18 @@ fn store(out: &mut [f32], acc: &[f32], accumulate: bool) {
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{store, Packed, PANEL};
+    use super::{store, Left, Packed, PANEL};
 
     /// [`super::gemm`] with AVX2 + FMA: blocks of up to 4 rows × one 16-column panel held
     /// in 8 registers.
     ///
     /// # Safety
-    /// The CPU must support AVX2 and FMA; `a` holds at least `m · b.k` values and `c` at
-    /// least `m · b.n`.
+    /// The CPU must support AVX2 and FMA; every element of the `m × b.k` operand `a` lies
+    /// inside its slice and `c` holds at least `m · b.n` values.
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn gemm_avx2(
         c: &mut [f32],
-        a: &[f32],
+        a: Left<'_>,
         m: usize,
         b: &Packed,
         accumulate: bool,
@@ -174,18 +228,19 @@ mod x86 {
     #[target_feature(enable = "avx2,fma")]
     unsafe fn block<const R: usize>(
         c: &mut [f32],
-        a: &[f32],
+        a: Left<'_>,
         panel: &[f32],
         at: Block,
         accumulate: bool,
     ) -> usize {
         let mut acc = [[_mm256_setzero_ps(); 2]; R];
-        let (ap, bp) = (a.as_ptr().add(at.r * at.k), panel.as_ptr());
+        let (rs, cs) = (a.row_stride, a.col_stride);
+        let (ap, bp) = (a.data.as_ptr().add(at.r * rs), panel.as_ptr());
         for q in 0..at.k {
             let b0 = _mm256_loadu_ps(bp.add(q * PANEL));
             let b1 = _mm256_loadu_ps(bp.add(q * PANEL + 8));
             for (i, acc) in acc.iter_mut().enumerate() {
-                let v = _mm256_set1_ps(*ap.add(i * at.k + q));
+                let v = _mm256_set1_ps(*ap.add(i * rs + q * cs));
                 acc[0] = _mm256_fmadd_ps(v, b0, acc[0]);
                 acc[1] = _mm256_fmadd_ps(v, b1, acc[1]);
             }
@@ -233,5 +288,19 @@ mod tests {
             gemm_with(level, &mut c, &a, m, &Packed::transposed(&bt, n, k), false);
             assert_eq!(c, want_t, "{level:?}");
         }
+        // aᵀ · b without a transpose: `at` is k × (m + 2), its first m columns are aᵀ.
+        let at: Vec<f32> = (0..k * (m + 2))
+            .map(|v| {
+                let (q, i) = (v / (m + 2), v % (m + 2));
+                if i < m {
+                    a[i * k + q]
+                } else {
+                    99.0
+                }
+            })
+            .collect();
+        let mut c = vec![9.0; m * n];
+        gemm_tn(&mut c, &at, m, m + 2, &Packed::rows(&b, k, n), false);
+        assert_eq!(c, want);
     }
 }

@@ -46,8 +46,8 @@ impl LstmNet {
         hs
     }
 
-    /// Runs a stack of layers with the fused operation over the time-major `input`
-    /// (`[W, b, d]`, or `[1, b, d]` repeated); returns the top layer's states `[W, b, h]`.
+    /// Runs a stack of layers with the fused operation over `input` (`[b, W, d]`, or
+    /// `[b, 1, d]` repeated); returns the top layer's states `[b, W, h]`.
     fn stack_fused(layers: &[LstmLayer], input: Tensor<3>, steps: usize) -> Tensor<3> {
         layers.iter().fold(input, |x, layer| layer.run_fused(x, steps))
     }
@@ -56,12 +56,11 @@ impl LstmNet {
     fn reconstruct_fused(&self, x: Tensor<2>, w: usize) -> Tensor<3> {
         let [b, k] = x.dims();
         let (d, h) = (k / w, self.decoder[0].hidden);
-        let steps = x.reshape([b, w, d]).swap_dims(0, 1); // [W, b, d]
-        let enc = Self::stack_fused(&self.encoder, steps, w);
+        let enc = Self::stack_fused(&self.encoder, x.reshape([b, w, d]), w);
         // The top encoder state after the last step is the decoder's input at every step.
-        let z = enc.narrow(0, w - 1, 1); // [1, b, h]
+        let z = enc.narrow(1, w - 1, 1); // [b, 1, h]
         let dec = Self::stack_fused(&self.decoder, z, w);
-        self.output.forward(dec.reshape([w * b, h])).reshape([w, b, d]).swap_dims(0, 1)
+        self.output.forward(dec.reshape([b * w, h])).reshape([b, w, d])
     }
 
     /// The reconstruction of a `[b, W·d]` batch of flattened windows as `[b, W, d]`.

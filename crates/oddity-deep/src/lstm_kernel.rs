@@ -7,19 +7,18 @@
 //! ([`Packed`]) followed by one vectorised pass over the gates ([`crate::activation`]), and
 //! the backward pass is one product per step plus one product per weight gradient.
 //!
-//! Layout: time-major. Inputs are `[T, B, d]` (or `[1, B, d]` repeated at every step, the
-//! decoder's input), hidden states `[T, B, h]`; the weights are `w_ih` `[d, 4h]`, `bias`
+//! Layout: batch-major, as the windows are. Inputs are `[B, T, d]` (or `[B, 1, d]` repeated at
+//! every step, the decoder's input), hidden states `[B, T, h]`; each chunk of rows is turned
+//! time-major (`[T, m, ·]`, one step's rows contiguous) inside its own task. The weights are `w_ih` `[d, 4h]`, `bias`
 //! `[4h]` and `w_hh` `[h, 4h]` with the gate blocks ordered (input, forget, output, cell) as
 //! in [`crate::nn::LstmLayer`]: `gates = x W_ih + b + h_{t−1} W_hh`. The batch is cut into
 //! fixed chunks of [`CHUNK`] rows that run in parallel on the rayon pool; weight gradients
 //! are summed over the chunks in order, so results do not depend on the number of threads.
 
-use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use crate::activation::{lstm_cell, lstm_cell_backward};
-use crate::host_gemm::{gemm, Packed};
+use crate::host_gemm::{gemm, product_t, Packed};
 
 /// Batch rows per parallel task.
 pub(crate) const CHUNK: usize = 32;
@@ -114,8 +113,8 @@ pub(crate) struct Grads {
     pub w_hh: Vec<f32>,
 }
 
-/// Runs the layer from zero states over `input` (`[T, B, d]`, or `[1, B, d]` when
-/// `dims.repeat`); returns the hidden states (`[T, B, h]`) and, when `keep`, the tape for
+/// Runs the layer from zero states over `input` (`[B, T, d]`, or `[B, 1, d]` when
+/// `dims.repeat`); returns the hidden states (`[B, T, h]`) and, when `keep`, the tape for
 /// [`backward`].
 pub(crate) fn forward(
     input: &[f32],
@@ -129,52 +128,42 @@ pub(crate) fn forward(
     assert_eq!(w.bias.len(), 4 * h, "bias size");
     assert_eq!(w.w_hh.len(), h * 4 * h, "recurrent weight size");
     let (ih, hh) = (Packed::rows(w.w_ih, d, 4 * h), Packed::rows(w.w_hh, h, 4 * h));
-    let tapes: Vec<ChunkTape> = dims
-        .chunks()
-        .par_iter()
-        .map(|&(b0, rows)| forward_chunk(input, &ih, w.bias, &hh, dims, b0, rows))
+    let mut out = vec![0.0f32; batch * steps * h];
+    let tapes: Vec<ChunkTape> = out
+        .par_chunks_mut(CHUNK * steps * h)
+        .zip(dims.chunks())
+        .map(|(dst, (b0, rows))| {
+            let tape = forward_chunk(input, &ih, w.bias, &hh, dims, b0, rows);
+            batch_major(&tape.hidden, dst, steps, rows, h);
+            tape
+        })
         .collect();
-    let mut out = vec![0.0f32; steps * batch * h];
-    for tape in &tapes {
-        scatter(&tape.hidden, &mut out, steps, batch, tape.b0, tape.rows, h);
-    }
     let tape =
         keep.then(|| Tape { dims, w_ih: w.w_ih.to_vec(), w_hh: w.w_hh.to_vec(), chunks: tapes });
     (out, tape)
 }
 
-/// Copies the rows `b0..b0+rows` of every step of `full` (`[steps, batch, width]`) into a
-/// chunk-local `[steps, rows, width]` buffer.
-fn gather(
-    full: &[f32],
-    steps: usize,
-    batch: usize,
-    b0: usize,
-    rows: usize,
-    width: usize,
-) -> Vec<f32> {
-    let mut local = Vec::with_capacity(steps * rows * width);
-    for t in 0..steps {
-        let start = (t * batch + b0) * width;
-        local.extend_from_slice(&full[start..start + rows * width]);
+/// The rows `b0..b0+rows` of the batch-major `full` (`[batch, steps, width]`) as a
+/// time-major `[steps, rows, width]` buffer.
+fn time_major(full: &[f32], steps: usize, b0: usize, rows: usize, width: usize) -> Vec<f32> {
+    let mut local = vec![0.0f32; steps * rows * width];
+    for r in 0..rows {
+        let src = &full[(b0 + r) * steps * width..(b0 + r + 1) * steps * width];
+        for (t, v) in src.chunks_exact(width).enumerate() {
+            local[(t * rows + r) * width..(t * rows + r + 1) * width].copy_from_slice(v);
+        }
     }
     local
 }
 
-/// The inverse of [`gather`]: writes a chunk-local `[steps, rows, width]` buffer into `full`.
-fn scatter(
-    local: &[f32],
-    full: &mut [f32],
-    steps: usize,
-    batch: usize,
-    b0: usize,
-    rows: usize,
-    width: usize,
-) {
-    let n = rows * width;
-    for t in 0..steps {
-        let start = (t * batch + b0) * width;
-        full[start..start + n].copy_from_slice(&local[t * n..(t + 1) * n]);
+/// Writes a time-major `[steps, rows, width]` buffer into the batch-major `dst`
+/// (`[rows, steps, width]`, the chunk's part of a batch-major tensor).
+fn batch_major(local: &[f32], dst: &mut [f32], steps: usize, rows: usize, width: usize) {
+    for r in 0..rows {
+        for t in 0..steps {
+            dst[(r * steps + t) * width..(r * steps + t + 1) * width]
+                .copy_from_slice(&local[(t * rows + r) * width..(t * rows + r + 1) * width]);
+        }
     }
 }
 
@@ -187,9 +176,9 @@ fn forward_chunk(
     b0: usize,
     m: usize,
 ) -> ChunkTape {
-    let Dims { steps, batch, input: d, hidden: h, .. } = dims;
+    let Dims { steps, input: d, hidden: h, .. } = dims;
     let g = 4 * h;
-    let x = gather(input, dims.input_steps(), batch, b0, m, d);
+    let x = time_major(input, dims.input_steps(), b0, m, d);
     let mut act = vec![0.0f32; steps * m * g];
     if dims.repeat {
         gemm(&mut act[..m * g], &x, m, ih, false);
@@ -239,17 +228,25 @@ pub(crate) fn backward(tape: &Tape, d_hidden: &[f32], want_input: bool) -> Grads
         .par_iter()
         .map(|c| backward_chunk(c, &hh_t, &ih_t, d_hidden, dims, want_input))
         .collect();
+    let x_steps = dims.input_steps();
+    let input = want_input.then(|| {
+        let mut full = vec![0.0f32; batch * x_steps * d];
+        full.par_chunks_mut(CHUNK * x_steps * d).zip(&parts).zip(&tape.chunks).for_each(
+            |((dst, part), chunk)| {
+                let local = part.input.as_ref().expect("asked for");
+                batch_major(local, dst, x_steps, chunk.rows, d);
+            },
+        );
+        full
+    });
     let mut grads = Grads {
-        input: want_input.then(|| vec![0.0f32; dims.input_steps() * batch * d]),
+        input,
         w_ih: vec![0.0f32; d * g],
         bias: vec![0.0f32; g],
         w_hh: vec![0.0f32; h * g],
     };
     let add = |acc: &mut [f32], part: &[f32]| acc.iter_mut().zip(part).for_each(|(a, b)| *a += b);
-    for (chunk, part) in tape.chunks.iter().zip(&parts) {
-        if let (Some(full), Some(local)) = (grads.input.as_mut(), part.input.as_ref()) {
-            scatter(local, full, dims.input_steps(), batch, chunk.b0, chunk.rows, d);
-        }
+    for part in &parts {
         add(&mut grads.w_ih, &part.w_ih);
         add(&mut grads.bias, &part.bias);
         add(&mut grads.w_hh, &part.w_hh);
@@ -265,9 +262,9 @@ fn backward_chunk(
     dims: Dims,
     want_input: bool,
 ) -> Grads {
-    let Dims { steps, batch, input: d, hidden: h, .. } = dims;
+    let Dims { steps, input: d, hidden: h, .. } = dims;
     let (g, m) = (4 * h, tape.rows);
-    let d_out = gather(d_hidden, steps, batch, tape.b0, m, h);
+    let d_out = time_major(d_hidden, steps, tape.b0, m, h);
     let mut d_gates = vec![0.0f32; steps * m * g];
     let mut dh_next = vec![0.0f32; m * h];
     let mut dc_next = vec![0.0f32; m * h];
@@ -319,15 +316,6 @@ fn backward_chunk(
     Grads { input, w_ih, bias, w_hh }
 }
 
-/// `out = aᵀ b` for row-major `a` (`rows × p`) and `b` (`rows × q`): `out` is `p × q`
-/// (`matrixmultiply`, which beat the packed kernel on these long products).
-fn product_t(out: &mut [f32], a: &[f32], b: &[f32], rows: usize, p: usize, q: usize) {
-    let a = ArrayView2::from_shape((rows, p), &a[..rows * p]).expect("left operand");
-    let b = ArrayView2::from_shape((rows, q), &b[..rows * q]).expect("right operand");
-    let mut o = ArrayViewMut2::from_shape((p, q), &mut out[..p * q]).expect("product");
-    general_mat_mul(1.0, &a.t(), &b, 0.0, &mut o);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,7 +323,7 @@ mod tests {
     /// The layer written out naively in f64, row by row.
     fn reference(x: &[f32], w: Weights<'_>, dims: Dims) -> Vec<f64> {
         let Dims { steps, batch, input: d, hidden: h, repeat } = dims;
-        let g = 4 * h;
+        let (g, xs) = (4 * h, dims.input_steps());
         let s = |v: f64| 1.0 / (1.0 + (-v).exp());
         let f = |v: &f32| f64::from(*v);
         let mut out = vec![0.0; steps * batch * h];
@@ -347,7 +335,7 @@ mod tests {
                     .map(|k| {
                         f(&w.bias[k])
                             + (0..d)
-                                .map(|q| f(&x[(xt * batch + b) * d + q]) * f(&w.w_ih[q * g + k]))
+                                .map(|q| f(&x[(b * xs + xt) * d + q]) * f(&w.w_ih[q * g + k]))
                                 .sum::<f64>()
                             + (0..h).map(|q| hp[q] * f(&w.w_hh[q * g + k])).sum::<f64>()
                     })
@@ -356,7 +344,7 @@ mod tests {
                     let c = s(pre[h + j]) * cp[j] + s(pre[j]) * pre[3 * h + j].tanh();
                     cp[j] = c;
                     hp[j] = s(pre[2 * h + j]) * c.tanh();
-                    out[(t * batch + b) * h + j] = hp[j];
+                    out[(b * steps + t) * h + j] = hp[j];
                 }
             }
         }

@@ -19,14 +19,14 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{backend_extension, Autodiff, Backend, Dispatch, Flex};
 use burn::tensor::Tensor;
 
-use crate::flex_host::{flex, host};
+use crate::flex_host::{flex, host, with_host};
 use crate::lstm_kernel::{self, Dims, Tape, Weights};
 
 /// Backends that run a whole LSTM layer as one operation.
 #[backend_extension(Flex, Autodiff)]
 pub trait LstmBackend: Backend {
-    /// The hidden states `[T, B, h]` (T = `steps`) of an LSTM layer from zero states over
-    /// `input` (`[T, B, d]`, or `[1, B, d]` used at every step) with input weights `w_ih`
+    /// The hidden states `[B, T, h]` (T = `steps`) of an LSTM layer from zero states over
+    /// `input` (`[B, T, d]`, or `[B, 1, d]` used at every step) with input weights `w_ih`
     /// (`[d, 4h]`), `bias` (`[4h]`) and recurrent weights `w_hh` (`[h, 4h]`), gate blocks
     /// ordered input, forget, output, cell.
     fn lstm_layer(
@@ -42,9 +42,9 @@ pub trait LstmBackend: Backend {
 fn dims(input: &FlexTensor, w_hh: &FlexTensor, steps: usize) -> Dims {
     let x = input.layout().shape();
     let w = w_hh.layout().shape();
-    assert!(x.num_dims() == 3 && w.num_dims() == 2, "input [T, B, d], w_hh [h, 4h]");
-    assert!(x[0] == steps || x[0] == 1, "input of {} steps for {steps}", x[0]);
-    Dims { steps, batch: x[1], input: x[2], hidden: w[0], repeat: x[0] != steps }
+    assert!(x.num_dims() == 3 && w.num_dims() == 2, "input [B, T, d], w_hh [h, 4h]");
+    assert!(x[1] == steps || x[1] == 1, "input of {} steps for {steps}", x[1]);
+    Dims { steps, batch: x[0], input: x[2], hidden: w[0], repeat: x[1] != steps }
 }
 
 /// Runs the kernel on Flex operands.
@@ -57,8 +57,8 @@ fn run(
     let d = dims(input, w[2], steps);
     let [w_ih, bias, w_hh] = w.map(host);
     let weights = Weights { w_ih: &w_ih, bias: &bias, w_hh: &w_hh };
-    let (h, tape) = lstm_kernel::forward(&host(input), weights, d, keep);
-    (flex(h, &[d.steps, d.batch, d.hidden]), tape)
+    let (h, tape) = with_host(input, |x| lstm_kernel::forward(x, weights, d, keep));
+    (flex(h, &[d.batch, d.steps, d.hidden]), tape)
 }
 
 impl LstmBackend for Flex {
@@ -84,10 +84,10 @@ impl Backward<Flex, 4> for LayerBackward {
         let [input, w_ih, bias, w_hh] = ops.parents;
         let d_hidden = grads.consume::<Flex>(&ops.node);
         let d = ops.state.dims();
-        let g = lstm_kernel::backward(&ops.state, &host(&d_hidden), input.is_some());
+        let g = with_host(&d_hidden, |dh| lstm_kernel::backward(&ops.state, dh, input.is_some()));
         let x_steps = if d.repeat { 1 } else { d.steps };
         if let (Some(node), Some(dx)) = (input, g.input) {
-            grads.register::<Flex>(node.id, flex(dx, &[x_steps, d.batch, d.input]));
+            grads.register::<Flex>(node.id, flex(dx, &[d.batch, x_steps, d.input]));
         }
         if let Some(node) = w_ih {
             grads.register::<Flex>(node.id, flex(g.w_ih, &[d.input, 4 * d.hidden]));
@@ -159,20 +159,20 @@ mod tests {
         let (steps, batch, input, hidden) = (7, 37, 3, 5);
         let layer = LstmLayer::new(&mut oddity_core::rng(3), input, hidden, &device);
         let coef = Tensor::<3>::from_data(
-            TensorData::new(data(steps * batch * hidden, 1.0, 2), [steps, batch, hidden]),
+            TensorData::new(data(batch * steps * hidden, 1.0, 2), [batch, steps, hidden]),
             &device,
         );
         for x_steps in [steps, 1] {
-            let x = TensorData::new(data(x_steps * batch * input, 2.0, 1), [x_steps, batch, input]);
+            let x = TensorData::new(data(batch * x_steps * input, 2.0, 1), [batch, x_steps, input]);
             let run = |fused: bool| {
                 let x = Tensor::<3>::from_data(x.clone(), &device).require_grad();
                 let h = if fused {
                     layer.run_fused(x.clone(), steps)
                 } else {
                     let at = |t: usize| {
-                        x.clone().narrow(0, t.min(x_steps - 1), 1).reshape([batch, input])
+                        x.clone().narrow(1, t.min(x_steps - 1), 1).reshape([batch, input])
                     };
-                    Tensor::stack(layer.run(steps, |t| layer.project(at(t))), 0)
+                    Tensor::stack(layer.run(steps, |t| layer.project(at(t))), 1)
                 };
                 let grads = (h.clone() * coef.clone()).sum().backward();
                 let grad = |t: Option<Tensor<3>>| values(t.expect("gradient"));

@@ -190,9 +190,9 @@ impl LstmLayer {
         x.matmul(self.w_ih.val()) + self.bias.val().unsqueeze()
     }
 
-    /// Runs the layer over `input` (`[T, b, d]` time-major, or `[1, b, d]` used at each of
-    /// the `steps` steps) as one fused operation, input projection included; returns the
-    /// hidden states `[T, b, h]`. Only on burn's Flex CPU backend (see
+    /// Runs the layer over `input` (`[b, T, d]`, or `[b, 1, d]` used at each of the `steps`
+    /// steps) as one fused operation, input projection included; returns the hidden states
+    /// `[b, T, h]`. Only on burn's Flex CPU backend (see
     /// [`crate::flex_host::available`]).
     pub(crate) fn run_fused(&self, input: Tensor<3>, steps: usize) -> Tensor<3> {
         crate::lstm_op::layer(input, self.w_ih.val(), self.bias.val(), self.w_hh.val(), steps)

@@ -36,6 +36,7 @@
 //! None.
 #![deny(missing_docs)]
 
+pub mod allocator;
 pub mod config;
 mod data;
 mod error;
