@@ -72,14 +72,7 @@ pub fn peer_tabular(root: &Path, args: &[String]) -> Result<(), String> {
             return Err(format!("unknown peer method `{m}`"));
         }
     }
-    let shared = std::env::var_os("ODDITY_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared"));
-    let shared = shared.canonicalize().map_err(|e| format!("{}: {e}", shared.display()))?;
-    let work = home().join(".cache/oddity-peer");
-    let python = venv(&work, &shared)?;
-    let out = work.join(format!("run-{}", std::process::id()));
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let Setup { shared, work, python, out } = setup(root, "run")?;
 
     // The peer: its own script, its own protocol.
     let peer_csv = out.join("peer.csv");
@@ -104,28 +97,8 @@ pub fn peer_tabular(root: &Path, args: &[String]) -> Result<(), String> {
 
     // oddity: the one dev profile (dependencies and the numeric crates at opt-level 3, the
     // build the tests already made), one config with the same methods and datasets.
-    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--bin", "oddity"])
-        .current_dir(root))?;
-    let config = out.join("oddity.toml");
-    std::fs::write(&config, config_text(&shared, &methods, &datasets)?)
-        .map_err(|e| e.to_string())?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    run(Command::new(target.join("debug/oddity"))
-        .arg("run")
-        .arg(&config)
-        .args(["--jobs", "1", "--quiet", "--out"])
-        .arg(out.join("oddity")))?;
-
-    let peer = summarise(&peer_csv, "method", "roc_auc", &["fit_s", "score_s"])?;
-    let ours = summarise(
-        &out.join("oddity/results.csv"),
-        "method",
-        "roc_auc",
-        &["fit_seconds", "score_seconds"],
-    )?;
+    let (peer, ours) =
+        run_oddity(root, &out, config_text(&shared, &methods, &datasets)?, &peer_csv)?;
     println!(
         "\n{:<10} {:>10} {:>10} {:>8}   {:>9} {:>9}",
         "method", "peer s", "oddity s", "speed-up", "peer AUC", "ours AUC"
@@ -146,6 +119,65 @@ pub fn peer_tabular(root: &Path, args: &[String]) -> Result<(), String> {
     }
     println!("\n(fit + score seconds summed over every dataset × seed; oddity ran with --jobs 1, so each job had every core, as the peer's single process; outputs in {})", out.display());
     Ok(())
+}
+
+/// Where a comparison runs: the shared folder, the peer's work folder, its Python and this
+/// run's output folder.
+pub(crate) struct Setup {
+    /// The shared data and references folder.
+    pub shared: PathBuf,
+    /// `~/.cache/oddity-peer`.
+    pub work: PathBuf,
+    /// The peer's Python interpreter.
+    pub python: PathBuf,
+    /// This run's output folder.
+    pub out: PathBuf,
+}
+
+/// Finds the shared folder (`ODDITY_SHARED` or `../shared`), makes the peer's virtual
+/// environment and a fresh output folder `~/.cache/oddity-peer/PREFIX-PID`.
+pub(crate) fn setup(root: &Path, prefix: &str) -> Result<Setup, String> {
+    let shared = std::env::var_os("ODDITY_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared"));
+    let shared = shared.canonicalize().map_err(|e| format!("{}: {e}", shared.display()))?;
+    let work = home().join(".cache/oddity-peer");
+    let python = venv(&work, &shared)?;
+    let out = work.join(format!("{prefix}-{}", std::process::id()));
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    Ok(Setup { shared, work, python, out })
+}
+
+/// Builds the `oddity` binary (the one dev profile), runs `config` (written to
+/// `OUT/oddity.toml`) one job at a time into `OUT/oddity`, and reads the peer's results
+/// (`peer_csv`) and oddity's: per method, summed seconds and ROC-AUCs.
+pub(crate) fn run_oddity(
+    root: &Path,
+    out: &Path,
+    config: String,
+    peer_csv: &Path,
+) -> Result<(Summaries, Summaries), String> {
+    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--bin", "oddity"])
+        .current_dir(root))?;
+    let path = out.join("oddity.toml");
+    std::fs::write(&path, config).map_err(|e| e.to_string())?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    run(Command::new(target.join("debug/oddity"))
+        .arg("run")
+        .arg(&path)
+        .args(["--jobs", "1", "--quiet", "--out"])
+        .arg(out.join("oddity")))?;
+    let peer = summarise(peer_csv, "method", "roc_auc", &["fit_s", "score_s"])?;
+    let ours = summarise(
+        &out.join("oddity/results.csv"),
+        "method",
+        "roc_auc",
+        &["fit_seconds", "score_seconds"],
+    )?;
+    Ok((peer, ours))
 }
 
 pub(crate) fn home() -> PathBuf {
@@ -227,6 +259,9 @@ fn config_text(shared: &Path, methods: &[&str], datasets: &str) -> Result<String
     Ok(text)
 }
 
+/// [`Summary`] per method.
+pub(crate) type Summaries = BTreeMap<String, Summary>;
+
 /// Per method: summed seconds and ROC-AUC values per dataset.
 #[derive(Default)]
 pub(crate) struct Summary {
@@ -254,7 +289,7 @@ pub(crate) fn summarise(
     method_col: &str,
     metric_name: &str,
     time_cols: &[&str],
-) -> Result<BTreeMap<String, Summary>, String> {
+) -> Result<Summaries, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut lines = text.lines();
     let header = split_csv(lines.next().unwrap_or_default());

@@ -10,10 +10,10 @@
 //! same files with the same splits (NAB: fit and score the whole series).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use crate::peer::{ensure_torch, home, run, split_csv, summarise, venv, Summary};
+use crate::peer::{ensure_torch, run, run_oddity, setup, split_csv, Setup, Summary};
 
 /// Peer method name → oddity detector.
 const METHODS: &[(&str, &str)] = &[("lstm_ae", "lstm_autoencoder"), ("cnn_ae", "cnn_autoencoder")];
@@ -45,15 +45,8 @@ pub fn peer_timeseries(root: &Path, args: &[String]) -> Result<(), String> {
         .split(',')
         .map(|s| s.trim().parse().map_err(|_| format!("bad seed `{s}`")))
         .collect::<Result<_, _>>()?;
-    let shared = std::env::var_os("ODDITY_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared"));
-    let shared = shared.canonicalize().map_err(|e| format!("{}: {e}", shared.display()))?;
-    let work = home().join(".cache/oddity-peer");
-    let python = venv(&work, &shared)?;
+    let Setup { shared, python, out, .. } = setup(root, "timeseries")?;
     ensure_torch(&python, &shared)?;
-    let out = work.join(format!("timeseries-{}", std::process::id()));
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     let names = peer_series(&shared, &datasets)?;
 
     // The peer: its own script, its own protocol, two threads.
@@ -74,28 +67,8 @@ pub fn peer_timeseries(root: &Path, args: &[String]) -> Result<(), String> {
         .args(["--datasets", &names.join(",")]))?;
 
     // oddity: the one dev profile, one job at a time (each with both cores, as the peer).
-    run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--bin", "oddity"])
-        .current_dir(root))?;
-    let config = out.join("oddity.toml");
-    let text = config_text(root, &shared, &names, &methods, &seed_list, epochs)?;
-    std::fs::write(&config, text).map_err(|e| e.to_string())?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    run(Command::new(target.join("debug/oddity"))
-        .arg("run")
-        .arg(&config)
-        .args(["--jobs", "1", "--quiet", "--out"])
-        .arg(out.join("oddity")))?;
-
-    let peer = summarise(&peer_csv, "method", "roc_auc", &["fit_s", "score_s"])?;
-    let ours = summarise(
-        &out.join("oddity/results.csv"),
-        "method",
-        "roc_auc",
-        &["fit_seconds", "score_seconds"],
-    )?;
+    let config = config_text(root, &shared, &names, &methods, &seed_list, epochs)?;
+    let (peer, ours) = run_oddity(root, &out, config, &peer_csv)?;
     println!(
         "\n{:<8} {:>9} {:>9} {:>7} {:>12} {:>12} {:>7}",
         "method", "peer s", "oddity s", "ratio", "peer s/ep", "oddity s/ep", "ratio"
