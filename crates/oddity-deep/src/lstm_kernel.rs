@@ -129,18 +129,67 @@ pub(crate) fn forward(
     assert_eq!(w.w_hh.len(), h * 4 * h, "recurrent weight size");
     let (ih, hh) = (Packed::rows(w.w_ih, d, 4 * h), Packed::rows(w.w_hh, h, 4 * h));
     let mut out = vec![0.0f32; batch * steps * h];
-    let tapes: Vec<ChunkTape> = out
-        .par_chunks_mut(CHUNK * steps * h)
-        .zip(dims.chunks())
+    let chunks = out.par_chunks_mut(CHUNK * steps * h).zip(dims.chunks());
+    if !keep {
+        chunks.for_each(|(dst, (b0, rows))| {
+            let hidden = infer_chunk(input, &ih, w.bias, &hh, dims, b0, rows);
+            batch_major(&hidden, dst, steps, rows, h);
+        });
+        return (out, None);
+    }
+    let tapes: Vec<ChunkTape> = chunks
         .map(|(dst, (b0, rows))| {
             let tape = forward_chunk(input, &ih, w.bias, &hh, dims, b0, rows);
             batch_major(&tape.hidden, dst, steps, rows, h);
             tape
         })
         .collect();
-    let tape =
-        keep.then(|| Tape { dims, w_ih: w.w_ih.to_vec(), w_hh: w.w_hh.to_vec(), chunks: tapes });
-    (out, tape)
+    let tape = Tape { dims, w_ih: w.w_ih.to_vec(), w_hh: w.w_hh.to_vec(), chunks: tapes };
+    (out, Some(tape))
+}
+
+/// The forward pass of one chunk without a tape (scoring): each step's gates are projected
+/// and activated in a buffer of one step, the cell state rolls, and only the hidden states
+/// (`[T, m, h]`, time-major) are kept, so the working set stays in the caches.
+fn infer_chunk(
+    input: &[f32],
+    ih: &Packed,
+    bias: &[f32],
+    hh: &Packed,
+    dims: Dims,
+    b0: usize,
+    m: usize,
+) -> Vec<f32> {
+    let Dims { steps, input: d, hidden: h, .. } = dims;
+    let g = 4 * h;
+    let x = time_major(input, dims.input_steps(), b0, m, d);
+    let project = |t: usize, pre: &mut [f32]| {
+        gemm(pre, &x[t * m * d..(t + 1) * m * d], m, ih, false);
+        add_rows(pre, bias);
+    };
+    let mut repeated = vec![0.0f32; if dims.repeat { m * g } else { 0 }];
+    if dims.repeat {
+        project(0, &mut repeated);
+    }
+    let mut pre = vec![0.0f32; m * g];
+    let (mut c_prev, mut c_next, mut tc) =
+        (vec![0.0f32; m * h], vec![0.0f32; m * h], vec![0.0f32; m * h]);
+    let mut hidden = vec![0.0f32; steps * m * h];
+    for t in 0..steps {
+        if dims.repeat {
+            pre.copy_from_slice(&repeated);
+        } else {
+            project(t, &mut pre);
+        }
+        let (done, now) = hidden.split_at_mut(t * m * h);
+        if t > 0 {
+            gemm(&mut pre, &done[(t - 1) * m * h..], m, hh, true);
+        }
+        let prev = (t > 0).then_some(&c_prev[..]);
+        lstm_cell(&mut pre, prev, &mut c_next, &mut tc, &mut now[..m * h], h);
+        std::mem::swap(&mut c_prev, &mut c_next);
+    }
+    hidden
 }
 
 /// The rows `b0..b0+rows` of the batch-major `full` (`[batch, steps, width]`) as a
@@ -390,6 +439,17 @@ mod tests {
             for (a, b) in out.iter().zip(&want) {
                 assert!((f64::from(*a) - b).abs() < 1e-6, "repeat {repeat}: {a} vs {b}");
             }
+        }
+    }
+
+    #[test]
+    fn scoring_pass_equals_the_training_pass() {
+        for repeat in [false, true] {
+            let case = Case::new(6, CHUNK + 5, 3, 4, repeat);
+            let (scored, none) = forward(&case.x, case.weights(), case.dims, false);
+            let (trained, tape) = forward(&case.x, case.weights(), case.dims, true);
+            assert!(none.is_none() && tape.is_some());
+            assert_eq!(scored, trained, "repeat {repeat}");
         }
     }
 
