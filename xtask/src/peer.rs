@@ -33,19 +33,33 @@ const METHODS: &[(&str, &str)] = &[
 const DEEP: &[&str] = &["autoencoder", "vae", "deepsvdd"];
 
 /// Installs the peer's pinned PyTorch (with the CUDA runtime wheels it depends on, as the
-/// peer's own environment has them; its CPU kernels are what run) when it is missing.
+/// peer's own environment has them; its CPU kernels are what run) and `tqdm` (PyOD's deep
+/// detectors import it) when they are missing.
 pub(crate) fn ensure_torch(python: &Path, shared: &Path) -> Result<(), String> {
-    if has_torch(python) {
+    let has_tqdm =
+        Command::new(python).args(["-c", "import tqdm"]).output().is_ok_and(|o| o.status.success());
+    if has_torch(python) && has_tqdm {
         return Ok(());
     }
     let versions = std::fs::read_to_string(shared.join("reference/peer/versions.txt"))
         .map_err(|e| format!("peer versions.txt: {e}"))?;
-    let pin = versions
-        .lines()
-        .find(|l| l.split("==").next() == Some("torch"))
-        .ok_or("peer versions.txt pins no torch")?;
-    println!("peer: installing {pin} (several GB of wheels, once)");
-    run(Command::new(python).args(["-m", "pip", "install", "-q", pin, "setuptools>=77.0.3"]))
+    let pin = |name: &str| {
+        versions
+            .lines()
+            .find(|l| l.split("==").next() == Some(name))
+            .ok_or(format!("peer versions.txt pins no {name}"))
+    };
+    let (torch, tqdm) = (pin("torch")?, pin("tqdm")?);
+    println!("peer: installing {torch} (several GB of wheels, once) and {tqdm}");
+    run(Command::new(python).args([
+        "-m",
+        "pip",
+        "install",
+        "-q",
+        torch,
+        tqdm,
+        "setuptools>=77.0.3",
+    ]))
 }
 
 /// Python packages the classical peer needs.
