@@ -68,6 +68,18 @@ impl ConvDims {
         Grid { len, c, positions, kernel: self.kernel, stride: self.stride, pad: self.pad }
     }
 
+    /// Samples `b0..b0 + n` of an input-shaped buffer (`[B, len_in, c_in]`).
+    fn inputs<'a>(&self, x: &'a [f32], b0: usize, n: usize) -> &'a [f32] {
+        let per = self.len_in * self.c_in;
+        &x[b0 * per..(b0 + n) * per]
+    }
+
+    /// Samples `b0..b0 + n` of an output-shaped buffer (`[B, len_out, c_out]`).
+    fn outputs<'a>(&self, y: &'a [f32], b0: usize, n: usize) -> &'a [f32] {
+        let per = self.len_out * self.c_out;
+        &y[b0 * per..(b0 + n) * per]
+    }
+
     fn chunks(&self) -> Vec<(usize, usize)> {
         (0..self.batch).step_by(CHUNK).map(|b0| (b0, CHUNK.min(self.batch - b0))).collect()
     }
@@ -214,7 +226,7 @@ pub(crate) fn conv_forward(x: &[f32], w: &[f32], bias: &[f32], d: ConvDims) -> V
         .chunks()
         .par_iter()
         .map(|&(b0, n)| {
-            let xs = &x[b0 * d.len_in * d.c_in..(b0 + n) * d.len_in * d.c_in];
+            let xs = d.inputs(x, b0, n);
             let cols = im2col(xs, n, d.over_input());
             let mut y = vec![0.0f32; n * d.len_out * d.c_out];
             gemm(&mut y, &cols, n * d.len_out, &packed, false);
@@ -239,8 +251,8 @@ pub(crate) fn conv_backward(
         .chunks()
         .par_iter()
         .map(|&(b0, n)| {
-            let xs = &x[b0 * d.len_in * d.c_in..(b0 + n) * d.len_in * d.c_in];
-            let dys = &dy[b0 * d.len_out * d.c_out..(b0 + n) * d.len_out * d.c_out];
+            let xs = d.inputs(x, b0, n);
+            let dys = d.outputs(dy, b0, n);
             let rows = n * d.len_out;
             let cols = im2col(xs, n, d.over_input());
             let mut dw = vec![0.0f32; width * d.c_out];
@@ -270,7 +282,7 @@ pub(crate) fn conv_t_forward(x: &[f32], w: &[f32], bias: &[f32], d: ConvDims) ->
         .chunks()
         .par_iter()
         .map(|&(b0, n)| {
-            let xs = &x[b0 * d.len_in * d.c_in..(b0 + n) * d.len_in * d.c_in];
+            let xs = d.inputs(x, b0, n);
             let mut cols = vec![0.0f32; n * d.len_in * width];
             gemm(&mut cols, xs, n * d.len_in, &m_t, false);
             let mut y = vec![0.0f32; n * d.len_out * d.c_out];
@@ -296,8 +308,8 @@ pub(crate) fn conv_t_backward(
         .chunks()
         .par_iter()
         .map(|&(b0, n)| {
-            let xs = &x[b0 * d.len_in * d.c_in..(b0 + n) * d.len_in * d.c_in];
-            let dys = &dy[b0 * d.len_out * d.c_out..(b0 + n) * d.len_out * d.c_out];
+            let xs = d.inputs(x, b0, n);
+            let dys = d.outputs(dy, b0, n);
             let rows = n * d.len_in;
             let cols = im2col(dys, n, d.over_output());
             // dW as [c_in, K·c_out]: xᵀ · cols.
