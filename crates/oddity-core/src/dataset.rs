@@ -168,6 +168,17 @@ impl Dataset {
         if self.n_features() == 0 {
             return Err(Error::EmptyData(format!("dataset `{}` has no features", self.name)));
         }
+        // A branch-free pass over the values first (it vectorises); the slower indexed walk
+        // only runs to name the first bad value.
+        let all_finite =
+            |s: &[f64]| s.chunks(4096).all(|c| c.iter().fold(true, |ok, v| ok & v.is_finite()));
+        let fine = match self.features.as_slice_memory_order() {
+            Some(s) => all_finite(s),
+            None => self.features.iter().all(|v| v.is_finite()),
+        };
+        if fine {
+            return Ok(());
+        }
         for ((row, col), v) in self.features.indexed_iter() {
             if !v.is_finite() {
                 return Err(Error::NonFinite { column: self.feature_names[col].clone(), row });
@@ -180,7 +191,7 @@ impl Dataset {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{array, ShapeBuilder};
 
     #[test]
     fn labels_must_be_binary() {
@@ -208,5 +219,20 @@ mod tests {
     fn check_finite_names_column_and_row() {
         let d = Dataset::from_features("t", array![[1.0, 2.0], [3.0, f64::NAN]]);
         assert_eq!(d.check_finite(), Err(Error::NonFinite { column: "x1".into(), row: 1 }));
+        // The first bad value in row order, whatever the memory order.
+        let mut x = Array2::from_elem((5000, 3), 1.0);
+        x[[4000, 0]] = f64::INFINITY;
+        x[[4100, 2]] = f64::NAN;
+        let want = Err(Error::NonFinite { column: "x0".into(), row: 4000 });
+        assert_eq!(Dataset::from_features("t", x.clone()).check_finite(), want);
+        let mut column_major = Array2::zeros((5000, 3).f());
+        column_major.assign(&x);
+        assert_eq!(Dataset::from_features("t", column_major).check_finite(), want);
+        let y = Array2::from_elem((5000, 3), 1.0);
+        assert_eq!(Dataset::from_features("t", y.clone()).check_finite(), Ok(()));
+        let mut strided = y.clone();
+        strided.slice_collapse(ndarray::s![..;2, ..]);
+        assert!(strided.as_slice_memory_order().is_none());
+        assert_eq!(Dataset::from_features("t", strided).check_finite(), Ok(()));
     }
 }

@@ -59,6 +59,11 @@ pub(crate) fn lstm_cell(
     }
 }
 
+/// [`cell`] with AVX2 + FMA: one pass over each row, eight units at a time; the
+/// reciprocals of the logistic function are `rcp` estimates refined by a Newton step.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn cell_avx(
@@ -69,7 +74,93 @@ unsafe fn cell_avx(
     hid: &mut [f32],
     h: usize,
 ) {
-    cell(pre, c_prev, c, tc, hid, h);
+    use std::arch::x86_64::*;
+    use x86::{sigmoid8, tanh8};
+    let rows = pre.len() / (4 * h);
+    if !h.is_multiple_of(8) || c.len() < rows * h || tc.len() < rows * h || hid.len() < rows * h {
+        return cell(pre, c_prev, c, tc, hid, h);
+    }
+    if let Some(prev) = c_prev {
+        assert!(prev.len() >= rows * h, "previous cell size");
+    }
+    for r in 0..rows {
+        let row = pre.as_mut_ptr().add(r * 4 * h);
+        // First the gates, each vector independent of the others (the exponentials'
+        // latencies overlap), then the cell.
+        for j in (0..3 * h).step_by(8) {
+            _mm256_storeu_ps(row.add(j), sigmoid8(_mm256_loadu_ps(row.add(j))));
+        }
+        for j in (3 * h..4 * h).step_by(8) {
+            _mm256_storeu_ps(row.add(j), tanh8(_mm256_loadu_ps(row.add(j))));
+        }
+        for j in (0..h).step_by(8) {
+            let (i, f) = (_mm256_loadu_ps(row.add(j)), _mm256_loadu_ps(row.add(h + j)));
+            let (o, g) = (_mm256_loadu_ps(row.add(2 * h + j)), _mm256_loadu_ps(row.add(3 * h + j)));
+            let at = r * h + j;
+            let ig = _mm256_mul_ps(i, g);
+            let cell = match c_prev {
+                Some(prev) => _mm256_fmadd_ps(f, _mm256_loadu_ps(prev.as_ptr().add(at)), ig),
+                None => ig,
+            };
+            let t = tanh8(cell);
+            _mm256_storeu_ps(c.as_mut_ptr().add(at), cell);
+            _mm256_storeu_ps(tc.as_mut_ptr().add(at), t);
+            _mm256_storeu_ps(hid.as_mut_ptr().add(at), _mm256_mul_ps(o, t));
+        }
+    }
+}
+
+/// Eight-lane versions of [`exp`], [`sigmoid`] and [`tanh`]. They carry no target feature
+/// of their own so that they inline into [`cell_avx`] (which has AVX2 + FMA); callers must
+/// have checked that the CPU supports both.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use std::arch::x86_64::*;
+
+    /// [`super::exp`] on eight lanes (same reduction and polynomial; NaN stays NaN).
+    #[inline(always)]
+    pub(super) unsafe fn exp8(x: __m256) -> __m256 {
+        const ROUND: f32 = 12_582_912.0;
+        // `min` / `max` return their second operand when one is NaN: put x there.
+        let x = _mm256_max_ps(_mm256_set1_ps(-87.0), _mm256_min_ps(_mm256_set1_ps(88.0), x));
+        let shifted =
+            _mm256_fmadd_ps(x, _mm256_set1_ps(std::f32::consts::LOG2_E), _mm256_set1_ps(ROUND));
+        let n = _mm256_sub_ps(shifted, _mm256_set1_ps(ROUND));
+        let n_bits = _mm256_sub_epi32(
+            _mm256_castps_si256(shifted),
+            _mm256_set1_epi32(ROUND.to_bits() as i32),
+        );
+        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693_145_75), x);
+        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428_606_8e-6), r);
+        let mut p = _mm256_set1_ps(1.0 / 720.0);
+        for k in [1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
+            p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(k));
+        }
+        let scale = _mm256_slli_epi32::<23>(_mm256_add_epi32(n_bits, _mm256_set1_epi32(127)));
+        _mm256_mul_ps(p, _mm256_castsi256_ps(scale))
+    }
+
+    /// `1 / d` for `d ≥ 1`: the `rcp` estimate and one Newton step (≤ 2 ulp off).
+    #[inline(always)]
+    unsafe fn recip(d: __m256) -> __m256 {
+        let r = _mm256_rcp_ps(d);
+        _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0)))
+    }
+
+    /// [`super::sigmoid`] on eight lanes.
+    #[inline(always)]
+    pub(super) unsafe fn sigmoid8(x: __m256) -> __m256 {
+        let e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), x));
+        recip(_mm256_add_ps(_mm256_set1_ps(1.0), e))
+    }
+
+    /// [`super::tanh`] on eight lanes: `1 − 2 / (e^{2x} + 1)`.
+    #[inline(always)]
+    pub(super) unsafe fn tanh8(x: __m256) -> __m256 {
+        let e = exp8(_mm256_add_ps(x, x));
+        let q = recip(_mm256_add_ps(e, _mm256_set1_ps(1.0)));
+        _mm256_fnmadd_ps(_mm256_set1_ps(2.0), q, _mm256_set1_ps(1.0))
+    }
 }
 
 #[inline(always)]
@@ -207,5 +298,56 @@ mod tests {
         }
         assert_eq!(exp(0.0), 1.0);
         assert_eq!((tanh(-30.0), tanh(30.0), sigmoid(-200.0) < 1e-37), (-1.0, 1.0, true));
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_vector_functions_agree_with_the_scalar_ones() {
+        use std::arch::x86_64::*;
+        if simd() != Simd::Avx2 {
+            return;
+        }
+        let lanes = |f: unsafe fn(__m256) -> __m256, x: [f32; 8]| -> [f32; 8] {
+            let mut out = [0.0f32; 8];
+            // SAFETY: AVX2 and FMA were detected above.
+            unsafe { _mm256_storeu_ps(out.as_mut_ptr(), f(_mm256_loadu_ps(x.as_ptr()))) };
+            out
+        };
+        let mut x = -100.0f32;
+        while x < 100.0 {
+            let v: [f32; 8] = std::array::from_fn(|k| x + k as f32 * 0.0017);
+            let (e, s, t) = (lanes(x86::exp8, v), lanes(x86::sigmoid8, v), lanes(x86::tanh8, v));
+            for k in 0..8 {
+                assert!((e[k] - exp(v[k])).abs() <= 4e-7 * exp(v[k]), "exp8({})", v[k]);
+                assert!((s[k] - sigmoid(v[k])).abs() <= 2e-7, "sigmoid8({})", v[k]);
+                assert!((t[k] - tanh(v[k])).abs() <= 3e-7, "tanh8({})", v[k]);
+            }
+            x += 0.0137;
+        }
+        assert!(lanes(x86::sigmoid8, [f32::NAN; 8])[0].is_nan(), "NaN propagates");
+    }
+
+    #[test]
+    fn the_cell_agrees_with_its_portable_form() {
+        let (m, h) = (3, 16);
+        let pre: Vec<f32> = (0..m * 4 * h).map(|v| ((v * 37) % 29) as f32 / 4.0 - 3.5).collect();
+        let prev: Vec<f32> = (0..m * h).map(|v| ((v * 11) % 13) as f32 / 5.0 - 1.2).collect();
+        for c_prev in [None, Some(&prev[..])] {
+            let run = |fast: bool| {
+                let (mut p, mut c, mut tc, mut hid) =
+                    (pre.clone(), vec![0.0; m * h], vec![0.0; m * h], vec![0.0; m * h]);
+                if fast {
+                    lstm_cell(&mut p, c_prev, &mut c, &mut tc, &mut hid, h);
+                } else {
+                    cell(&mut p, c_prev, &mut c, &mut tc, &mut hid, h);
+                }
+                [p, c, tc, hid]
+            };
+            for (a, b) in run(true).iter().zip(run(false)) {
+                for (x, y) in a.iter().zip(&b) {
+                    assert!((x - y).abs() <= 1e-6, "{x} vs {y}");
+                }
+            }
+        }
     }
 }

@@ -13,6 +13,7 @@
 use rayon::prelude::*;
 
 use crate::host_gemm::{gemm, product_t, Packed};
+use crate::scratch;
 
 /// Samples per parallel task.
 const CHUNK: usize = 8;
@@ -109,14 +110,15 @@ struct Grid {
 fn im2col(x: &[f32], n: usize, g: Grid) -> Vec<f32> {
     let Grid { len, c, positions: grid, kernel, stride, pad } = g;
     let width = kernel * c;
-    let mut cols = vec![0.0f32; n * grid * width];
+    let mut cols = scratch::take(n * grid * width); // every value is written below
     for b in 0..n {
         for t in 0..grid {
             let row = &mut cols[(b * grid + t) * width..(b * grid + t + 1) * width];
             for k in 0..kernel {
-                if let Some(i) = tap(t, k, stride, pad, len) {
-                    row[k * c..(k + 1) * c]
-                        .copy_from_slice(&x[(b * len + i) * c..(b * len + i + 1) * c]);
+                let part = &mut row[k * c..(k + 1) * c];
+                match tap(t, k, stride, pad, len) {
+                    Some(i) => part.copy_from_slice(&x[(b * len + i) * c..(b * len + i + 1) * c]),
+                    None => part.fill(0.0),
                 }
             }
         }
@@ -222,19 +224,14 @@ fn join(parts: Vec<Part>, want_input: bool) -> Part {
 pub(crate) fn conv_forward(x: &[f32], w: &[f32], bias: &[f32], d: ConvDims) -> Vec<f32> {
     let packed =
         Packed::rows(&step_major(w, d.c_out, d.c_in, d.kernel), d.kernel * d.c_in, d.c_out);
-    let parts: Vec<Vec<f32>> = d
-        .chunks()
-        .par_iter()
-        .map(|&(b0, n)| {
-            let xs = d.inputs(x, b0, n);
-            let cols = im2col(xs, n, d.over_input());
-            let mut y = vec![0.0f32; n * d.len_out * d.c_out];
-            gemm(&mut y, &cols, n * d.len_out, &packed, false);
-            add_rows(&mut y, bias);
-            y
-        })
-        .collect();
-    parts.concat()
+    let mut y = vec![0.0f32; d.batch * d.len_out * d.c_out];
+    y.par_chunks_mut(CHUNK * d.len_out * d.c_out).zip(d.chunks()).for_each(|(y, (b0, n))| {
+        let cols = im2col(d.inputs(x, b0, n), n, d.over_input());
+        gemm(y, &cols, n * d.len_out, &packed, false);
+        add_rows(y, bias);
+        scratch::give(cols);
+    });
+    y
 }
 
 /// The gradients of [`conv_forward`] given `dy` (`[B, len_out, c_out]`).
@@ -257,11 +254,13 @@ pub(crate) fn conv_backward(
             let cols = im2col(xs, n, d.over_input());
             let mut dw = vec![0.0f32; width * d.c_out];
             product_t(&mut dw, &cols, dys, rows, width, d.c_out);
+            scratch::give(cols);
             let dx = want_input.then(|| {
-                let mut dcols = vec![0.0f32; rows * width];
+                let mut dcols = scratch::take(rows * width); // the product writes every value
                 gemm(&mut dcols, dys, rows, &w_t, false);
                 let mut dx = vec![0.0f32; n * d.len_in * d.c_in];
                 col2im(&dcols, &mut dx, n, d.over_input());
+                scratch::give(dcols);
                 dx
             });
             (dx, dw, column_sums(dys, d.c_out))
@@ -278,20 +277,15 @@ pub(crate) fn conv_t_forward(x: &[f32], w: &[f32], bias: &[f32], d: ConvDims) ->
     let width = d.kernel * d.c_out;
     // Rows (k, co), columns ci: the product x · mᵀ gives each input step's K·c_out outputs.
     let m_t = Packed::transposed(&step_major(w, d.c_in, d.c_out, d.kernel), width, d.c_in);
-    let parts: Vec<Vec<f32>> = d
-        .chunks()
-        .par_iter()
-        .map(|&(b0, n)| {
-            let xs = d.inputs(x, b0, n);
-            let mut cols = vec![0.0f32; n * d.len_in * width];
-            gemm(&mut cols, xs, n * d.len_in, &m_t, false);
-            let mut y = vec![0.0f32; n * d.len_out * d.c_out];
-            col2im(&cols, &mut y, n, d.over_output());
-            add_rows(&mut y, bias);
-            y
-        })
-        .collect();
-    parts.concat()
+    let mut y = vec![0.0f32; d.batch * d.len_out * d.c_out];
+    y.par_chunks_mut(CHUNK * d.len_out * d.c_out).zip(d.chunks()).for_each(|(y, (b0, n))| {
+        let mut cols = scratch::take(n * d.len_in * width); // the product writes every value
+        gemm(&mut cols, d.inputs(x, b0, n), n * d.len_in, &m_t, false);
+        col2im(&cols, y, n, d.over_output());
+        add_rows(y, bias);
+        scratch::give(cols);
+    });
+    y
 }
 
 /// The gradients of [`conv_t_forward`] given `dy` (`[B, len_out, c_out]`).
@@ -320,6 +314,7 @@ pub(crate) fn conv_t_backward(
                 gemm(&mut dx, &cols, rows, &m, false);
                 dx
             });
+            scratch::give(cols);
             (dx, dw, column_sums(dys, d.c_out))
         })
         .collect();

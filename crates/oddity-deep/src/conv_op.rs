@@ -93,6 +93,20 @@ fn dims(
     ConvDims { batch, len_in, c_in, len_out, c_out, kernel, stride, pad }
 }
 
+/// Runs the forward kernel on host values.
+fn run(kind: Kind, x: &[f32], w: &[f32], b: &[f32], d: ConvDims) -> FlexTensor {
+    let y = match kind {
+        Kind::Conv => conv_kernel::conv_forward(x, w, b, d),
+        Kind::Transposed => conv_kernel::conv_t_forward(x, w, b, d),
+    };
+    flex(y, &[d.batch, d.len_out, d.c_out])
+}
+
+/// Runs the forward kernel without keeping anything (the tensors' values are borrowed).
+fn infer(kind: Kind, x: &FlexTensor, w: &FlexTensor, b: &FlexTensor, d: ConvDims) -> FlexTensor {
+    with_host(x, |xv| with_host(w, |wv| with_host(b, |bv| run(kind, xv, wv, bv, d))))
+}
+
 /// Runs the forward kernel; returns the output and what the backward pass needs.
 fn forward(
     kind: Kind,
@@ -101,12 +115,9 @@ fn forward(
     b: &FlexTensor,
     d: ConvDims,
 ) -> (FlexTensor, Saved) {
-    let (xv, wv, bv) = (host(x), host(w), host(b));
-    let y = match kind {
-        Kind::Conv => conv_kernel::conv_forward(&xv, &wv, &bv, d),
-        Kind::Transposed => conv_kernel::conv_t_forward(&xv, &wv, &bv, d),
-    };
-    (flex(y, &[d.batch, d.len_out, d.c_out]), Saved { kind, x: xv, weight: wv, dims: d })
+    let (xv, wv) = (host(x), host(w));
+    let y = with_host(b, |bv| run(kind, &xv, &wv, bv, d));
+    (y, Saved { kind, x: xv, weight: wv, dims: d })
 }
 
 impl ConvBackend for Flex {
@@ -118,7 +129,7 @@ impl ConvBackend for Flex {
         pad: usize,
     ) -> FlexTensor {
         let d = dims(Kind::Conv, &x, &weight, stride, pad, 0);
-        forward(Kind::Conv, &x, &weight, &bias, d).0
+        infer(Kind::Conv, &x, &weight, &bias, d)
     }
 
     fn conv_transpose1d_last(
@@ -130,7 +141,7 @@ impl ConvBackend for Flex {
         out_pad: usize,
     ) -> FlexTensor {
         let d = dims(Kind::Transposed, &x, &weight, stride, pad, out_pad);
-        forward(Kind::Transposed, &x, &weight, &bias, d).0
+        infer(Kind::Transposed, &x, &weight, &bias, d)
     }
 }
 

@@ -64,18 +64,19 @@ impl<M: Sync> Trained<M> {
         f: impl Fn(&M, Tensor<2>) -> Tensor<2> + Sync,
     ) -> Result<Array2<f64>, Error> {
         data.check_scoring(self.n_features)?;
-        let x = data.features.mapv(|v| v as f32);
-        let k = x.ncols();
-        let x = x.as_standard_layout();
+        let k = data.n_features();
+        let x = data.features.as_standard_layout();
         let flat = x.as_slice().expect("standard layout");
         // Batches are scored in parallel (their results joined in order), so the serial
-        // parts of one batch's forward pass overlap with another's.
+        // parts of one batch's forward pass overlap with another's; each batch turns its
+        // own rows into f32.
         let out = in_pool(self.threads, || {
             let parts: Vec<(Vec<f32>, usize)> = flat
                 .par_chunks(SCORE_BATCH * k)
                 .map(|chunk| {
                     let b = chunk.len() / k;
-                    let y = f(&self.model, matrix(chunk.to_vec(), b, k, &self.device));
+                    let rows = chunk.iter().map(|&v| v as f32).collect();
+                    let y = f(&self.model, matrix(rows, b, k, &self.device));
                     let cols = y.dims()[1];
                     (values(y), cols)
                 })

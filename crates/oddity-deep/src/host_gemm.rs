@@ -74,6 +74,40 @@ impl Packed {
     pub(crate) fn transposed(b: &[f32], n: usize, k: usize) -> Self {
         Self::new(b, k, n, 1, k)
     }
+
+    fn panels(&self) -> Panels<'_> {
+        Panels { k: self.k, n: self.n, data: &self.panels, stride: PANEL, step: self.k * PANEL }
+    }
+}
+
+/// A right-hand operand as the kernels read it: panel `p`'s row `q` (16 values) starts at
+/// `data[p · step + q · stride]`. A packed matrix has `stride = 16`; a row-major matrix whose
+/// width is a multiple of 16 is read in place with `stride = n`, `step = 16`.
+#[derive(Debug, Clone, Copy)]
+struct Panels<'a> {
+    k: usize,
+    n: usize,
+    data: &'a [f32],
+    stride: usize,
+    step: usize,
+}
+
+impl<'a> Panels<'a> {
+    /// The row-major `k × n` matrix `b` read in place (`n` a multiple of [`PANEL`]).
+    fn in_place(b: &'a [f32], k: usize, n: usize) -> Self {
+        assert!(n.is_multiple_of(PANEL) && b.len() >= k * n, "in-place operand shape");
+        Self { k, n, data: b, stride: n, step: PANEL }
+    }
+
+    fn count(&self) -> usize {
+        self.n.div_ceil(PANEL)
+    }
+
+    /// Panel `p`: its rows are `stride` apart, each 16 values long.
+    fn panel(&self, p: usize) -> &'a [f32] {
+        let start = p * self.step;
+        &self.data[start..start + (self.k.max(1) - 1) * self.stride + PANEL]
+    }
 }
 
 /// The left operand of a product: `m × k` with element `(i, q)` at
@@ -93,32 +127,30 @@ pub(crate) fn gemm(c: &mut [f32], a: &[f32], m: usize, b: &Packed, accumulate: b
 
 /// `c = aᵀ · b` (or `c += …`): `a` row-major `b.k × lda` of which the first `m` columns are
 /// used, so `aᵀ` is `m × b.k`; `c` row-major `m × b.n`. No transpose is made.
-pub(crate) fn gemm_tn(
-    c: &mut [f32],
-    a: &[f32],
-    m: usize,
-    lda: usize,
-    b: &Packed,
-    accumulate: bool,
-) {
+fn tn(c: &mut [f32], a: &[f32], m: usize, lda: usize, b: Panels<'_>, accumulate: bool) {
     assert!(m <= lda, "{m} columns of a {lda}-column operand");
     product(simd(), c, Left { data: a, row_stride: 1, col_stride: lda }, m, b, accumulate);
 }
 
-/// Rows per block of [`product_t`]: a packed panel of the right operand (`KC × 16`
-/// values) stays in the L1 cache.
+/// Rows per block of [`product_t`]: one panel of the right operand (`KC × 16` values)
+/// stays in the L1 cache and the block of `b` in L2.
 const KC: usize = 256;
 
 /// `out = aᵀ b` for row-major `a` (`rows × p`) and `b` (`rows × q`): `out` is `p × q`,
-/// accumulated over blocks of [`KC`] rows in order.
+/// accumulated over blocks of [`KC`] rows in order. `b` is read in place when `q` is a
+/// multiple of 16 (packed otherwise).
 pub(crate) fn product_t(out: &mut [f32], a: &[f32], b: &[f32], rows: usize, p: usize, q: usize) {
     if rows == 0 {
         out[..p * q].fill(0.0);
     }
     for start in (0..rows).step_by(KC) {
         let kc = KC.min(rows - start);
-        let panel = Packed::rows(&b[start * q..(start + kc) * q], kc, q);
-        gemm_tn(out, &a[start * p..(start + kc) * p], p, p, &panel, start > 0);
+        let (a, b) = (&a[start * p..(start + kc) * p], &b[start * q..(start + kc) * q]);
+        if q.is_multiple_of(PANEL) {
+            tn(out, a, p, p, Panels::in_place(b, kc, q), start > 0);
+        } else {
+            tn(out, a, p, p, Packed::rows(b, kc, q).panels(), start > 0);
+        }
     }
 }
 
@@ -132,10 +164,11 @@ pub(crate) fn gemm_with(
     b: &Packed,
     accumulate: bool,
 ) {
-    product(level, c, Left { data: a, row_stride: b.k, col_stride: 1 }, m, b, accumulate);
+    let a = Left { data: a, row_stride: b.k, col_stride: 1 };
+    product(level, c, a, m, b.panels(), accumulate);
 }
 
-fn product(level: Simd, c: &mut [f32], a: Left<'_>, m: usize, b: &Packed, accumulate: bool) {
+fn product(level: Simd, c: &mut [f32], a: Left<'_>, m: usize, b: Panels<'_>, accumulate: bool) {
     if m > 0 && b.k > 0 {
         let last = (m - 1) * a.row_stride + (b.k - 1) * a.col_stride;
         assert!(last < a.data.len(), "left operand bounds");
@@ -151,15 +184,16 @@ fn product(level: Simd, c: &mut [f32], a: Left<'_>, m: usize, b: &Packed, accumu
 }
 
 /// The same product with plain loops (any CPU).
-fn portable(c: &mut [f32], a: Left<'_>, m: usize, b: &Packed, accumulate: bool) {
+fn portable(c: &mut [f32], a: Left<'_>, m: usize, b: Panels<'_>, accumulate: bool) {
     let (k, n) = (b.k, b.n);
-    for (p, panel) in b.panels.chunks_exact(k * PANEL).enumerate() {
-        let cols = PANEL.min(n - p * PANEL);
+    for p in 0..b.count() {
+        let (panel, cols) = (b.panel(p), PANEL.min(n - p * PANEL));
         for r in 0..m {
             let mut acc = [0.0f32; PANEL];
             for q in 0..k {
                 let v = a.data[r * a.row_stride + q * a.col_stride];
-                for (x, w) in acc.iter_mut().zip(&panel[q * PANEL..(q + 1) * PANEL]) {
+                let row = &panel[q * b.stride..q * b.stride + PANEL];
+                for (x, w) in acc.iter_mut().zip(row) {
                     *x += v * w;
                 }
             }
@@ -182,10 +216,14 @@ fn store(out: &mut [f32], acc: &[f32], accumulate: bool) {
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{store, Left, Packed, PANEL};
+    use super::{store, Left, Panels, PANEL};
 
-    /// [`super::gemm`] with AVX2 + FMA: blocks of up to 4 rows × one 16-column panel held
-    /// in 8 registers.
+    /// Rows of `a` per group: the group's rows stay in the L1 cache while every panel
+    /// passes over them.
+    const MC: usize = 48;
+
+    /// [`super::gemm`] with AVX2 + FMA: blocks of up to 6 rows × one 16-column panel held
+    /// in 12 registers.
     ///
     /// # Safety
     /// The CPU must support AVX2 and FMA; every element of the `m × b.k` operand `a` lies
@@ -195,26 +233,31 @@ mod x86 {
         c: &mut [f32],
         a: Left<'_>,
         m: usize,
-        b: &Packed,
+        b: Panels<'_>,
         accumulate: bool,
     ) {
         let (k, n) = (b.k, b.n);
-        for (p, panel) in b.panels.chunks_exact(k * PANEL).enumerate() {
-            let (col, cols) = (p * PANEL, PANEL.min(n - p * PANEL));
-            let mut r = 0;
-            while r < m {
-                let at = Block { r, k, n, col, cols };
-                r += match m - r {
-                    4.. => block::<4>(c, a, panel, at, accumulate),
-                    2..=3 => block::<2>(c, a, panel, at, accumulate),
-                    _ => block::<1>(c, a, panel, at, accumulate),
-                };
+        for r0 in (0..m).step_by(MC) {
+            let end = m.min(r0 + MC);
+            for p in 0..b.count() {
+                let (col, cols, panel) = (p * PANEL, PANEL.min(n - p * PANEL), b.panel(p));
+                let mut r = r0;
+                while r < end {
+                    let at = Block { r, k, n, col, cols, stride: b.stride };
+                    // 6-row blocks keep both FMA ports busy; 8 left over goes as 4 + 4.
+                    r += match end - r {
+                        8 | 4..=5 => block::<4>(c, a, panel, at, accumulate),
+                        6.. => block::<6>(c, a, panel, at, accumulate),
+                        2..=3 => block::<2>(c, a, panel, at, accumulate),
+                        _ => block::<1>(c, a, panel, at, accumulate),
+                    };
+                }
             }
         }
     }
 
     /// Where a register block sits: first row `r` of `a` (`k` columns), first column `col`
-    /// and valid columns `cols` of `c` (`n` columns).
+    /// and valid columns `cols` of `c` (`n` columns), and the panel's row `stride`.
     #[derive(Clone, Copy)]
     struct Block {
         r: usize,
@@ -222,6 +265,7 @@ mod x86 {
         n: usize,
         col: usize,
         cols: usize,
+        stride: usize,
     }
 
     /// Rows `r..r + R` against one panel; returns R.
@@ -237,13 +281,29 @@ mod x86 {
         let (rs, cs) = (a.row_stride, a.col_stride);
         let (ap, bp) = (a.data.as_ptr().add(at.r * rs), panel.as_ptr());
         for q in 0..at.k {
-            let b0 = _mm256_loadu_ps(bp.add(q * PANEL));
-            let b1 = _mm256_loadu_ps(bp.add(q * PANEL + 8));
+            let b0 = _mm256_loadu_ps(bp.add(q * at.stride));
+            let b1 = _mm256_loadu_ps(bp.add(q * at.stride + 8));
             for (i, acc) in acc.iter_mut().enumerate() {
                 let v = _mm256_set1_ps(*ap.add(i * rs + q * cs));
                 acc[0] = _mm256_fmadd_ps(v, b0, acc[0]);
                 acc[1] = _mm256_fmadd_ps(v, b1, acc[1]);
             }
+        }
+        if at.cols == PANEL {
+            // A full panel: add or store the registers straight into `c`.
+            assert!((at.r + R - 1) * at.n + at.col + PANEL <= c.len(), "product output size");
+            let cp = c.as_mut_ptr().add(at.r * at.n + at.col);
+            for (i, acc) in acc.iter().enumerate() {
+                let row = cp.add(i * at.n);
+                let (mut v0, mut v1) = (acc[0], acc[1]);
+                if accumulate {
+                    v0 = _mm256_add_ps(v0, _mm256_loadu_ps(row));
+                    v1 = _mm256_add_ps(v1, _mm256_loadu_ps(row.add(8)));
+                }
+                _mm256_storeu_ps(row, v0);
+                _mm256_storeu_ps(row.add(8), v1);
+            }
+            return R;
         }
         for (i, acc) in acc.iter().enumerate() {
             let mut out = [0.0f32; PANEL];
@@ -300,7 +360,25 @@ mod tests {
             })
             .collect();
         let mut c = vec![9.0; m * n];
-        gemm_tn(&mut c, &at, m, m + 2, &Packed::rows(&b, k, n), false);
+        tn(&mut c, &at, m, m + 2, Packed::rows(&b, k, n).panels(), false);
         assert_eq!(c, want);
+    }
+
+    #[test]
+    fn transposed_products_match_the_definition_in_place_and_packed() {
+        // q = 32 reads `b` in place, q = 20 packs it; 300 rows span two row blocks.
+        for q in [32, 20] {
+            let (rows, p) = (300, 7);
+            let a: Vec<f32> = (0..rows * p).map(|v| ((v * 7) % 11) as f32 - 5.0).collect();
+            let b: Vec<f32> = (0..rows * q).map(|v| ((v * 5) % 13) as f32 - 6.0).collect();
+            let mut out = vec![9.0; p * q];
+            product_t(&mut out, &a, &b, rows, p, q);
+            for i in 0..p {
+                for j in 0..q {
+                    let want: f32 = (0..rows).map(|r| a[r * p + i] * b[r * q + j]).sum();
+                    assert_eq!(out[i * q + j], want, "q {q}: ({i}, {j})");
+                }
+            }
+        }
     }
 }

@@ -51,6 +51,7 @@ mod lstm_kernel;
 mod lstm_op;
 pub mod nn;
 mod registry;
+mod scratch;
 mod sequence;
 pub mod train;
 mod vae;

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 
 use crate::activation::{lstm_cell, lstm_cell_backward};
 use crate::host_gemm::{gemm, product_t, Packed};
+use crate::scratch;
 
 /// Batch rows per parallel task.
 pub(crate) const CHUNK: usize = 32;
@@ -83,6 +84,16 @@ struct ChunkTape {
     hidden: Vec<f32>,
 }
 
+impl Drop for ChunkTape {
+    fn drop(&mut self) {
+        for buf in
+            [&mut self.input, &mut self.act, &mut self.cell, &mut self.tanh_cell, &mut self.hidden]
+        {
+            scratch::give(std::mem::take(buf));
+        }
+    }
+}
+
 /// Everything the backward pass needs: the dimensions, the weights and each chunk's saved
 /// states.
 #[derive(Debug, Clone)]
@@ -134,6 +145,7 @@ pub(crate) fn forward(
         chunks.for_each(|(dst, (b0, rows))| {
             let hidden = infer_chunk(input, &ih, w.bias, &hh, dims, b0, rows);
             batch_major(&hidden, dst, steps, rows, h);
+            scratch::give(hidden);
         });
         return (out, None);
     }
@@ -174,7 +186,7 @@ fn infer_chunk(
     let mut pre = vec![0.0f32; m * g];
     let (mut c_prev, mut c_next, mut tc) =
         (vec![0.0f32; m * h], vec![0.0f32; m * h], vec![0.0f32; m * h]);
-    let mut hidden = vec![0.0f32; steps * m * h];
+    let mut hidden = scratch::take(steps * m * h);
     for t in 0..steps {
         if dims.repeat {
             pre.copy_from_slice(&repeated);
@@ -189,13 +201,14 @@ fn infer_chunk(
         lstm_cell(&mut pre, prev, &mut c_next, &mut tc, &mut now[..m * h], h);
         std::mem::swap(&mut c_prev, &mut c_next);
     }
+    scratch::give(x);
     hidden
 }
 
 /// The rows `b0..b0+rows` of the batch-major `full` (`[batch, steps, width]`) as a
-/// time-major `[steps, rows, width]` buffer.
+/// time-major `[steps, rows, width]` buffer (a [`scratch`] one).
 fn time_major(full: &[f32], steps: usize, b0: usize, rows: usize, width: usize) -> Vec<f32> {
-    let mut local = vec![0.0f32; steps * rows * width];
+    let mut local = scratch::take(steps * rows * width);
     for r in 0..rows {
         let src = &full[(b0 + r) * steps * width..(b0 + r + 1) * steps * width];
         for (t, v) in src.chunks_exact(width).enumerate() {
@@ -228,7 +241,8 @@ fn forward_chunk(
     let Dims { steps, input: d, hidden: h, .. } = dims;
     let g = 4 * h;
     let x = time_major(input, dims.input_steps(), b0, m, d);
-    let mut act = vec![0.0f32; steps * m * g];
+    // Every value of these is written before it is read.
+    let mut act = scratch::take(steps * m * g);
     if dims.repeat {
         gemm(&mut act[..m * g], &x, m, ih, false);
         add_rows(&mut act[..m * g], bias);
@@ -238,9 +252,9 @@ fn forward_chunk(
         gemm(&mut act, &x, steps * m, ih, false);
         add_rows(&mut act, bias);
     }
-    let mut cell = vec![0.0f32; steps * m * h];
-    let mut tanh_cell = vec![0.0f32; steps * m * h];
-    let mut hidden = vec![0.0f32; steps * m * h];
+    let mut cell = scratch::take(steps * m * h);
+    let mut tanh_cell = scratch::take(steps * m * h);
+    let mut hidden = scratch::take(steps * m * h);
     for t in 0..steps {
         let pre = &mut act[t * m * g..(t + 1) * m * g];
         let (done, now) = hidden.split_at_mut(t * m * h);
@@ -314,7 +328,7 @@ fn backward_chunk(
     let Dims { steps, input: d, hidden: h, .. } = dims;
     let (g, m) = (4 * h, tape.rows);
     let d_out = time_major(d_hidden, steps, tape.b0, m, h);
-    let mut d_gates = vec![0.0f32; steps * m * g];
+    let mut d_gates = scratch::take(steps * m * g); // written step by step below
     let mut dh_next = vec![0.0f32; m * h];
     let mut dc_next = vec![0.0f32; m * h];
     for t in (0..steps).rev() {
@@ -362,6 +376,8 @@ fn backward_chunk(
         gemm(&mut dx, src, rows, ih_t, false);
         dx
     });
+    scratch::give(d_gates);
+    scratch::give(d_out);
     Grads { input, w_ih, bias, w_hh }
 }
 

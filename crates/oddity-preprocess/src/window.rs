@@ -64,9 +64,15 @@ impl Windows {
         if n < self.size {
             return Err(PreprocessError::WindowTooLong { size: self.size, rows: n, part });
         }
-        let starts: Vec<usize> = (0..=n - self.size).step_by(stride.max(1)).collect();
-        let w = self.size;
-        Ok(Array2::from_shape_fn((starts.len(), w * d), |(i, k)| x[[starts[i] + k / d, k % d]]))
+        // In row-major order a window is one contiguous run of `W · d` values.
+        let x = x.as_standard_layout();
+        let flat = x.as_slice().expect("standard layout");
+        let (w, count) = (self.size, (n - self.size) / stride.max(1) + 1);
+        let mut out = Vec::with_capacity(count * w * d);
+        for start in (0..=n - w).step_by(stride.max(1)) {
+            out.extend_from_slice(&flat[start * d..(start + w) * d]);
+        }
+        Ok(Array2::from_shape_vec((count, w * d), out).expect("count · W · d values"))
     }
 
     /// Time-step scores from the scores of the stride-1 windows of `n` rows: each step gets
@@ -131,7 +137,7 @@ impl Windows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{array, ShapeBuilder};
 
     #[test]
     fn flatten_is_time_major() {
@@ -142,6 +148,14 @@ mod tests {
             array![[1.0, 10.0, 2.0, 20.0], [2.0, 20.0, 3.0, 30.0], [3.0, 30.0, 4.0, 40.0]]
         );
         assert_eq!(w.flatten(x.view(), 2, "train").unwrap().nrows(), 2);
+        // The same matrix stored column-major gives the same windows.
+        let mut fortran = Array2::zeros((4, 2).f());
+        fortran.assign(&x);
+        assert!(!fortran.is_standard_layout());
+        assert_eq!(
+            w.flatten(fortran.view(), 1, "test").unwrap(),
+            w.flatten(x.view(), 1, "test").unwrap()
+        );
     }
 
     #[test]
