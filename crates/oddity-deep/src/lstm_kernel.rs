@@ -124,6 +124,83 @@ pub(crate) struct Grads {
     pub w_hh: Vec<f32>,
 }
 
+/// A layer's weights packed for the per-step products.
+struct Packs {
+    /// `[W_ih; W_hh; bias]` (`[d + h + 1, 4h]`): one product per step over the rows
+    /// `[x_t | h_{t−1} | 1]` gives the pre-activations, bias included.
+    stacked: Packed,
+    /// `W_ih` alone: a repeated input is projected once.
+    ih: Packed,
+    /// `W_hh` alone, added to the repeated input's projection at every step.
+    hh: Packed,
+}
+
+impl Packs {
+    fn new(w: Weights<'_>, dims: Dims) -> Self {
+        let (d, h) = (dims.input, dims.hidden);
+        let stacked = [w.w_ih, w.w_hh, w.bias].concat();
+        Self {
+            stacked: Packed::rows(&stacked, d + h + 1, 4 * h),
+            ih: Packed::rows(w.w_ih, d, 4 * h),
+            hh: Packed::rows(w.w_hh, h, 4 * h),
+        }
+    }
+}
+
+/// The state of one chunk's pass shared by the training and the scoring pass: the chunk's
+/// time-major input, the repeated input's projection (with the bias) and the step operand.
+struct ChunkRun<'a> {
+    packs: &'a Packs,
+    dims: Dims,
+    m: usize,
+    /// `[T or 1, m, d]`.
+    x: Vec<f32>,
+    /// `[m, 4h]` when the input repeats, else empty.
+    repeated: Vec<f32>,
+    /// `[m, d + h + 1]`: the rows `[x_t | h_{t−1} | 1]`.
+    operand: Vec<f32>,
+}
+
+impl<'a> ChunkRun<'a> {
+    fn new(input: &[f32], packs: &'a Packs, bias: &[f32], dims: Dims, b0: usize, m: usize) -> Self {
+        let (d, h) = (dims.input, dims.hidden);
+        let x = time_major(input, dims.input_steps(), b0, m, d);
+        let mut repeated = Vec::new();
+        let mut operand = Vec::new();
+        if dims.repeat {
+            repeated = vec![0.0f32; m * 4 * h];
+            gemm(&mut repeated, &x, m, &packs.ih, false);
+            add_rows(&mut repeated, bias);
+        } else {
+            operand = vec![0.0f32; m * (d + h + 1)];
+            operand.chunks_exact_mut(d + h + 1).for_each(|row| row[d + h] = 1.0);
+        }
+        Self { packs, dims, m, x, repeated, operand }
+    }
+
+    /// Writes the pre-activations of step `t` into `pre` (`[m, 4h]`) from the previous
+    /// hidden states `h_prev` (`[m, h]`, none at the first step).
+    fn gates(&mut self, t: usize, pre: &mut [f32], h_prev: Option<&[f32]>) {
+        let (m, d, h) = (self.m, self.dims.input, self.dims.hidden);
+        if self.dims.repeat {
+            pre.copy_from_slice(&self.repeated);
+            if let Some(hp) = h_prev {
+                gemm(pre, hp, m, &self.packs.hh, true);
+            }
+            return;
+        }
+        let x_t = &self.x[t * m * d..(t + 1) * m * d];
+        for (r, row) in self.operand.chunks_exact_mut(d + h + 1).enumerate() {
+            row[..d].copy_from_slice(&x_t[r * d..(r + 1) * d]);
+            match h_prev {
+                Some(hp) => row[d..d + h].copy_from_slice(&hp[r * h..(r + 1) * h]),
+                None => row[d..d + h].fill(0.0),
+            }
+        }
+        gemm(pre, &self.operand, m, &self.packs.stacked, false);
+    }
+}
+
 /// Runs the layer from zero states over `input` (`[B, T, d]`, or `[B, 1, d]` when
 /// `dims.repeat`); returns the hidden states (`[B, T, h]`) and, when `keep`, the tape for
 /// [`backward`].
@@ -138,12 +215,13 @@ pub(crate) fn forward(
     assert_eq!(w.w_ih.len(), d * 4 * h, "input weight size");
     assert_eq!(w.bias.len(), 4 * h, "bias size");
     assert_eq!(w.w_hh.len(), h * 4 * h, "recurrent weight size");
-    let (ih, hh) = (Packed::rows(w.w_ih, d, 4 * h), Packed::rows(w.w_hh, h, 4 * h));
+    let packs = Packs::new(w, dims);
     let mut out = vec![0.0f32; batch * steps * h];
     let chunks = out.par_chunks_mut(CHUNK * steps * h).zip(dims.chunks());
     if !keep {
         chunks.for_each(|(dst, (b0, rows))| {
-            let hidden = infer_chunk(input, &ih, w.bias, &hh, dims, b0, rows);
+            let run = ChunkRun::new(input, &packs, w.bias, dims, b0, rows);
+            let hidden = infer_chunk(run);
             batch_major(&hidden, dst, steps, rows, h);
             scratch::give(hidden);
         });
@@ -151,7 +229,7 @@ pub(crate) fn forward(
     }
     let tapes: Vec<ChunkTape> = chunks
         .map(|(dst, (b0, rows))| {
-            let tape = forward_chunk(input, &ih, w.bias, &hh, dims, b0, rows);
+            let tape = forward_chunk(ChunkRun::new(input, &packs, w.bias, dims, b0, rows), b0);
             batch_major(&tape.hidden, dst, steps, rows, h);
             tape
         })
@@ -160,48 +238,23 @@ pub(crate) fn forward(
     (out, Some(tape))
 }
 
-/// The forward pass of one chunk without a tape (scoring): each step's gates are projected
+/// The forward pass of one chunk without a tape (scoring): each step's gates are computed
 /// and activated in a buffer of one step, the cell state rolls, and only the hidden states
 /// (`[T, m, h]`, time-major) are kept, so the working set stays in the caches.
-fn infer_chunk(
-    input: &[f32],
-    ih: &Packed,
-    bias: &[f32],
-    hh: &Packed,
-    dims: Dims,
-    b0: usize,
-    m: usize,
-) -> Vec<f32> {
-    let Dims { steps, input: d, hidden: h, .. } = dims;
-    let g = 4 * h;
-    let x = time_major(input, dims.input_steps(), b0, m, d);
-    let project = |t: usize, pre: &mut [f32]| {
-        gemm(pre, &x[t * m * d..(t + 1) * m * d], m, ih, false);
-        add_rows(pre, bias);
-    };
-    let mut repeated = vec![0.0f32; if dims.repeat { m * g } else { 0 }];
-    if dims.repeat {
-        project(0, &mut repeated);
-    }
-    let mut pre = vec![0.0f32; m * g];
+fn infer_chunk(mut run: ChunkRun<'_>) -> Vec<f32> {
+    let (Dims { steps, hidden: h, .. }, m) = (run.dims, run.m);
+    let mut pre = vec![0.0f32; m * 4 * h];
     let (mut c_prev, mut c_next, mut tc) =
         (vec![0.0f32; m * h], vec![0.0f32; m * h], vec![0.0f32; m * h]);
     let mut hidden = scratch::take(steps * m * h);
     for t in 0..steps {
-        if dims.repeat {
-            pre.copy_from_slice(&repeated);
-        } else {
-            project(t, &mut pre);
-        }
         let (done, now) = hidden.split_at_mut(t * m * h);
-        if t > 0 {
-            gemm(&mut pre, &done[(t - 1) * m * h..], m, hh, true);
-        }
+        run.gates(t, &mut pre, (t > 0).then(|| &done[(t - 1) * m * h..]));
         let prev = (t > 0).then_some(&c_prev[..]);
         lstm_cell(&mut pre, prev, &mut c_next, &mut tc, &mut now[..m * h], h);
         std::mem::swap(&mut c_prev, &mut c_next);
     }
-    scratch::give(x);
+    scratch::give(run.x);
     hidden
 }
 
@@ -229,44 +282,26 @@ fn batch_major(local: &[f32], dst: &mut [f32], steps: usize, rows: usize, width:
     }
 }
 
-fn forward_chunk(
-    input: &[f32],
-    ih: &Packed,
-    bias: &[f32],
-    hh: &Packed,
-    dims: Dims,
-    b0: usize,
-    m: usize,
-) -> ChunkTape {
-    let Dims { steps, input: d, hidden: h, .. } = dims;
+/// The forward pass of one chunk (first row `b0`) keeping the tape.
+fn forward_chunk(mut run: ChunkRun<'_>, b0: usize) -> ChunkTape {
+    let (Dims { steps, hidden: h, .. }, m) = (run.dims, run.m);
     let g = 4 * h;
-    let x = time_major(input, dims.input_steps(), b0, m, d);
     // Every value of these is written before it is read.
     let mut act = scratch::take(steps * m * g);
-    if dims.repeat {
-        gemm(&mut act[..m * g], &x, m, ih, false);
-        add_rows(&mut act[..m * g], bias);
-        let (first, rest) = act.split_at_mut(m * g);
-        rest.chunks_exact_mut(m * g).for_each(|step| step.copy_from_slice(first));
-    } else {
-        gemm(&mut act, &x, steps * m, ih, false);
-        add_rows(&mut act, bias);
-    }
     let mut cell = scratch::take(steps * m * h);
     let mut tanh_cell = scratch::take(steps * m * h);
     let mut hidden = scratch::take(steps * m * h);
     for t in 0..steps {
         let pre = &mut act[t * m * g..(t + 1) * m * g];
         let (done, now) = hidden.split_at_mut(t * m * h);
-        if t > 0 {
-            gemm(pre, &done[(t - 1) * m * h..], m, hh, true);
-        }
+        run.gates(t, pre, (t > 0).then(|| &done[(t - 1) * m * h..]));
         let (c_done, c_now) = cell.split_at_mut(t * m * h);
         let c_prev = (t > 0).then(|| &c_done[(t - 1) * m * h..]);
         let tc_now = &mut tanh_cell[t * m * h..(t + 1) * m * h];
         lstm_cell(pre, c_prev, &mut c_now[..m * h], tc_now, &mut now[..m * h], h);
     }
-    ChunkTape { b0, rows: m, input: x, act, cell, tanh_cell, hidden }
+    let input = std::mem::take(&mut run.x);
+    ChunkTape { b0, rows: m, input, act, cell, tanh_cell, hidden }
 }
 
 /// Adds `bias` to every row of the row-major `data`.
