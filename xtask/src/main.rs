@@ -10,8 +10,9 @@
 //!   PyOD, PyTorch for `autoencoder`, `vae`, `deepsvdd`) and oddity on the same ODDS work in
 //!   one run and print the speed-up per method.
 //! * `peer-timeseries [--methods lstm_ae,cnn_ae] [--datasets a,b] [--seeds 0,1,2]
-//!   [--epochs 5]`: time the PyTorch peer and oddity on the same 14 series (LSTM and CNN
-//!   autoencoders) in one run; print total and per-epoch ratios and family-mean ROC-AUCs.
+//!   [--epochs 5] [--interleave]`: time the PyTorch peer and oddity on the same 14 series
+//!   (LSTM and CNN autoencoders) in one run (with `--interleave`, taking turns series by
+//!   series); print total and per-epoch ratios and family-mean ROC-AUCs.
 //! * `slurm-e2e`: install Slurm and munge (Debian packages, as root) if missing, start a
 //!   one-node cluster on this machine, run a 3-shard `oddity slurm` array job and check that
 //!   the merged table equals a single-process run; stops the daemons it started.
@@ -40,7 +41,7 @@ fn main() -> ExitCode {
         Some("slurm-e2e") => slurm_e2e::slurm_e2e(),
         Some("peer-tabular") => peer::peer_tabular(&project_root(), &args[1..]),
         Some("peer-timeseries") => peer_timeseries::peer_timeseries(&project_root(), &args[1..]),
-        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y] | peer-timeseries [--methods a,b] [--datasets x,y] [--seeds 0,1] [--epochs 5]>".to_string()),
+        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y] | peer-timeseries [--methods a,b] [--datasets x,y] [--seeds 0,1] [--epochs 5] [--interleave]>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -171,10 +171,22 @@ pub(crate) fn run_oddity(
     config: String,
     peer_csv: &Path,
 ) -> Result<(Summaries, Summaries), String> {
+    let results = oddity_pass(root, out, "oddity", config)?;
+    summaries(peer_csv, &results)
+}
+
+/// Builds the `oddity` binary (the one dev profile) and runs `config` (written to
+/// `OUT/NAME.toml`) one job at a time into `OUT/NAME`; returns its `results.csv`.
+pub(crate) fn oddity_pass(
+    root: &Path,
+    out: &Path,
+    name: &str,
+    config: String,
+) -> Result<PathBuf, String> {
     run(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--bin", "oddity"])
+        .args(["build", "--quiet", "--bin", "oddity"])
         .current_dir(root))?;
-    let path = out.join("oddity.toml");
+    let path = out.join(format!("{name}.toml"));
     std::fs::write(&path, config).map_err(|e| e.to_string())?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -183,14 +195,17 @@ pub(crate) fn run_oddity(
         .arg("run")
         .arg(&path)
         .args(["--jobs", "1", "--quiet", "--out"])
-        .arg(out.join("oddity")))?;
+        .arg(out.join(name)))?;
+    Ok(out.join(name).join("results.csv"))
+}
+
+/// Per method, summed seconds and ROC-AUCs of the peer's results and of oddity's.
+pub(crate) fn summaries(
+    peer_csv: &Path,
+    results_csv: &Path,
+) -> Result<(Summaries, Summaries), String> {
     let peer = summarise(peer_csv, "method", "roc_auc", &["fit_s", "score_s"])?;
-    let ours = summarise(
-        &out.join("oddity/results.csv"),
-        "method",
-        "roc_auc",
-        &["fit_seconds", "score_seconds"],
-    )?;
+    let ours = summarise(results_csv, "method", "roc_auc", &["fit_seconds", "score_seconds"])?;
     Ok((peer, ours))
 }
 

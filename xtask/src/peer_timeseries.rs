@@ -13,16 +13,20 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use crate::peer::{ensure_torch, run, run_oddity, setup, split_csv, Setup, Summary};
+use crate::peer::{
+    ensure_torch, oddity_pass, run, run_oddity, setup, split_csv, summaries, Setup, Summary,
+};
 
 /// Peer method name → oddity detector.
 const METHODS: &[(&str, &str)] = &[("lstm_ae", "lstm_autoencoder"), ("cnn_ae", "cnn_autoencoder")];
 
 /// Runs the comparison; `args` may hold `--methods lstm_ae,cnn_ae`, `--datasets a,b`,
-/// `--seeds 0,1,2` and `--epochs 5`.
+/// `--seeds 0,1,2`, `--epochs 5` and `--interleave` (peer and oddity take turns series by
+/// series, so that a drift in the machine's speed reaches both sides alike).
 pub fn peer_timeseries(root: &Path, args: &[String]) -> Result<(), String> {
     let mut methods: Vec<&str> = METHODS.iter().map(|(m, _)| *m).collect();
     let (mut datasets, mut seeds, mut epochs) = (String::new(), "0".to_string(), 5usize);
+    let mut interleave = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = || it.next().ok_or(format!("{a} needs a value"));
@@ -33,6 +37,7 @@ pub fn peer_timeseries(root: &Path, args: &[String]) -> Result<(), String> {
             "--epochs" => {
                 epochs = value()?.parse().map_err(|_| "--epochs needs a positive integer")?
             }
+            "--interleave" => interleave = true,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -49,26 +54,48 @@ pub fn peer_timeseries(root: &Path, args: &[String]) -> Result<(), String> {
     ensure_torch(&python, &shared)?;
     let names = peer_series(&shared, &datasets)?;
 
-    // The peer: its own script, its own protocol, two threads.
+    // The peer: its own script, its own protocol, two threads. oddity: the one dev
+    // profile, one job at a time (each with both cores, as the peer).
     let peer_csv = out.join("peer.csv");
+    let peer = |series: &[String]| {
+        run(Command::new(&python)
+            .arg(shared.join("reference/peer/run_timeseries.py"))
+            .arg("--root")
+            .arg(shared.parent().ok_or("shared folder has no parent")?)
+            .arg("--out")
+            .arg(&peer_csv)
+            .args(["--methods", &methods.join(","), "--seeds", &seeds, "--epochs"])
+            .arg(epochs.to_string())
+            .args(["--datasets", &series.join(",")]))
+    };
     println!(
-        "peer: {} on {} series × seeds {seeds} (this takes minutes)",
+        "peer and oddity: {} on {} series × seeds {seeds}{} (this takes minutes)",
         methods.join(", "),
-        names.len()
+        names.len(),
+        if interleave { ", taking turns series by series" } else { "" }
     );
-    run(Command::new(&python)
-        .arg(shared.join("reference/peer/run_timeseries.py"))
-        .arg("--root")
-        .arg(shared.parent().ok_or("shared folder has no parent")?)
-        .arg("--out")
-        .arg(&peer_csv)
-        .args(["--methods", &methods.join(","), "--seeds", &seeds, "--epochs"])
-        .arg(epochs.to_string())
-        .args(["--datasets", &names.join(",")]))?;
-
-    // oddity: the one dev profile, one job at a time (each with both cores, as the peer).
-    let config = config_text(root, &shared, &names, &methods, &seed_list, epochs)?;
-    let (peer, ours) = run_oddity(root, &out, config, &peer_csv)?;
+    let (peer, ours) = if interleave {
+        let mut merged = String::new();
+        for (i, name) in names.iter().enumerate() {
+            let one = std::slice::from_ref(name);
+            peer(one)?;
+            let config = config_text(root, &shared, one, &methods, &seed_list, epochs)?;
+            let results = oddity_pass(root, &out, &format!("oddity-{i:02}"), config)?;
+            let text = std::fs::read_to_string(&results).map_err(|e| e.to_string())?;
+            let skip = usize::from(!merged.is_empty());
+            text.lines().skip(skip).for_each(|l| {
+                merged.push_str(l);
+                merged.push('\n');
+            });
+        }
+        let results = out.join("oddity-results.csv");
+        std::fs::write(&results, merged).map_err(|e| e.to_string())?;
+        summaries(&peer_csv, &results)?
+    } else {
+        peer(&names)?;
+        let config = config_text(root, &shared, &names, &methods, &seed_list, epochs)?;
+        run_oddity(root, &out, config, &peer_csv)?
+    };
     println!(
         "\n{:<8} {:>9} {:>9} {:>7} {:>12} {:>12} {:>7}",
         "method", "peer s", "oddity s", "ratio", "peer s/ep", "oddity s/ep", "ratio"

@@ -59,8 +59,10 @@ pub(crate) fn lstm_cell(
     }
 }
 
-/// [`cell`] with AVX2 + FMA: one pass over each row, eight units at a time; the
-/// reciprocals of the logistic function are `rcp` estimates refined by a Newton step.
+/// [`cell`] with AVX2 + FMA: per row the gates in one pass, then the cell, eight units at a
+/// time; the
+/// reciprocals are exact divisions (an `rcp` estimate with one Newton step, biased low by
+/// ~1e-7, cost 0.08 ROC-AUC on ASD omi-1 over seeds 0–2).
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
@@ -140,11 +142,10 @@ mod x86 {
         _mm256_mul_ps(p, _mm256_castsi256_ps(scale))
     }
 
-    /// `1 / d` for `d ≥ 1`: the `rcp` estimate and one Newton step (≤ 2 ulp off).
+    /// `1 / d`, correctly rounded.
     #[inline(always)]
     unsafe fn recip(d: __m256) -> __m256 {
-        let r = _mm256_rcp_ps(d);
-        _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0)))
+        _mm256_div_ps(_mm256_set1_ps(1.0), d)
     }
 
     /// [`super::sigmoid`] on eight lanes.

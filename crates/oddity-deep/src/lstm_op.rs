@@ -176,11 +176,16 @@ mod tests {
                 };
                 let grads = (h.clone() * coef.clone()).sum().backward();
                 let grad = |t: Option<Tensor<3>>| values(t.expect("gradient"));
+                // PyTorch's two biases are two parameters with the same gradient.
+                let bias_grad = |p: &burn::module::Param<Tensor<1>>| {
+                    values(p.val().grad(&grads).expect("bias"))
+                };
+                assert_eq!(bias_grad(&layer.b_ih), bias_grad(&layer.b_hh));
                 (
                     values(h),
                     grad(x.grad(&grads)),
                     values(layer.w_ih.val().grad(&grads).expect("w_ih gradient")),
-                    values(layer.bias.val().grad(&grads).expect("bias gradient")),
+                    values(layer.b_ih.val().grad(&grads).expect("bias gradient")),
                     values(layer.w_hh.val().grad(&grads).expect("w_hh gradient")),
                 )
             };

@@ -150,8 +150,8 @@ pub(crate) fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 }
 
 /// One LSTM layer with PyTorch's initialisation (U(±1/√h)) and the gate blocks ordered
-/// (input, forget, output, cell), restructured for burn: the two biases are one vector, the
-/// four gates are one `[·, 4h]` block (one product per input per step, one sigmoid over the
+/// (input, forget, output, cell), restructured for burn: the two biases are added once per
+/// use, the four gates are one `[·, 4h]` block (one product per input per step, one sigmoid over the
 /// block), and no step ever slices a tensor that needs a gradient larger than its own gate
 /// block (the backward of a slice writes a zero tensor of the full source size: slicing
 /// one `[b, W, 4h]` projection per step made the backward pass quadratic in W).
@@ -161,8 +161,12 @@ pub struct LstmLayer {
     pub w_ih: Param<Tensor<2>>,
     /// Recurrent weights, `[h, 4h]`.
     pub w_hh: Param<Tensor<2>>,
-    /// `b_ih + b_hh`, `[4h]`.
-    pub bias: Param<Tensor<1>>,
+    /// Input bias `b_ih`, `[4h]`.
+    pub b_ih: Param<Tensor<1>>,
+    /// Recurrent bias `b_hh`, `[4h]`. The two are separate parameters as in PyTorch: Adam
+    /// moves each by its own normalised step, so their sum (what the cell sees) moves twice
+    /// as far per update as one merged bias would.
+    pub b_hh: Param<Tensor<1>>,
     /// Hidden size.
     pub hidden: usize,
 }
@@ -174,20 +178,25 @@ impl LstmLayer {
         let w_ih = uniform(rng, vec![d_in, 4 * hidden], bound);
         let w_hh = uniform(rng, vec![hidden, 4 * hidden], bound);
         // PyTorch has two bias vectors, each U(±1/√h); their sum is what the cell sees.
-        let b1 = uniform_vec(rng, 4 * hidden, bound);
-        let b2 = uniform_vec(rng, 4 * hidden, bound);
-        let bias: Vec<f32> = b1.iter().zip(&b2).map(|(a, b)| a + b).collect();
+        let b_ih = uniform(rng, vec![4 * hidden], bound);
+        let b_hh = uniform(rng, vec![4 * hidden], bound);
         Self {
             w_ih: Param::from_data(w_ih, device),
             w_hh: Param::from_data(w_hh, device),
-            bias: Param::from_data(TensorData::new(bias, [4 * hidden]), device),
+            b_ih: Param::from_data(b_ih, device),
+            b_hh: Param::from_data(b_hh, device),
             hidden,
         }
     }
 
+    /// `b_ih + b_hh`, `[4h]`.
+    pub(crate) fn bias(&self) -> Tensor<1> {
+        self.b_ih.val() + self.b_hh.val()
+    }
+
     /// The input projection `x W_ih + b` of one step's `[b, d_in]` input: `[b, 4h]`.
     pub(crate) fn project(&self, x: Tensor<2>) -> Tensor<2> {
-        x.matmul(self.w_ih.val()) + self.bias.val().unsqueeze()
+        x.matmul(self.w_ih.val()) + self.bias().unsqueeze()
     }
 
     /// Runs the layer over `input` (`[b, T, d]`, or `[b, 1, d]` used at each of the `steps`
@@ -195,7 +204,7 @@ impl LstmLayer {
     /// `[b, T, h]`. Only on burn's Flex CPU backend (see
     /// [`crate::flex_host::available`]).
     pub(crate) fn run_fused(&self, input: Tensor<3>, steps: usize) -> Tensor<3> {
-        crate::lstm_op::layer(input, self.w_ih.val(), self.bias.val(), self.w_hh.val(), steps)
+        crate::lstm_op::layer(input, self.w_ih.val(), self.bias(), self.w_hh.val(), steps)
     }
 
     /// Runs the recurrence over projected inputs given per step by `input(t)` (`[b, 4h]`,
