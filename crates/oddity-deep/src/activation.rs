@@ -10,23 +10,27 @@ use crate::host_gemm::{simd, Simd};
 /// bits. Inputs are clamped to [−87, 88], where `e^x` is a normal f32.
 #[inline(always)]
 pub(crate) fn exp(x: f32) -> f32 {
-    const LOG2_E: f32 = std::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_145_75;
-    const LN2_LO: f32 = 1.428_606_8e-6;
-    const ROUND: f32 = 12_582_912.0; // 1.5 · 2²³: adding and subtracting it rounds to an integer
-    let x = x.clamp(-87.0, 88.0);
-    let shifted = x * LOG2_E + ROUND;
+    let x = x.clamp(EXP_MIN, EXP_MAX);
+    let shifted = x * std::f32::consts::LOG2_E + ROUND;
     let n = shifted - ROUND;
     // The integer n sits in the low mantissa bits of `shifted`: integer arithmetic on the
     // bits (vectorises, unlike a float-to-int conversion).
     let n_bits = (shifted.to_bits() as i32).wrapping_sub(ROUND.to_bits() as i32);
     let r = x - n * LN2_HI - n * LN2_LO;
-    let p = 1.0
-        + r * (1.0
-            + r * (0.5
-                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+    let p = TAYLOR[1..].iter().fold(TAYLOR[0], |p, k| p * r + k);
     p * f32::from_bits((n_bits.wrapping_add(127) << 23) as u32)
 }
+
+/// The clamp of [`exp`]'s input: `e^x` is a normal f32 inside.
+const EXP_MIN: f32 = -87.0;
+const EXP_MAX: f32 = 88.0;
+/// `ln 2` split in a high part exact in f32 and the rest (Cody–Waite).
+const LN2_HI: f32 = 0.693_145_75;
+const LN2_LO: f32 = 1.428_606_8e-6;
+/// 1.5 · 2²³: adding and subtracting it rounds to an integer.
+const ROUND: f32 = 12_582_912.0;
+/// The Taylor coefficients of `e^r`, highest degree first (Horner order).
+const TAYLOR: [f32; 7] = [1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0];
 
 /// The logistic function `1 / (1 + e^−x)`.
 #[inline(always)]
@@ -60,8 +64,7 @@ pub(crate) fn lstm_cell(
 }
 
 /// [`cell`] with AVX2 + FMA: per row the gates in one pass, then the cell, eight units at a
-/// time; the
-/// reciprocals are exact divisions (an `rcp` estimate with one Newton step, biased low by
+/// time; the reciprocals are exact divisions (an `rcp` estimate with one Newton step, biased low by
 /// ~1e-7, cost 0.08 ROC-AUC on ASD omi-1 over seeds 0–2).
 ///
 /// # Safety
@@ -119,12 +122,13 @@ unsafe fn cell_avx(
 mod x86 {
     use std::arch::x86_64::*;
 
+    use super::{EXP_MAX, EXP_MIN, LN2_HI, LN2_LO, ROUND, TAYLOR};
+
     /// [`super::exp`] on eight lanes (same reduction and polynomial; NaN stays NaN).
     #[inline(always)]
     pub(super) unsafe fn exp8(x: __m256) -> __m256 {
-        const ROUND: f32 = 12_582_912.0;
         // `min` / `max` return their second operand when one is NaN: put x there.
-        let x = _mm256_max_ps(_mm256_set1_ps(-87.0), _mm256_min_ps(_mm256_set1_ps(88.0), x));
+        let x = _mm256_max_ps(_mm256_set1_ps(EXP_MIN), _mm256_min_ps(_mm256_set1_ps(EXP_MAX), x));
         let shifted =
             _mm256_fmadd_ps(x, _mm256_set1_ps(std::f32::consts::LOG2_E), _mm256_set1_ps(ROUND));
         let n = _mm256_sub_ps(shifted, _mm256_set1_ps(ROUND));
@@ -132,11 +136,11 @@ mod x86 {
             _mm256_castps_si256(shifted),
             _mm256_set1_epi32(ROUND.to_bits() as i32),
         );
-        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693_145_75), x);
-        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428_606_8e-6), r);
-        let mut p = _mm256_set1_ps(1.0 / 720.0);
-        for k in [1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0] {
-            p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(k));
+        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_HI), x);
+        let r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_LO), r);
+        let mut p = _mm256_set1_ps(TAYLOR[0]);
+        for k in &TAYLOR[1..] {
+            p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(*k));
         }
         let scale = _mm256_slli_epi32::<23>(_mm256_add_epi32(n_bits, _mm256_set1_epi32(127)));
         _mm256_mul_ps(p, _mm256_castsi256_ps(scale))

@@ -124,25 +124,23 @@ pub(crate) struct Grads {
     pub w_hh: Vec<f32>,
 }
 
-/// A layer's weights packed for the per-step products.
-struct Packs {
+/// A layer's weights packed for the per-step products (only what the input kind needs).
+enum Packs {
     /// `[W_ih; W_hh; bias]` (`[d + h + 1, 4h]`): one product per step over the rows
     /// `[x_t | h_{t−1} | 1]` gives the pre-activations, bias included.
-    stacked: Packed,
-    /// `W_ih` alone: a repeated input is projected once.
-    ih: Packed,
-    /// `W_hh` alone, added to the repeated input's projection at every step.
-    hh: Packed,
+    Stacked(Packed),
+    /// A repeated input: `W_ih` to project it once, `W_hh` added at every step.
+    Repeated { ih: Packed, hh: Packed },
 }
 
 impl Packs {
     fn new(w: Weights<'_>, dims: Dims) -> Self {
         let (d, h) = (dims.input, dims.hidden);
-        let stacked = [w.w_ih, w.w_hh, w.bias].concat();
-        Self {
-            stacked: Packed::rows(&stacked, d + h + 1, 4 * h),
-            ih: Packed::rows(w.w_ih, d, 4 * h),
-            hh: Packed::rows(w.w_hh, h, 4 * h),
+        if dims.repeat {
+            let (ih, hh) = (Packed::rows(w.w_ih, d, 4 * h), Packed::rows(w.w_hh, h, 4 * h));
+            Self::Repeated { ih, hh }
+        } else {
+            Self::Stacked(Packed::rows(&[w.w_ih, w.w_hh, w.bias].concat(), d + h + 1, 4 * h))
         }
     }
 }
@@ -167,13 +165,16 @@ impl<'a> ChunkRun<'a> {
         let x = time_major(input, dims.input_steps(), b0, m, d);
         let mut repeated = Vec::new();
         let mut operand = Vec::new();
-        if dims.repeat {
-            repeated = vec![0.0f32; m * 4 * h];
-            gemm(&mut repeated, &x, m, &packs.ih, false);
-            add_rows(&mut repeated, bias);
-        } else {
-            operand = vec![0.0f32; m * (d + h + 1)];
-            operand.chunks_exact_mut(d + h + 1).for_each(|row| row[d + h] = 1.0);
+        match packs {
+            Packs::Repeated { ih, .. } => {
+                repeated = vec![0.0f32; m * 4 * h];
+                gemm(&mut repeated, &x, m, ih, false);
+                add_rows(&mut repeated, bias);
+            }
+            Packs::Stacked(_) => {
+                operand = vec![0.0f32; m * (d + h + 1)];
+                operand.chunks_exact_mut(d + h + 1).for_each(|row| row[d + h] = 1.0);
+            }
         }
         Self { packs, dims, m, x, repeated, operand }
     }
@@ -182,13 +183,16 @@ impl<'a> ChunkRun<'a> {
     /// hidden states `h_prev` (`[m, h]`, none at the first step).
     fn gates(&mut self, t: usize, pre: &mut [f32], h_prev: Option<&[f32]>) {
         let (m, d, h) = (self.m, self.dims.input, self.dims.hidden);
-        if self.dims.repeat {
-            pre.copy_from_slice(&self.repeated);
-            if let Some(hp) = h_prev {
-                gemm(pre, hp, m, &self.packs.hh, true);
+        let stacked = match self.packs {
+            Packs::Stacked(stacked) => stacked,
+            Packs::Repeated { hh, .. } => {
+                pre.copy_from_slice(&self.repeated);
+                if let Some(hp) = h_prev {
+                    gemm(pre, hp, m, hh, true);
+                }
+                return;
             }
-            return;
-        }
+        };
         let x_t = &self.x[t * m * d..(t + 1) * m * d];
         for (r, row) in self.operand.chunks_exact_mut(d + h + 1).enumerate() {
             row[..d].copy_from_slice(&x_t[r * d..(r + 1) * d]);
@@ -197,7 +201,7 @@ impl<'a> ChunkRun<'a> {
                 None => row[d..d + h].fill(0.0),
             }
         }
-        gemm(pre, &self.operand, m, &self.packs.stacked, false);
+        gemm(pre, &self.operand, m, stacked, false);
     }
 }
 
