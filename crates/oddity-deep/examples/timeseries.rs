@@ -5,14 +5,19 @@
 //! timings, one line per (series, method).
 //!
 //! `cargo run --release -p oddity-deep --example timeseries -- SERIES... [--methods m1,m2]
-//! [--epochs 5] [--threads 2] [--seed 0]` where SERIES is one of the names of
-//! `configs/timeseries.toml` (`smd_machine-2-1`, `nab_speed_7578`, `ucr_135`, …).
+//! [--epochs 5] [--threads 2] [--seed 0] [--as-method LABEL]` where SERIES is one of the names of
+//! `configs/timeseries.toml` (`smd_machine-2-1`, `nab_speed_7578`, `ucr_135`, …). With
+//! `--as-method LABEL` the fit seed is the one `oddity run` gives the method `LABEL` on a dataset
+//! named SERIES at experiment seed `--seed` (otherwise `--seed` itself), so a harness line can be
+//! compared with a line of the CLI's results.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use ndarray::Array2;
-use oddity_core::{Dataset, FitContext, ParamValue, Params};
+use oddity_core::{Dataset, FitContext, FittedDetector};
+use oddity_deep::train::{EpochReport, TrainConfig};
+use oddity_deep::{CnnAutoencoder, LstmAutoencoder, Settings};
 use oddity_preprocess::{WindowScore, Windows};
 
 fn shared() -> PathBuf {
@@ -123,6 +128,7 @@ fn main() {
     let epochs: i64 = opt("--epochs", "5").parse().unwrap();
     let threads: usize = opt("--threads", "2").parse().unwrap();
     let seed: u64 = opt("--seed", "0").parse().unwrap();
+    let as_method = opt("--as-method", "");
     let mut skip = false;
     let names: Vec<&String> = args
         .iter()
@@ -158,18 +164,42 @@ fn main() {
             .with_window(w)
             .unwrap();
         for method in methods.split(',') {
-            let p = Params([("epochs".to_string(), ParamValue::Int(epochs))].into());
-            let (_, det) = oddity_deep::detector(method).unwrap().instantiate(&p).unwrap();
+            let settings = Settings {
+                train: TrainConfig::new(epochs, 64, 1e-3, 0.0, 0.0, 0).unwrap(),
+                device: "cpu".to_string(),
+            };
+            let fit_seed = if as_method.is_empty() {
+                seed
+            } else {
+                oddity_core::derive_seed(seed, &[name.as_str(), as_method.as_str()])
+            };
+            let ctx = FitContext::new(fit_seed).with_threads(threads);
             let t0 = Instant::now();
-            let fitted = det.fit(&train, &FitContext::new(seed).with_threads(threads)).unwrap();
+            // The typed fits (the registry's defaults) keep the per-epoch training losses.
+            let (fitted, history): (Box<dyn FittedDetector>, Vec<EpochReport>) = match method {
+                "lstm_autoencoder" => {
+                    let m = LstmAutoencoder::new(64, 2, settings).unwrap().fit_model(&train, &ctx);
+                    let m = m.unwrap();
+                    let h = m.history().to_vec();
+                    (Box::new(m), h)
+                }
+                "cnn_autoencoder" => {
+                    let m = CnnAutoencoder::new(32, 7, settings).unwrap().fit_model(&train, &ctx);
+                    let m = m.unwrap();
+                    let h = m.history().to_vec();
+                    (Box::new(m), h)
+                }
+                other => panic!("unknown method {other}"),
+            };
             let fit_s = t0.elapsed().as_secs_f64();
             let t1 = Instant::now();
             let steps = fitted.score_steps(&test).unwrap().unwrap();
             let scores = win.spread_steps(zte.nrows(), steps.view());
             let score_s = t1.elapsed().as_secs_f64();
             println!(
-                "{name:40} {method:17} n_train_windows={} d={d} roc_auc={:.4} fit={fit_s:.1}s ({:.2}s/epoch) score={score_s:.1}s",
-                train.n_rows(), oddity_eval::roc_auc(&y, &scores).expect("both classes present"), fit_s / epochs as f64
+                "{name:40} {method:17} n_train_windows={} d={d} roc_auc={:.4} fit={fit_s:.1}s ({:.2}s/epoch) score={score_s:.1}s losses={}",
+                train.n_rows(), oddity_eval::roc_auc(&y, &scores).expect("both classes present"), fit_s / epochs as f64,
+                history.iter().map(|r| format!("{:.4}", r.train_loss)).collect::<Vec<_>>().join(" ")
             );
         }
     }

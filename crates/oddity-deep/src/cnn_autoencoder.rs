@@ -138,3 +138,82 @@ impl Detector for CnnAutoencoder {
         Ok(Box::new(self.fit_model(train, ctx)?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Parity with PyTorch: `tests/fixtures/cnn_parity.txt` holds the weights, one batch, the
+    //! loss, every gradient and three Adam steps of the peer's `CNNAE` layer stack (4 / 8
+    //! channels). burn stores convolution weights in PyTorch's layout.
+
+    use std::collections::HashMap;
+
+    use burn::module::Param;
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    use super::{CnnAutoencoderParams, CnnNet};
+    use crate::nn::{values, Noise};
+    use crate::parity::{assert_adam_steps, assert_close, batch, fixture, tensor};
+    use crate::train::{TrainConfig, TrainModel};
+    use crate::Settings;
+
+    /// PyTorch's names of (conv1, conv2, deconv1, deconv2) in its `Sequential`.
+    const TORCH: [&str; 4] = ["net.0", "net.2", "net.4", "net.6"];
+
+    /// The fixture's weights in a `CnnNet` (W, d, channels from `shape`, kernel 7).
+    fn load(f: &HashMap<String, Vec<f32>>, device: &Device) -> CnnNet {
+        let s = &f["shape"];
+        let (w, d, c) = (s[1] as usize, s[2] as usize, s[3] as usize);
+        let train = TrainConfig::new(1, 1, 1e-3, 0.0, 0.0, 0).expect("config");
+        let settings = Settings { train, device: "cpu".into() };
+        let p = CnnAutoencoderParams { channels: c, kernel: 7, settings };
+        let mut net = CnnNet::new(&mut oddity_core::rng(0), w, d, &p, device);
+        let param = |name: &str, shape: [usize; 3]| {
+            let v = f[&format!("param.{name}.weight")].clone();
+            let b = f[&format!("param.{name}.bias")].clone();
+            let n = b.len();
+            (
+                Param::from_data(TensorData::new(v, shape), device),
+                Some(Param::from_data(TensorData::new(b, [n]), device)),
+            )
+        };
+        (net.conv1.weight, net.conv1.bias) = param(TORCH[0], [c, d, 7]);
+        (net.conv2.weight, net.conv2.bias) = param(TORCH[1], [2 * c, c, 7]);
+        (net.deconv1.weight, net.deconv1.bias) = param(TORCH[2], [2 * c, c, 7]);
+        (net.deconv2.weight, net.deconv2.bias) = param(TORCH[3], [c, d, 7]);
+        net
+    }
+
+    #[test]
+    fn loss_and_gradients_match_pytorch() {
+        // Measured: loss equal, gradients within 1.8e-7 of each tensor's largest magnitude.
+        let f = fixture("cnn_parity.txt");
+        let device = Device::flex().autodiff();
+        let net = load(&f, &device);
+        let loss = net.loss(tensor(&batch(&f), &device), &mut Noise::inert());
+        let grads = loss.clone().backward();
+        assert_close(&values(loss), &f["loss"], 1e-6, "loss");
+        let grad = |p: &Param<Tensor<3>>| values(p.val().grad(&grads).expect("gradient"));
+        let grad1 = |p: &Option<Param<Tensor<1>>>| {
+            values(p.as_ref().expect("bias").val().grad(&grads).expect("gradient"))
+        };
+        let layers = [
+            (&net.conv1.weight, &net.conv1.bias),
+            (&net.conv2.weight, &net.conv2.bias),
+            (&net.deconv1.weight, &net.deconv1.bias),
+            (&net.deconv2.weight, &net.deconv2.bias),
+        ];
+        for ((w, b), name) in layers.into_iter().zip(TORCH) {
+            let (gw, gb) = (format!("grad.{name}.weight"), format!("grad.{name}.bias"));
+            assert_close(&grad(w), &f[&gw], 1e-5, &gw);
+            assert_close(&grad1(b), &f[&gb], 1e-5, &gb);
+        }
+    }
+
+    #[test]
+    fn three_adam_steps_match_pytorch() {
+        // Measured: equal to PyTorch's f32 losses as printed (9 digits).
+        let f = fixture("cnn_parity.txt");
+        let device = Device::flex().autodiff();
+        assert_adam_steps(load(&f, &device), &f, &device, 2e-6);
+    }
+}

@@ -50,6 +50,8 @@ mod lstm_autoencoder;
 mod lstm_kernel;
 mod lstm_op;
 pub mod nn;
+#[cfg(test)]
+mod parity;
 mod registry;
 mod scratch;
 mod sequence;

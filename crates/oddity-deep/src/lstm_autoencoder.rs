@@ -157,3 +157,114 @@ impl Detector for LstmAutoencoder {
         Ok(Box::new(self.fit_model(train, ctx)?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Parity with PyTorch: `tests/fixtures/lstm_parity.txt` holds the weights, one batch, the
+    //! loss, every gradient and three Adam steps of the peer's `LSTMAE`.
+
+    use std::collections::HashMap;
+
+    use burn::module::Param;
+    use burn::tensor::{Device, Tensor, TensorData};
+
+    use super::LstmNet;
+    use crate::nn::{values, LstmLayer, Noise};
+    use crate::parity::{assert_adam_steps, assert_close, batch, fixture, tensor};
+    use crate::train::TrainModel;
+
+    /// Our block `b` of the four gate blocks (input, forget, output, cell) is PyTorch's
+    /// block `TORCH_BLOCK[b]` of (input, forget, cell, output).
+    const TORCH_BLOCK: [usize; 4] = [0, 1, 3, 2];
+
+    /// A PyTorch `[4h, n]` gate matrix as ours, `[n, 4h]`.
+    fn gate_matrix(torch: &[f32], n: usize, h: usize) -> Vec<f32> {
+        let mut out = vec![0.0; n * 4 * h];
+        for j in 0..n {
+            for (b, &tb) in TORCH_BLOCK.iter().enumerate() {
+                for u in 0..h {
+                    out[j * 4 * h + b * h + u] = torch[(tb * h + u) * n + j];
+                }
+            }
+        }
+        out
+    }
+
+    /// A PyTorch `[4h]` gate vector as ours.
+    fn gate_vector(torch: &[f32], h: usize) -> Vec<f32> {
+        gate_matrix(torch, 1, h)
+    }
+
+    /// `[r, c]` row-major → `[c, r]` row-major.
+    fn transpose(v: &[f32], r: usize, c: usize) -> Vec<f32> {
+        (0..c * r).map(|k| v[(k % r) * c + k / r]).collect()
+    }
+
+    /// The PyTorch names of a layer's parameters (`enc`/`dec`, layer index).
+    fn torch_names(part: &str, l: usize) -> [String; 4] {
+        ["weight_ih", "weight_hh", "bias_ih", "bias_hh"].map(|p| format!("{part}.{p}_l{l}"))
+    }
+
+    /// The fixture's weights in an `LstmNet` (d, h from `shape`).
+    fn load(f: &HashMap<String, Vec<f32>>, device: &Device) -> (LstmNet, usize, usize) {
+        let s = &f["shape"];
+        let (d, h) = (s[2] as usize, s[3] as usize);
+        let mut net = LstmNet::new(&mut oddity_core::rng(0), d, h, 2, device);
+        let set = |layer: &mut LstmLayer, part: &str, l: usize, d_in: usize| {
+            let [wi, wh, bi, bh] = torch_names(part, l).map(|n| &f[&format!("param.{n}")]);
+            let p2 = |v: Vec<f32>, r| Param::from_data(TensorData::new(v, [r, 4 * h]), device);
+            let p1 = |v: Vec<f32>| Param::from_data(TensorData::new(v, [4 * h]), device);
+            layer.w_ih = p2(gate_matrix(wi, d_in, h), d_in);
+            layer.w_hh = p2(gate_matrix(wh, h, h), h);
+            layer.b_ih = p1(gate_vector(bi, h));
+            layer.b_hh = p1(gate_vector(bh, h));
+        };
+        for (l, layer) in net.encoder.iter_mut().enumerate() {
+            set(layer, "enc", l, if l == 0 { d } else { h });
+        }
+        for (l, layer) in net.decoder.iter_mut().enumerate() {
+            set(layer, "dec", l, h);
+        }
+        let w = transpose(&f["param.out.weight"], d, h);
+        net.output.weight = Param::from_data(TensorData::new(w, [h, d]), device);
+        let b = f["param.out.bias"].clone();
+        net.output.bias = Some(Param::from_data(TensorData::new(b, [d]), device));
+        (net, d, h)
+    }
+
+    #[test]
+    fn loss_and_gradients_match_pytorch() {
+        // Measured: loss equal, gradients within 1.2e-6 of each tensor's largest magnitude.
+        let f = fixture("lstm_parity.txt");
+        let device = Device::flex().autodiff();
+        let (net, d, h) = load(&f, &device);
+        let loss = net.loss(tensor(&batch(&f), &device), &mut Noise::inert());
+        let grads = loss.clone().backward();
+        assert_close(&values(loss), &f["loss"], 1e-6, "loss");
+        let grad = |p: &Param<Tensor<2>>| values(p.val().grad(&grads).expect("gradient"));
+        let grad1 = |p: &Param<Tensor<1>>| values(p.val().grad(&grads).expect("gradient"));
+        let enc = net.encoder.iter().map(|l| ("enc", l)).enumerate();
+        let layers = enc.chain(net.decoder.iter().map(|l| ("dec", l)).enumerate());
+        for (l, (part, layer)) in layers {
+            let d_in = if part == "enc" && l == 0 { d } else { h };
+            let [wi, wh, bi, bh] =
+                torch_names(part, l).map(|n| (f[&format!("grad.{n}")].clone(), n));
+            assert_close(&grad(&layer.w_ih), &gate_matrix(&wi.0, d_in, h), 1e-5, &wi.1);
+            assert_close(&grad(&layer.w_hh), &gate_matrix(&wh.0, h, h), 1e-5, &wh.1);
+            assert_close(&grad1(&layer.b_ih), &gate_vector(&bi.0, h), 1e-5, &bi.1);
+            assert_close(&grad1(&layer.b_hh), &gate_vector(&bh.0, h), 1e-5, &bh.1);
+        }
+        let out_w = transpose(&f["grad.out.weight"], d, h);
+        assert_close(&grad(&net.output.weight), &out_w, 1e-5, "out.weight");
+        let out_b = net.output.bias.as_ref().expect("bias");
+        assert_close(&grad1(out_b), &f["grad.out.bias"], 1e-5, "out.bias");
+    }
+
+    #[test]
+    fn three_adam_steps_match_pytorch() {
+        // Measured: within 1.8e-7 of the largest loss.
+        let f = fixture("lstm_parity.txt");
+        let device = Device::flex().autodiff();
+        assert_adam_steps(load(&f, &device).0, &f, &device, 2e-6);
+    }
+}
