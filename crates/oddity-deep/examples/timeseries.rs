@@ -4,7 +4,7 @@
 //! over its covering windows of that window's error at the step) and prints ROC-AUC and
 //! timings, one line per (series, method).
 //!
-//! `cargo run --release -p oddity-deep --example timeseries -- SERIES... [--methods m1,m2]
+//! `cargo run -p oddity-deep --example timeseries -- SERIES... [--methods m1,m2]
 //! [--epochs 5] [--threads 2] [--seed 0] [--as-method LABEL]` where SERIES is one of the names of
 //! `configs/timeseries.toml` (`smd_machine-2-1`, `nab_speed_7578`, `ucr_135`, …). With
 //! `--as-method LABEL` the fit seed is the one `oddity run` gives the method `LABEL` on a dataset
