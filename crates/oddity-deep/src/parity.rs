@@ -46,9 +46,9 @@ pub(crate) fn tensor(x: &Array2<f32>, device: &Device) -> Tensor<2> {
     Tensor::from_data(data, device)
 }
 
-/// Checks the fixture's loss, then trains `model` for three full-batch Adam steps (lr 0.01)
-/// with the crate's trainer and compares the loss before each step and after the last with
-/// PyTorch's (`adam_losses`) within `rel`.
+/// Trains `model` (holding the fixture's weights) for three full-batch Adam steps (lr 0.01)
+/// with the crate's trainer and asserts that the loss before each step and after the last
+/// are within `rel` of PyTorch's (`adam_losses`).
 pub(crate) fn assert_adam_steps<M: TrainModel>(
     model: M,
     f: &HashMap<String, Vec<f32>>,
