@@ -17,7 +17,7 @@ use std::time::Instant;
 use ndarray::Array2;
 use oddity_core::{Dataset, FitContext, FittedDetector};
 use oddity_deep::train::{EpochReport, TrainConfig};
-use oddity_deep::{CnnAutoencoder, LstmAutoencoder, Settings};
+use oddity_deep::{CnnAutoencoder, FittedSequence, LstmAutoencoder, SequenceNet, Settings};
 use oddity_preprocess::{WindowScore, Windows};
 
 fn shared() -> PathBuf {
@@ -116,6 +116,15 @@ fn load(name: &str) -> (Vec<Vec<f64>>, Vec<Vec<f64>>, Vec<u8>) {
     panic!("unknown series {name}")
 }
 
+/// A typed fit as a boxed detector and its loss history.
+fn boxed<M: SequenceNet + 'static>(
+    fitted: Result<FittedSequence<M>, oddity_core::Error>,
+) -> (Box<dyn FittedDetector>, Vec<EpochReport>) {
+    let fitted = fitted.unwrap();
+    let history = fitted.history().to_vec();
+    (Box::new(fitted), history)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let opt = |k: &str, d: &str| -> String {
@@ -176,18 +185,12 @@ fn main() {
             let ctx = FitContext::new(fit_seed).with_threads(threads);
             let t0 = Instant::now();
             // The typed fits (the registry's defaults) keep the per-epoch training losses.
-            let (fitted, history): (Box<dyn FittedDetector>, Vec<EpochReport>) = match method {
+            let (fitted, history) = match method {
                 "lstm_autoencoder" => {
-                    let m = LstmAutoencoder::new(64, 2, settings).unwrap().fit_model(&train, &ctx);
-                    let m = m.unwrap();
-                    let h = m.history().to_vec();
-                    (Box::new(m), h)
+                    boxed(LstmAutoencoder::new(64, 2, settings).unwrap().fit_model(&train, &ctx))
                 }
                 "cnn_autoencoder" => {
-                    let m = CnnAutoencoder::new(32, 7, settings).unwrap().fit_model(&train, &ctx);
-                    let m = m.unwrap();
-                    let h = m.history().to_vec();
-                    (Box::new(m), h)
+                    boxed(CnnAutoencoder::new(32, 7, settings).unwrap().fit_model(&train, &ctx))
                 }
                 other => panic!("unknown method {other}"),
             };
