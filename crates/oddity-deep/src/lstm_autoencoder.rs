@@ -165,12 +165,14 @@ mod tests {
 
     use std::collections::HashMap;
 
-    use burn::module::Param;
+    use burn::module::{Module, Param};
+    use burn::optim::{AdamConfig, GradientsParams};
     use burn::tensor::{Device, Tensor, TensorData};
 
     use super::LstmNet;
-    use crate::nn::{values, LstmLayer, Noise};
-    use crate::parity::{assert_adam_steps, assert_close, batch, fixture, tensor};
+    use crate::nn::{matrix, values, LstmLayer, Noise};
+    use crate::parity::{assert_adam_steps, assert_close, batch, fixture, read_values, tensor};
+    use crate::sequence::SequenceNet;
     use crate::train::TrainModel;
 
     /// Our block `b` of the four gate blocks (input, forget, output, cell) is PyTorch's
@@ -266,5 +268,61 @@ mod tests {
         let f = fixture("lstm_parity.txt");
         let device = Device::flex().autodiff();
         assert_adam_steps(load(&f, &device).0, &f, &device, 2e-6);
+    }
+
+    /// Trains from the PyTorch peer's initial weights on the peer's batches, in the peer's
+    /// order, with this crate's kernels and burn's Adam (as `train::train` steps), then scores
+    /// the test part with stride-1 windows, each step the mean over the windows covering it.
+    /// Writes `ours_losses.txt` and `ours_scores.txt` beside `replay.txt`; see
+    /// `tests/fixtures/replay_peer.py`, which writes the input and compares the two sides.
+    #[test]
+    #[ignore = "a diagnostic: needs ODDITY_REPLAY=DIR prepared by tests/fixtures/replay_peer.py"]
+    fn replay_peer_run() {
+        let dir = std::env::var("ODDITY_REPLAY").expect("ODDITY_REPLAY=DIR");
+        let f = read_values(&format!("{dir}/replay.txt"));
+        let device = Device::flex().autodiff();
+        let (mut net, d, _) = load(&f, &device);
+        let w = f["shape"][1] as usize;
+        let windows = |part: &[f32], starts: &mut dyn Iterator<Item = usize>| -> Vec<f32> {
+            starts.flat_map(|s| part[s * d..(s + w) * d].iter().copied()).collect()
+        };
+        let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+        let (mut losses, mut steps) = (Vec::new(), Vec::new());
+        while let Some(order) = f.get(&format!("order.{}", losses.len())) {
+            let mut total = 0.0;
+            for batch in order.chunks(64) {
+                let rows = windows(&f["train"], &mut batch.iter().map(|&s| s as usize));
+                let loss = net.loss(matrix(rows, batch.len(), w * d, &device), &mut Noise::inert());
+                steps.push(f64::from(values(loss.clone())[0]));
+                total += steps[steps.len() - 1] * batch.len() as f64;
+                let grads = GradientsParams::from_grads(loss.backward(), &net);
+                net = optim.step(1e-3, net, grads);
+            }
+            losses.push(total / order.len() as f64);
+        }
+        let (model, plain) = (net.valid(), device.without_autodiff());
+        let test = &f["test"];
+        let n = test.len() / d;
+        let (mut sums, mut counts) = (vec![0f64; n], vec![0f64; n]);
+        for first in (0..n - w + 1).step_by(256) {
+            let b = (n - w + 1 - first).min(256);
+            let x = matrix(windows(test, &mut (first..first + b)), b, w * d, &plain);
+            let x = x.reshape([b, w, d]);
+            let err = values((model.reconstruct(x.clone()) - x).square().mean_dim(2));
+            for (i, e) in err.chunks(w).enumerate() {
+                for (t, &v) in e.iter().enumerate() {
+                    sums[first + i + t] += f64::from(v);
+                    counts[first + i + t] += 1.0;
+                }
+            }
+        }
+        let line =
+            |v: &mut dyn Iterator<Item = f64>| v.map(|x| format!("{x:.9e}")).collect::<Vec<_>>();
+        let scores = line(&mut sums.iter().zip(&counts).map(|(s, c)| s / c)).join("\n");
+        std::fs::write(format!("{dir}/ours_scores.txt"), scores + "\n").expect("write scores");
+        let losses = line(&mut losses.into_iter()).join(" ");
+        std::fs::write(format!("{dir}/ours_losses.txt"), losses + "\n").expect("write losses");
+        let steps = line(&mut steps.into_iter()).join(" ");
+        std::fs::write(format!("{dir}/ours_steps.txt"), steps + "\n").expect("write steps");
     }
 }

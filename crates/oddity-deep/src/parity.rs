@@ -12,8 +12,12 @@ use crate::train::{train, TrainConfig, TrainModel};
 
 /// The named value lists of `tests/fixtures/{name}` (one `key v1 v2 …` per line).
 pub(crate) fn fixture(name: &str) -> HashMap<String, Vec<f32>> {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    read_values(&format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR")))
+}
+
+/// The named value lists of the file at `path` (one `key v1 v2 …` per line).
+pub(crate) fn read_values(path: &str) -> HashMap<String, Vec<f32>> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     text.lines()
         .map(|line| {
             let mut it = line.split(' ');
