@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use oddity_runner::{Plan, PlanOptions};
 
 mod evaluate;
+mod init;
 mod runner_cli;
 
 /// Anomaly-detection experiments from one TOML file.
@@ -53,6 +54,11 @@ enum Command {
     ///
     /// Example: oddity evaluate scores.csv --threshold pot:1e-4 --json
     Evaluate(evaluate::EvaluateArgs),
+    /// Write a commented starter config for your own data file (label, timestamp and
+    /// feature columns detected), then check it with `oddity validate`.
+    ///
+    /// Example: oddity init --timeseries data/machine.csv --out machine.toml
+    Init(init::InitArgs),
     /// Internal: run one job as a worker process (request on stdin, record on stdout).
     #[command(name = "__job", hide = true)]
     Job,
@@ -82,6 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => runner_cli::report(args),
         Command::Slurm(args) => runner_cli::slurm(args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Init(args) => init::run(args),
         Command::Job => runner_cli::worker(),
     }
 }

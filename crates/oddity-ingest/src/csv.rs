@@ -23,6 +23,13 @@ const GUESS_ROWS: usize = 1000;
 /// row, so a late text value is caught and named. Inferring from every row up
 /// front cost more than the parse itself (shuttle.csv: 177 ms against 46 ms).
 pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table, IngestError> {
+    let (frame, keep, lines) = frame(path)?;
+    from_frame(path, name, opts, &frame, keep.as_deref(), lines)
+}
+
+/// The polars frame of a CSV file, which rows of it to keep (blank lines are not rows) and
+/// the lines of the kept rows.
+pub(crate) fn frame(path: &Path) -> Result<(DataFrame, Option<Vec<bool>>, Lines), IngestError> {
     check_file(path)?;
     let bytes = std::fs::read(path).map_err(|e| IngestError::io(path, &e))?;
     let parse = |infer_rows: Option<usize>| {
@@ -48,7 +55,7 @@ pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table,
     } else {
         (None, Lines::None)
     };
-    from_frame(path, name, opts, &frame, keep.as_deref(), lines)
+    Ok((frame, keep, lines))
 }
 
 /// Fails for a missing file, a directory or an empty file.
@@ -93,7 +100,20 @@ pub(crate) fn from_frame(
     keep: Option<&[bool]>,
     lines: Lines,
 ) -> Result<Table, IngestError> {
-    let columns = frame
+    let columns = raw_columns(path, frame, keep)?;
+    let n_rows = keep.map_or(frame.height(), |k| k.iter().filter(|&&k| k).count());
+    let raw = RawTable { path, columns, n_rows, lines };
+    let label = opts.label.clone().map_or(LabelSource::None, LabelSource::Column);
+    raw.into_table(name, opts, label)
+}
+
+/// The columns of a polars frame as raw values, keeping the rows where `keep` is true.
+pub(crate) fn raw_columns(
+    path: &Path,
+    frame: &DataFrame,
+    keep: Option<&[bool]>,
+) -> Result<Vec<RawColumn>, IngestError> {
+    frame
         .columns()
         .iter()
         .map(|c| {
@@ -105,11 +125,7 @@ pub(crate) fn from_frame(
             };
             Ok(RawColumn { name: c.name().to_string(), values })
         })
-        .collect::<Result<Vec<_>, IngestError>>()?;
-    let n_rows = keep.map_or(frame.height(), |k| k.iter().filter(|&&k| k).count());
-    let raw = RawTable { path, columns, n_rows, lines };
-    let label = opts.label.clone().map_or(LabelSource::None, LabelSource::Column);
-    raw.into_table(name, opts, label)
+        .collect()
 }
 
 /// One polars column as raw values: integers and booleans as integers, floats

@@ -52,6 +52,7 @@
 
 mod csv;
 mod error;
+mod inspect;
 mod label_windows;
 mod mat;
 mod npz;
@@ -65,6 +66,7 @@ mod write;
 use std::path::Path;
 
 pub use error::{IngestError, IngestErrorKind};
+pub use inspect::{inspect, ColumnKind, ColumnSummary, FileSummary};
 pub use label_windows::{label_rows_in_windows, read_label_windows};
 pub use options::ReadOptions;
 pub use table::Table;

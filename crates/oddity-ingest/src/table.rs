@@ -37,7 +37,7 @@ pub(crate) enum Values {
 }
 
 impl Values {
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             Self::Float(v) => v.len(),
             Self::Int(v) => v.len(),

@@ -66,6 +66,15 @@ pub enum RunError {
         /// What is wrong.
         message: String,
     },
+    /// Occurs when `oddity init` cannot write a starter config for a data file (no label
+    /// column, a named column missing or unusable, no feature left).
+    #[error("init `{}`: {message}", path.display())]
+    Init {
+        /// The data file.
+        path: PathBuf,
+        /// What is wrong, with a hint.
+        message: String,
+    },
     /// Occurs when a journal cannot be read back.
     #[error("journal `{}`, line {line}: {message}", path.display())]
     Journal {

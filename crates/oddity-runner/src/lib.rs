@@ -49,6 +49,7 @@ mod ranking;
 pub mod registry;
 pub mod report;
 pub mod slurm;
+mod starter;
 pub mod worker;
 
 pub use error::{ConfigError, RunError};
@@ -57,3 +58,4 @@ pub use limits::Limits;
 pub use plan::{
     DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Shard, Variant, DEFAULT_METRICS,
 };
+pub use starter::{starter_config, StarterKind, StarterOptions};
