@@ -111,20 +111,9 @@ fn inspect_matrix(path: &Path) -> Result<FileSummary, IngestError> {
 
 /// The kind, missing count and constancy of one column.
 fn summarise(column: &RawColumn) -> ColumnSummary {
-    // The values as numbers (None: missing), or None when some text is not a number.
-    let numbers: Option<Vec<Option<f64>>> = match &column.values {
-        Values::Float(v) => Some(v.clone()),
-        Values::Int(v) => Some(v.iter().map(|x| x.map(|x| x as f64)).collect()),
-        Values::Text(v) => v
-            .iter()
-            .map(|s| match s.as_deref().map(str::trim) {
-                None | Some("") => Some(None),
-                Some(s) => s.parse::<f64>().ok().map(Some),
-            })
-            .collect(),
-    };
     let name = column.name.clone();
-    if let Some(numbers) = numbers {
+    // The values as numbers (None: missing), unless some text is not a number.
+    if let Ok(numbers) = column.values.numeric() {
         let present: Vec<f64> = numbers.iter().flatten().copied().filter(|x| !x.is_nan()).collect();
         let missing = numbers.len() - present.len();
         let constant = present.windows(2).all(|w| w[0] == w[1]);

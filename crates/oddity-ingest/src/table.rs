@@ -67,7 +67,7 @@ impl Values {
     }
 
     /// The values as numbers, or the first row whose text is not a number.
-    fn numeric(&self) -> Result<Cow<'_, [Option<f64>]>, usize> {
+    pub(crate) fn numeric(&self) -> Result<Cow<'_, [Option<f64>]>, usize> {
         match self {
             Self::Float(v) => Ok(Cow::Borrowed(v)),
             Self::Int(v) => Ok(Cow::Owned(v.iter().map(|x| x.map(|x| x as f64)).collect())),
