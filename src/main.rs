@@ -11,6 +11,7 @@ use oddity_runner::{Plan, PlanOptions};
 mod evaluate;
 mod init;
 mod runner_cli;
+mod score;
 
 /// Anomaly-detection experiments from one TOML file.
 #[derive(Parser)]
@@ -26,6 +27,15 @@ enum Command {
     ///
     /// Example: oddity run configs/quickstart.toml --jobs 2
     Run(runner_cli::RunArgs),
+    /// Run an experiment as `run` does and save every fitted pipeline (preprocessing fitted
+    /// on train + detector) as a model file for `oddity score`.
+    ///
+    /// Example: oddity fit configs/quickstart.toml --save models
+    Fit(runner_cli::FitArgs),
+    /// Score new rows with a saved model, with the preprocessing fitted on its training part.
+    ///
+    /// Example: oddity score --model models/cardio/knn-seed0.oddity new.csv --out scores.csv
+    Score(score::ScoreArgs),
     /// Check a config and that every dataset file exists, parses and splits, without running.
     ///
     /// Example: oddity validate configs/odds.toml --data-dir ../shared/datasets
@@ -69,15 +79,30 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            eprintln!("{} {}", error_prefix(), format!("{e:#}").replace('\n', " "));
             ExitCode::from(2)
         }
+    }
+}
+
+/// `error:`, in bold red only when stderr is a terminal and `NO_COLOR` is not set: piped
+/// output and logs never carry escape codes.
+fn error_prefix() -> &'static str {
+    use std::io::IsTerminal;
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if color {
+        "\x1b[1;31merror:\x1b[0m"
+    } else {
+        "error:"
     }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => runner_cli::run(args),
+        Command::Fit(args) => runner_cli::fit(args),
+        Command::Score(args) => score::run(args),
         Command::Validate { config, data_dir } => {
             validate(config, PlanOptions { data_dir, ..PlanOptions::default() })
         }

@@ -44,6 +44,18 @@ pub struct RunArgs {
     quiet: bool,
 }
 
+/// Arguments of `oddity fit`.
+#[derive(clap::Args)]
+pub struct FitArgs {
+    /// What to run, as for `oddity run`.
+    #[command(flatten)]
+    run: RunArgs,
+    /// Folder for the model files, one per job: `DIR/<dataset>/<method>-seed<S>.oddity`
+    /// (default with `save_models = true` in the config: OUTPUT/models).
+    #[arg(long, value_name = "DIR")]
+    save: Option<PathBuf>,
+}
+
 /// Arguments of `oddity report`.
 #[derive(clap::Args)]
 pub struct ReportArgs {
@@ -93,10 +105,28 @@ fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
 
 /// `oddity run`.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    run_saving(args, None)
+}
+
+/// `oddity fit`: `oddity run` that saves every fitted pipeline.
+pub fn fit(args: FitArgs) -> anyhow::Result<ExitCode> {
+    run_saving(args.run, Some(args.save))
+}
+
+/// `oddity run`, and with `save` (`oddity fit`) a run that must save its models: into
+/// the folder given, or the config's `save_models` folder.
+fn run_saving(args: RunArgs, save: Option<Option<PathBuf>>) -> anyhow::Result<ExitCode> {
     let RunArgs { config, data_dir, out, jobs, resume, shard, in_process, quiet } = args;
     let source = Source::read(&config)?;
-    let opts = PlanOptions { data_dir: data_dir.clone(), output: out, shard };
+    let save_models = save.clone().flatten();
+    let opts = PlanOptions { data_dir: data_dir.clone(), output: out, shard, save_models };
     let plan = Plan::new(&source, source.parse()?, &opts)?;
+    if save.is_some() && plan.save_models.is_none() {
+        anyhow::bail!(
+            "`{}` gives no folder for the models; hint: pass --save DIR, or set save_models = true in [experiment]",
+            config.display()
+        );
+    }
     // Inside a Slurm task, the task's CPUs are the budget, not the node's.
     let cores = std::env::var("SLURM_CPUS_PER_TASK")
         .ok()
@@ -135,6 +165,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let summary = summary.with_context(|| format!("run of `{}` stopped", config.display()))?;
     println!("results: {}", summary.output.join(report::RESULTS_FILE).display());
     println!("report: {}", summary.output.join(report::REPORT_FILE).display());
+    println!("html report: {}", summary.output.join(report::HTML_FILE).display());
+    if let Some(models) = &plan.save_models {
+        println!("models: {}", models.display());
+    }
     if summary.failed > 0 {
         eprintln!("{} of {} jobs failed (see the report)", summary.failed, summary.total);
         return Ok(ExitCode::from(1));
@@ -161,6 +195,7 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     println!("results: {}", out.join(report::RESULTS_FILE).display());
     println!("report: {}", out.join(report::REPORT_FILE).display());
+    println!("html report: {}", out.join(report::HTML_FILE).display());
     if !summary.missing.is_empty() {
         eprintln!("{} jobs missing from the merged results", summary.missing.len());
         return Ok(ExitCode::from(1));
@@ -170,7 +205,8 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
 
 /// `oddity slurm`.
 pub fn slurm(args: SlurmArgs) -> anyhow::Result<ExitCode> {
-    let opts = PlanOptions { data_dir: args.data_dir.clone(), output: args.out, shard: None };
+    let opts =
+        PlanOptions { data_dir: args.data_dir.clone(), output: args.out, ..PlanOptions::default() };
     let plan = Plan::from_file(&args.config, &opts)?;
     oddity_runner::prepare(&plan)?;
     let job = SlurmJob {

@@ -19,6 +19,26 @@
 //! Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Example: a Gaussian mixture on an `Array2`
+//!
+//! ```
+//! use ndarray::array;
+//! use oddity_classical::{Components, Gmm};
+//! use oddity_core::{Dataset, Detector, FitContext};
+//!
+//! // One component on the corners of a square: mean (1, 1), covariance I (+ reg_covar).
+//! let train = Dataset::from_features("train", array![[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0]]);
+//! let gmm = Gmm::new(Components::Fixed(1), 1e-6, 100, 1e-3, 1)?;
+//! let fitted = gmm.fit(&train, &FitContext::new(7))?;
+//! // The score is the negative log-likelihood: ln 2π at the mean, plus half the squared
+//! // Mahalanobis distance (here 4 / 2) at (3, 1).
+//! let scores = fitted.score(&Dataset::from_features("test", array![[1.0, 1.0], [3.0, 1.0]]))?;
+//! let ln_2pi = (2.0 * std::f64::consts::PI).ln();
+//! assert!((scores[0] - ln_2pi).abs() < 1e-5);
+//! assert!((scores[1] - (ln_2pi + 2.0)).abs() < 1e-5);
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Crate features
 //!
 //! None.

@@ -8,6 +8,7 @@ use crate::{RobustZScore, ZScore};
 pub fn detectors() -> Vec<DetectorEntry> {
     vec![
         DetectorEntry {
+            load: None,
             name: "zscore",
             summary: "max over features of |x - mean| / std (train statistics, ddof 0, std 0 -> 1)",
             params: vec![ParamSpec::int("ddof", 0, "delta degrees of freedom of the std: 0 (population) or 1 (sample)")],
@@ -16,6 +17,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "robust_zscore",
             summary:
                 "max over features of |x - median| / (1.4826 * MAD) (train statistics, MAD 0 -> 1)",
@@ -25,6 +27,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "gmm",
             summary: "negative log-likelihood under a Gaussian mixture (full covariances, EM from a k-means init, log-sum-exp)",
             params: vec![
@@ -41,6 +44,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "kmeans",
             summary: "Euclidean distance to the nearest k-means centroid (greedy k-means++ init, best of n_init Lloyd runs)",
             params: vec![
@@ -54,6 +58,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "knn",
             summary: "distance to the k-th nearest train row, or mean / median of the k distances",
             params: vec![
@@ -65,6 +70,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "lof",
             summary: "local outlier factor (novelty mode, as scikit-learn): mean neighbour lrd / own lrd",
             params: vec![ParamSpec::int("k", 20, "number of neighbours (>= 1); min(k, n_train - 1) is used")],
@@ -73,6 +79,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "dbscan",
             summary: "DBSCAN core distance: Euclidean distance to the nearest core sample of the train rows (scikit-learn's core rule)",
             params: vec![
@@ -85,6 +92,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "mahalanobis",
             summary: "squared Mahalanobis distance to the train mean (ddof-0 covariance, pseudo-inverse)",
             params: vec![ParamSpec::float("pinv_rtol", 0.0, "relative eigenvalue cutoff of the pseudo-inverse; 0 = d * machine epsilon (scipy pinvh)")],
@@ -93,6 +101,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "ecod",
             summary: "ECOD: sum of -ln ECDF tail probabilities; ecdf=train (default): train-only ECDFs, rows scored independently; ecdf=pooled: PyOD's [train; batch] ECDFs, a row's score depends on the batch",
             params: vec![
@@ -104,6 +113,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "copod",
             summary: "COPOD: sum_j max(U_skew, (U_l + U_r) / 2) of -ln ECDF tails; ecdf=train (default): train-only ECDFs, rows scored independently; ecdf=pooled: PyOD's [train; batch] ECDFs, a row's score depends on the batch",
             params: vec![ParamSpec::one_of("ecdf", &["train", "pooled"], "train", "train: ECDFs of the train part only; pooled: PyOD, ECDFs of [train; scored batch]")],
@@ -112,6 +122,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "hbos",
             summary: "HBOS: -sum_j log2(density + alpha) of per-feature equal-width train histograms (PyOD binning)",
             params: vec![
@@ -124,6 +135,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "iforest",
             summary: "isolation forest (Liu et al. 2008): 2^(-mean path length / c(psi)) in (0, 1], scikit-learn's -score_samples",
             params: vec![
@@ -135,6 +147,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "eif",
             summary: "extended isolation forest (Hariri et al. 2019): random-hyperplane splits, score 2^(-mean path length / c(psi))",
             params: vec![
@@ -151,6 +164,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "pca",
             summary: "PCA on standardised train rows; score=weighted: sum_j y_j^2 / lambda_j (Shyu et al. 2003); score=pyod: PyOD's sum_j ||x - v_j|| / evr_j",
             params: vec![
@@ -165,6 +179,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "random",
             summary: "random baseline: seeded uniform scores in [0, 1), independent of the rows (the chance level of every metric)",
             params: vec![],

@@ -49,7 +49,17 @@ pub trait FittedDetector: Send + Sync {
         let _ = data;
         None
     }
+
+    /// The fitted state as bytes that the registry entry's [`DetectorEntry::load`] turns
+    /// back into a detector scoring bit for bit as this one (see [`crate::state`]). The
+    /// default refuses: a detector that cannot be saved says so.
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        Err(Error::State("this detector cannot be saved".into()))
+    }
 }
+
+/// Rebuilds a fitted detector from the bytes of [`FittedDetector::save`].
+pub type LoadFn = fn(&[u8]) -> Result<Box<dyn FittedDetector>, Error>;
 
 /// How a detector is known to the runner and to `oddity list`.
 pub struct DetectorEntry {
@@ -61,6 +71,9 @@ pub struct DetectorEntry {
     pub params: Vec<ParamSpec>,
     /// Builds the detector from resolved parameters (see [`Params::resolve`]).
     pub build: fn(&Params) -> Result<Box<dyn Detector>, Error>,
+    /// Loads a fitted detector saved by [`FittedDetector::save`]; `None` when the detector's
+    /// fitted state cannot be saved.
+    pub load: Option<LoadFn>,
 }
 
 impl std::fmt::Debug for DetectorEntry {
@@ -73,6 +86,14 @@ impl std::fmt::Debug for DetectorEntry {
 }
 
 impl DetectorEntry {
+    /// Loads a fitted detector of this entry from the bytes of [`FittedDetector::save`].
+    pub fn load_fitted(&self, bytes: &[u8]) -> Result<Box<dyn FittedDetector>, Error> {
+        match self.load {
+            Some(load) => load(bytes),
+            None => Err(Error::State(format!("detector `{}` cannot be loaded", self.name))),
+        }
+    }
+
     /// Resolves `given` against this entry's parameters and builds the detector.
     pub fn instantiate(&self, given: &Params) -> Result<(Params, Box<dyn Detector>), Error> {
         let params = Params::resolve(self.name, &self.params, given)?;

@@ -47,4 +47,7 @@ pub enum Error {
     /// Occurs when fitting fails for a reason specific to the method.
     #[error("fit failed: {0}")]
     Fit(String),
+    /// Occurs when a fitted detector cannot be saved, or saved bytes cannot be loaded.
+    #[error("model state: {0}")]
+    State(String),
 }

@@ -29,12 +29,13 @@ mod detector;
 mod error;
 mod params;
 mod seed;
+pub mod state;
 pub mod stats;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use dataset::Dataset;
-pub use detector::{Detector, DetectorEntry, FitContext, FittedDetector};
+pub use detector::{Detector, DetectorEntry, FitContext, FittedDetector, LoadFn};
 pub use error::Error;
 pub use params::{ParamKind, ParamSpec, ParamValue, Params};
 pub use seed::{derive_seed, rng, Rng};

@@ -75,6 +75,7 @@ fn with(mut specs: Vec<ParamSpec>, common: Vec<ParamSpec>) -> Vec<ParamSpec> {
 pub fn detectors() -> Vec<DetectorEntry> {
     vec![
         DetectorEntry {
+            load: None,
             name: "autoencoder",
             summary: "dense autoencoder d-64-32-64-d (ReLU, batch norm, dropout): reconstruction MSE of the row",
             params: with(
@@ -95,6 +96,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "vae",
             summary: "variational autoencoder d-128-64-32-(mu, log var; latent 2), mirrored decoder: reconstruction MSE of the decoded posterior mean",
             params: with(
@@ -123,6 +125,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "deepsvdd",
             summary: "one-class Deep SVDD, bias-free d-64-32 with ReLU after every layer (as PyOD), Adam lr 1e-4: squared distance of the embedding to the centre",
             params: with(
@@ -137,6 +140,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "lstm_autoencoder",
             summary: "LSTM encoder-decoder over windows (needs `window`): per-step reconstruction error, mean over covering windows",
             params: with(
@@ -151,6 +155,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
+            load: None,
             name: "cnn_autoencoder",
             summary: "1-D CNN autoencoder over windows (needs `window`, a multiple of 4): per-step reconstruction error, mean over covering windows",
             params: with(

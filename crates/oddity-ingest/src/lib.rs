@@ -44,6 +44,21 @@
 //! Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Example: an ODDS `.mat` file
+//!
+//! ```
+//! use std::path::Path;
+//! use oddity_ingest::{read_table, ReadOptions};
+//!
+//! // The Wisconsin breast-cancer set of ODDS, bundled with oddity (datasets/odds/wbc.mat).
+//! let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/odds/wbc.mat");
+//! let data = read_table(&path, "wbc", &ReadOptions::default())?.dataset;
+//! assert_eq!((data.n_rows(), data.n_features()), (378, 30));
+//! assert_eq!(data.n_anomalies(), Some(21));
+//! assert_eq!(data.feature_names[0], "x0");
+//! Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Crate features
 //!
 //! None. polars is built with only its `csv` and `parquet` features; `.npz`,

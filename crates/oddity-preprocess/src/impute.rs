@@ -20,6 +20,7 @@ pub enum Imputer {
 
 /// An imputer fit on a training part: one fill value per column (none for [`Imputer::None`]).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FittedImputer {
     fill: Option<Vec<f64>>,
 }

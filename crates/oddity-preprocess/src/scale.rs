@@ -24,6 +24,7 @@ pub enum Scaler {
 
 /// A scaler fit on a training part: `(x − center) / scale` per column.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct FittedScaler {
     /// The value subtracted from each column.
     pub center: Vec<f64>,

@@ -11,6 +11,7 @@ pub const MAX_TRAIN_WINDOWS: usize = 5000;
 
 /// How the scores of the windows covering a time step combine into that step's score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum WindowScore {
     /// The mean over the covering windows (the TSB-AD rule).
     #[default]
@@ -21,6 +22,7 @@ pub enum WindowScore {
 
 /// Sliding windows of `size` rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Windows {
     /// Rows per window (at least 2).
     pub size: usize,

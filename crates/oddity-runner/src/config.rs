@@ -46,6 +46,10 @@ pub struct RawHeader {
     /// Output folder (relative to the working directory). Default `results/<name>`.
     #[serde(default)]
     pub output: Option<PathBuf>,
+    /// Save every fitted pipeline (preprocessing + detector) as a model file under
+    /// `OUTPUT/models/`, for `oddity score`. Default false.
+    #[serde(default)]
+    pub save_models: bool,
     /// Wall-clock limit of every job: seconds or `"30s"`, `"10m"`, `"2h"` (a method's own
     /// `time_limit` wins). Default: none.
     #[serde(default)]
@@ -91,6 +95,9 @@ pub struct RawDataset {
     /// Explicit feature columns (default: every other column).
     #[serde(default)]
     pub features: Option<Vec<String>>,
+    /// The feature drawn as the series in the HTML report (default: the first feature).
+    #[serde(default)]
+    pub plot_feature: Option<Spanned<String>>,
     /// How `path` is split (default `stratified` with `train = 0.6`).
     #[serde(default)]
     pub split: Option<Spanned<Split>>,

@@ -75,6 +75,15 @@ pub enum RunError {
         /// What is wrong, with a hint.
         message: String,
     },
+    /// Occurs when a model file cannot be written or read (not a model, another model
+    /// format, truncated or corrupt, an unknown detector).
+    #[error("model `{}`: {message}", path.display())]
+    Model {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// Occurs when a journal cannot be read back.
     #[error("journal `{}`, line {line}: {message}", path.display())]
     Journal {

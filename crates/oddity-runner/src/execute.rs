@@ -13,12 +13,14 @@ use std::time::Instant;
 
 use oddity_core::{derive_seed, Dataset, FitContext};
 use oddity_eval::MetricOptions;
-use oddity_preprocess::{Imputer, Windows};
+use oddity_preprocess::Imputer;
 use rayon::prelude::*;
 
 use crate::data::{self, Loaded};
 use crate::journal::{JobRecord, JobStatus, Journal, MetricRecord, MetricStatus, FORMAT_VERSION};
+use crate::model::{model_path, windowed, FittedPipeline, ModelInfo, Preprocessing, SavedModel};
 use crate::plan::{Job, Plan, ThresholdSpec};
+use crate::tracks;
 use crate::worker::{self, WorkerCommand};
 use crate::{registry, report, RunError};
 /// Where each job runs.
@@ -122,6 +124,21 @@ pub(crate) fn load_dataset(plan: &Plan, di: usize) -> Result<Loaded, RunError> {
     let allow_missing =
         plan.jobs.iter().any(|j| j.dataset == di && j.preprocess.impute != Imputer::None);
     let loaded = data::load(d, allow_missing)?;
+    if let Some((feature, line)) = &d.plot_feature {
+        let names = match &loaded {
+            Loaded::Single { rows, .. } => &rows.feature_names,
+            Loaded::Separate { test, .. } => &test.feature_names,
+        };
+        if !names.contains(feature) {
+            return Err(RunError::Data {
+                dataset: d.name.clone(),
+                message: format!(
+                    "plot_feature `{feature}` (config line {line}) is not one of its features: {}",
+                    names.join(", ")
+                ),
+            });
+        }
+    }
     for seed in &plan.seeds {
         data::split(d, &loaded, *seed)
             .map_err(|message| RunError::Data { dataset: d.name.clone(), message })?;
@@ -324,10 +341,11 @@ fn try_job(
     let names = &train.feature_names;
     let imputer = job.preprocess.impute.fit(&train.features, names).map_err(|e| e.to_string())?;
     let x_train = imputer.transform(&train.features, names).map_err(|e| e.to_string())?;
-    let x_test = imputer.transform(&test.features, names).map_err(|e| e.to_string())?;
     let scaler = job.preprocess.scale.fit(&x_train).map_err(|e| e.to_string())?;
-    let train = train.with_features(scaler.transform(&x_train)).map_err(|e| e.to_string())?;
-    let test = test.with_features(scaler.transform(&x_test)).map_err(|e| e.to_string())?;
+    let preprocessing = Preprocessing { imputer, scaler };
+    let raw_test = test;
+    let train = preprocessing.apply(&train)?;
+    let test = preprocessing.apply(&raw_test)?;
 
     let entry = registry::detector(&variant.detector)
         .ok_or_else(|| format!("unknown detector `{}`", variant.detector))?;
@@ -336,13 +354,6 @@ fn try_job(
         .with_threads(threads);
 
     // With windows, the detector sees flattened windows; every test step gets back one score.
-    let windowed =
-        |w: &Windows, part: &Dataset, stride, name: &'static str| -> Result<Dataset, String> {
-            let x = w.flatten(part.features.view(), stride, name).map_err(|e| e.to_string())?;
-            Dataset::from_features(part.name.clone(), x)
-                .with_window(w.size)
-                .map_err(|e| e.to_string())
-        };
     let fit_windows;
     let fit_on: &Dataset = match &variant.window {
         None => &train,
@@ -355,50 +366,23 @@ fn try_job(
     let t0 = Instant::now();
     let fitted = detector.fit(fit_on, &ctx).map_err(|e| format!("fit: {e}"))?;
     record.fit_seconds = t0.elapsed().as_secs_f64();
+    let pipeline = FittedPipeline { preprocessing, window: variant.window, detector: fitted };
 
-    // One score per row of `part`: with windows, every window (stride 1) is scored and each
-    // step gets the mean (or max) over the windows covering it.
-    let score_rows = |part: &Dataset, name: &'static str| -> Result<Vec<f64>, String> {
-        let scores: ndarray::Array1<f64> = match &variant.window {
-            None => fitted.score(part).map_err(|e| format!("score: {e}"))?,
-            Some(w) => {
-                let on = windowed(w, part, 1, name)?;
-                // Sequence detectors give each window's error at every step; others one
-                // score per window.
-                match fitted.score_steps(&on) {
-                    Some(steps) => {
-                        let steps = steps.map_err(|e| format!("score: {e}"))?;
-                        w.spread_steps(part.n_rows(), steps.view()).into()
-                    }
-                    None => {
-                        let scores = fitted.score(&on).map_err(|e| format!("score: {e}"))?;
-                        if scores.len() == on.n_rows() {
-                            w.spread(part.n_rows(), &scores.to_vec()).into()
-                        } else {
-                            scores
-                        }
-                    }
-                }
-            }
-        };
-        if scores.len() != part.n_rows() {
-            return Err(format!(
-                "detector returned {} scores for {} {name} rows",
-                scores.len(),
-                part.n_rows()
-            ));
-        }
-        if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
-            return Err(format!("detector returned a non-finite score at {name} row {i}"));
-        }
-        Ok(scores.to_vec())
-    };
     let t1 = Instant::now();
-    let scores = score_rows(&test, "test")?;
+    let scores = pipeline.score_preprocessed(&test, "test")?;
     record.score_seconds = t1.elapsed().as_secs_f64();
     // Thresholds are fitted on the training part's scores, never on test labels.
-    let train_scores =
-        if plan.thresholds.is_empty() { None } else { Some(score_rows(&train, "training")?) };
+    let train_scores = if plan.thresholds.is_empty() {
+        None
+    } else {
+        Some(pipeline.score_preprocessed(&train, "training")?)
+    };
+    if let Some(dir) = &plan.save_models {
+        save_model(plan, job, &raw_test, record.n_train, pipeline, dir)?;
+    }
+    if tracks::is_series(dataset) && plan.seeds.first() == Some(&job.seed) {
+        write_tracks(plan, job, &raw_test, &scores)?;
+    }
 
     let labels = test.labels.as_ref().map(|l| l.to_vec());
     let period = job
@@ -433,6 +417,53 @@ fn try_job(
     }
     record.metrics = metrics;
     Ok(())
+}
+
+/// Saves the fitted pipeline of `job` in the models folder `dir`.
+fn save_model(
+    plan: &Plan,
+    job: &Job,
+    test: &Dataset,
+    n_train: usize,
+    pipeline: FittedPipeline,
+    dir: &std::path::Path,
+) -> Result<(), String> {
+    let dataset = &plan.datasets[job.dataset];
+    let variant = &plan.variants[job.variant];
+    let info = ModelInfo {
+        experiment: plan.experiment.clone(),
+        dataset: dataset.name.clone(),
+        method: variant.label.clone(),
+        detector: variant.detector.clone(),
+        params: variant.describe_params(),
+        seed: job.seed,
+        job: job.id.clone(),
+        features: test.feature_names.clone(),
+        label: dataset.label.clone(),
+        timestamp: dataset.timestamp.clone(),
+        n_train,
+    };
+    let path = model_path(dir, &dataset.name, &variant.label, job.seed);
+    SavedModel { info, pipeline }.write(&path).map_err(|e| format!("save: {e}"))
+}
+
+/// Writes the test part's series (the raw `plot_feature`, by default the first, and labels) and this job's scores as
+/// tracks for the HTML report.
+fn write_tracks(plan: &Plan, job: &Job, test: &Dataset, scores: &[f64]) -> Result<(), String> {
+    let dataset = &plan.datasets[job.dataset];
+    let column = dataset
+        .plot_feature
+        .as_ref()
+        .and_then(|(f, _)| test.feature_names.iter().position(|n| n == f))
+        .unwrap_or(0);
+    let series = tracks::SeriesTrack {
+        feature: test.feature_names[column].clone(),
+        values: test.features.column(column).to_vec(),
+        labels: test.labels.as_ref().map(|l| l.to_vec()),
+    };
+    tracks::write_series(&plan.output, &dataset.name, &series)
+        .and_then(|()| tracks::write_scores(&plan.output, &job.id, scores))
+        .map_err(|e| format!("score track: {e}"))
 }
 
 /// One metric computed on `scores` with `options`: its value, or why it is undefined or

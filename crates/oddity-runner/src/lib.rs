@@ -43,6 +43,7 @@ mod error;
 mod execute;
 pub mod journal;
 pub mod limits;
+pub mod model;
 mod plan;
 pub mod progress;
 mod ranking;
@@ -50,6 +51,7 @@ pub mod registry;
 pub mod report;
 pub mod slurm;
 mod starter;
+pub mod tracks;
 pub mod worker;
 
 pub use error::{ConfigError, RunError};

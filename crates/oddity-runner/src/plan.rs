@@ -92,6 +92,9 @@ pub struct DatasetPlan {
     pub features: Option<Vec<String>>,
     /// How a single file is split ([`Split::None`] never applies to separate files).
     pub split: Split,
+    /// The feature the HTML report draws as the series, and its config line (default: the
+    /// first feature).
+    pub plot_feature: Option<(String, usize)>,
     /// The config line of the dataset's name, for messages.
     pub line: usize,
 }
@@ -201,6 +204,9 @@ pub struct PlanOptions {
     pub output: Option<PathBuf>,
     /// Runs only this part of the jobs, in the folder `shard-I-of-N` inside the output.
     pub shard: Option<Shard>,
+    /// Saves every fitted pipeline into this folder (`oddity fit --save DIR`); replaces
+    /// `[experiment] save_models`.
+    pub save_models: Option<PathBuf>,
 }
 
 /// A validated experiment: datasets × variants × seeds.
@@ -214,6 +220,9 @@ pub struct Plan {
     pub output: PathBuf,
     /// The part of the jobs this plan runs, if not all.
     pub shard: Option<Shard>,
+    /// Where each job saves its fitted pipeline as a model file, if anywhere
+    /// ([`crate::model::model_path`]).
+    pub save_models: Option<PathBuf>,
     /// Datasets in config order.
     pub datasets: Vec<DatasetPlan>,
     /// Method variants in config order.
@@ -281,6 +290,10 @@ impl Plan {
         if let Some(shard) = &opts.shard {
             output = output.join(shard.folder_name());
         }
+        let save_models = opts
+            .save_models
+            .clone()
+            .or_else(|| raw.experiment.save_models.then(|| output.join("models")));
         let global_limits = limits_of(
             source,
             "experiment",
@@ -427,6 +440,10 @@ impl Plan {
                 label_windows,
                 features: d.features.clone(),
                 split,
+                plot_feature: d
+                    .plot_feature
+                    .as_ref()
+                    .map(|f| (f.get_ref().clone(), source.line_of(f.span().start))),
                 line,
             });
             dataset_overrides.push((d.preprocess.clone(), d.evaluate.clone()));
@@ -543,6 +560,7 @@ impl Plan {
             seeds,
             output,
             shard: opts.shard,
+            save_models,
             datasets,
             variants,
             thresholds,

@@ -153,6 +153,8 @@ fn current_records(dir: &Path) -> Result<Current, RunError> {
 pub const RESULTS_FILE: &str = "results.csv";
 /// File name of the Markdown report.
 pub const REPORT_FILE: &str = "report.md";
+/// File name of the self-contained HTML report (inline SVG plots), beside the Markdown one.
+pub const HTML_FILE: &str = "report.html";
 
 /// Columns of `results.csv`, in order.
 pub const RESULTS_COLUMNS: &[&str] = &[
@@ -309,6 +311,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeSummary, RunError> {
         if let Some(mut m) = manifest {
             m.shard = None;
             write_manifest(out, &m)?;
+        }
+        // The shards' score tracks, for the merged HTML report.
+        for dir in dirs {
+            crate::tracks::copy_tracks(dir, out).map_err(|e| RunError::output(out, e))?;
         }
     }
     write_tables(out, &merged)?;

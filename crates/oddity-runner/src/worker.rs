@@ -47,6 +47,12 @@ pub struct WorkerRequest {
     pub job: String,
     /// Threads the detector may use.
     pub threads: usize,
+    /// The run's output folder (the job writes its score tracks there).
+    #[serde(default)]
+    pub output: Option<PathBuf>,
+    /// The folder the job saves its model in, if any.
+    #[serde(default)]
+    pub save_models: Option<PathBuf>,
 }
 
 /// The worker's side: reads a [`WorkerRequest`] from `input`, runs the job and writes its
@@ -60,7 +66,12 @@ pub fn serve(mut input: impl Read, mut output: impl Write) -> Result<(), RunErro
         serde_json::from_str(&text).map_err(|e| bad(format!("bad request: {e}")))?;
     let source = Source { path: req.config_path, text: req.config_text };
     let opts = PlanOptions { data_dir: req.data_dir, ..PlanOptions::default() };
-    let plan = Plan::new(&source, source.parse()?, &opts)?;
+    let mut plan = Plan::new(&source, source.parse()?, &opts)?;
+    // The parent resolved these (shard folder, `--out`, `fit --save`): use its paths.
+    if let Some(output) = req.output {
+        plan.output = output;
+    }
+    plan.save_models = req.save_models;
     let job = plan
         .jobs
         .iter()
@@ -119,6 +130,8 @@ pub(crate) fn run_in_worker(
         data_dir: cmd.data_dir.clone(),
         job: job.id.clone(),
         threads,
+        output: Some(plan.output.clone()),
+        save_models: plan.save_models.clone(),
     };
     let request = match serde_json::to_vec(&request) {
         Ok(r) => r,

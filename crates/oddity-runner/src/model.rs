@@ -1,0 +1,335 @@
+//! A job's fitted pipeline (imputer, scaler, windows, detector) and the model files that
+//! keep it: `oddity fit --save DIR` (or `save_models = true`) writes one per job, and
+//! `oddity score --model FILE` scores new rows with it exactly as the job scored its test
+//! part.
+//!
+//! # File layout
+//! A model file is three parts, so that a file of another kind or another version is
+//! recognised before its body is decoded:
+//! 1. the line `ODDITY-MODEL`;
+//! 2. one line of JSON, the [`ModelHeader`]: the model format (this oddity reads format
+//!    [`MODEL_FORMAT`] only), the oddity version that wrote it, the detector's name;
+//! 3. the body, CBOR: the [`ModelInfo`] (where the model comes from, its feature columns),
+//!    the fitted imputer and scaler, the windows, and the detector's own state (bytes of
+//!    [`FittedDetector::save`], decoded by its registry entry's `load`).
+
+use std::path::{Path, PathBuf};
+
+use ndarray::Array1;
+use oddity_core::{Dataset, FittedDetector};
+use oddity_preprocess::{FittedImputer, FittedScaler, Windows};
+use serde::{Deserialize, Serialize};
+
+use crate::{registry, RunError};
+
+/// The first line of every model file.
+pub const MODEL_MAGIC: &str = "ODDITY-MODEL";
+/// The model format this oddity writes and reads.
+pub const MODEL_FORMAT: u32 = 1;
+/// The extension of model files.
+pub const MODEL_EXTENSION: &str = "oddity";
+
+/// The preprocessing of a job, fitted on its training part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preprocessing {
+    /// Fills missing values.
+    pub imputer: FittedImputer,
+    /// Scales the features.
+    pub scaler: FittedScaler,
+}
+
+impl Preprocessing {
+    /// `part` with its features imputed and scaled.
+    pub fn apply(&self, part: &Dataset) -> Result<Dataset, String> {
+        let x = self
+            .imputer
+            .transform(&part.features, &part.feature_names)
+            .map_err(|e| e.to_string())?;
+        part.with_features(self.scaler.transform(&x)).map_err(|e| e.to_string())
+    }
+}
+
+/// The rows of `part` as flattened windows of `w` (every `stride`-th window), marked as
+/// windows of `w.size` steps; `name` names the part in errors.
+pub(crate) fn windowed(
+    w: &Windows,
+    part: &Dataset,
+    stride: usize,
+    name: &'static str,
+) -> Result<Dataset, String> {
+    let x = w.flatten(part.features.view(), stride, name).map_err(|e| e.to_string())?;
+    Dataset::from_features(part.name.clone(), x).with_window(w.size).map_err(|e| e.to_string())
+}
+
+/// Everything a job fitted: preprocessing, windows and detector. Scoring rows with it is
+/// the one scoring path of a job's test part, of its training part (for thresholds) and of
+/// `oddity score`.
+pub struct FittedPipeline {
+    /// Imputer and scaler.
+    pub preprocessing: Preprocessing,
+    /// Sliding windows before the detector, if any.
+    pub window: Option<Windows>,
+    /// The fitted detector.
+    pub detector: Box<dyn FittedDetector>,
+}
+
+impl std::fmt::Debug for FittedPipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FittedPipeline")
+            .field("preprocessing", &self.preprocessing)
+            .field("window", &self.window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FittedPipeline {
+    /// One score per row of `part`, whose features are already preprocessed. With windows,
+    /// every window (stride 1) is scored and each row gets the mean (or max) over the windows
+    /// covering it. `name` names the part in errors.
+    pub fn score_preprocessed(
+        &self,
+        part: &Dataset,
+        name: &'static str,
+    ) -> Result<Vec<f64>, String> {
+        let scores: Array1<f64> = match &self.window {
+            None => self.detector.score(part).map_err(|e| format!("score: {e}"))?,
+            Some(w) => {
+                let on = windowed(w, part, 1, name)?;
+                // Sequence detectors give each window's error at every step; others one
+                // score per window.
+                match self.detector.score_steps(&on) {
+                    Some(steps) => {
+                        let steps = steps.map_err(|e| format!("score: {e}"))?;
+                        w.spread_steps(part.n_rows(), steps.view()).into()
+                    }
+                    None => {
+                        let scores = self.detector.score(&on).map_err(|e| format!("score: {e}"))?;
+                        if scores.len() == on.n_rows() {
+                            w.spread(part.n_rows(), &scores.to_vec()).into()
+                        } else {
+                            scores
+                        }
+                    }
+                }
+            }
+        };
+        if scores.len() != part.n_rows() {
+            return Err(format!(
+                "detector returned {} scores for {} {name} rows",
+                scores.len(),
+                part.n_rows()
+            ));
+        }
+        if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
+            return Err(format!("detector returned a non-finite score at {name} row {i}"));
+        }
+        Ok(scores.to_vec())
+    }
+
+    /// One score per row of `rows` as read (preprocessing applied first).
+    pub fn score(&self, rows: &Dataset) -> Result<Vec<f64>, String> {
+        self.score_preprocessed(&self.preprocessing.apply(rows)?, "scored")
+    }
+}
+
+/// The first lines of a model file, readable without decoding its body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelHeader {
+    /// The model format ([`MODEL_FORMAT`] when written by this oddity).
+    pub format: u32,
+    /// The version of oddity that wrote the file.
+    pub oddity: String,
+    /// The detector's registry name.
+    pub detector: String,
+}
+
+/// Where a saved model comes from, and what its rows look like.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// The experiment's name.
+    pub experiment: String,
+    /// The dataset it was fitted on.
+    pub dataset: String,
+    /// The method variant's label.
+    pub method: String,
+    /// The detector's registry name.
+    pub detector: String,
+    /// Its resolved parameters, `k=v;…` as in results.
+    pub params: String,
+    /// The experiment seed of the job.
+    pub seed: u64,
+    /// The job's id.
+    pub job: String,
+    /// The feature columns, in the order the detector saw them.
+    pub features: Vec<String>,
+    /// The dataset's label column (read back by `oddity score` when the file has it).
+    pub label: String,
+    /// The dataset's timestamp column, if any.
+    pub timestamp: Option<String>,
+    /// Rows of the training part.
+    pub n_train: usize,
+}
+
+/// The CBOR body of a model file.
+#[derive(Serialize, Deserialize)]
+struct Body {
+    info: ModelInfo,
+    preprocessing: Preprocessing,
+    window: Option<Windows>,
+    #[serde(with = "serde_bytes")]
+    state: Vec<u8>,
+}
+
+/// A fitted pipeline with where it comes from: what a model file holds.
+#[derive(Debug)]
+pub struct SavedModel {
+    /// Where it comes from.
+    pub info: ModelInfo,
+    /// The fitted pipeline.
+    pub pipeline: FittedPipeline,
+}
+
+/// An error reading or writing the model file `path`.
+fn model_error(path: &Path, message: impl std::fmt::Display) -> RunError {
+    RunError::Model { path: path.to_path_buf(), message: message.to_string() }
+}
+
+impl SavedModel {
+    /// The model file's bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        let state = self.pipeline.detector.save().map_err(|e| e.to_string())?;
+        let header = ModelHeader {
+            format: MODEL_FORMAT,
+            oddity: env!("CARGO_PKG_VERSION").into(),
+            detector: self.info.detector.clone(),
+        };
+        let mut out = format!(
+            "{MODEL_MAGIC}\n{}\n",
+            serde_json::to_string(&header).map_err(|e| e.to_string())?
+        )
+        .into_bytes();
+        let body = Body {
+            info: self.info.clone(),
+            preprocessing: self.pipeline.preprocessing.clone(),
+            window: self.pipeline.window,
+            state,
+        };
+        out.extend(oddity_core::state::encode(&body).map_err(|e| e.to_string())?);
+        Ok(out)
+    }
+
+    /// Writes the model file at `path` (through a temporary file: never half a model).
+    pub fn write(&self, path: &Path) -> Result<(), RunError> {
+        let bytes = self.to_bytes().map_err(|e| model_error(path, e))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| model_error(path, format!("cannot create its folder: {e}")))?;
+        }
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| model_error(path, format!("cannot write: {e}")))
+    }
+
+    /// Reads the model file at `path`. A file of another kind, another model format, an
+    /// unknown detector, or a truncated or corrupt file is an error naming the file.
+    pub fn read(path: &Path) -> Result<Self, RunError> {
+        let bytes =
+            std::fs::read(path).map_err(|e| model_error(path, format!("cannot read: {e}")))?;
+        Self::from_bytes(&bytes).map_err(|e| model_error(path, e))
+    }
+
+    /// The model in `bytes` (see [`SavedModel::read`]).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        let header = Self::header(bytes)?;
+        let (_, body) =
+            split_line(bytes).and_then(|(_, rest)| split_line(rest)).expect("checked by header");
+        let body: Body = oddity_core::state::decode(body, "model")
+            .map_err(|e| format!("truncated or corrupt model file ({e})"))?;
+        let entry = registry::detector(&header.detector).ok_or_else(|| {
+            format!("the model's detector `{}` is not known to this oddity", header.detector)
+        })?;
+        let detector = entry.load_fitted(&body.state).map_err(|e| {
+            format!("truncated or corrupt model file (detector `{}`: {e})", header.detector)
+        })?;
+        if body.info.detector != header.detector {
+            return Err(format!(
+                "corrupt model file: the header says detector `{}`, the body `{}`",
+                header.detector, body.info.detector
+            ));
+        }
+        Ok(Self {
+            info: body.info,
+            pipeline: FittedPipeline {
+                preprocessing: body.preprocessing,
+                window: body.window,
+                detector,
+            },
+        })
+    }
+
+    /// The header of the model in `bytes`, checked: the magic line, then a header of this
+    /// oddity's model format.
+    pub fn header(bytes: &[u8]) -> Result<ModelHeader, String> {
+        let not_a_model = || {
+            format!("not an oddity model file (it does not start with `{MODEL_MAGIC}`); models are written by `oddity fit --save DIR`")
+        };
+        let (magic, rest) = split_line(bytes).ok_or_else(not_a_model)?;
+        if magic != MODEL_MAGIC.as_bytes() {
+            return Err(not_a_model());
+        }
+        let (line, _) = split_line(rest).ok_or("truncated model file (no header line)")?;
+        let header: ModelHeader =
+            serde_json::from_slice(line).map_err(|e| format!("corrupt model header ({e})"))?;
+        if header.format != MODEL_FORMAT {
+            return Err(format!(
+                "written by oddity {} in model format {}; this oddity ({}) reads model format {MODEL_FORMAT} only: refit with `oddity fit --save`",
+                header.oddity,
+                header.format,
+                env!("CARGO_PKG_VERSION")
+            ));
+        }
+        Ok(header)
+    }
+}
+
+/// The bytes up to the first newline and the bytes after it; `None` without a newline.
+fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = bytes.iter().position(|&b| b == b'\n')?;
+    Some((&bytes[..i], &bytes[i + 1..]))
+}
+
+/// The file name of a job's model inside the models folder:
+/// `<dataset>/<method>-seed<S>.oddity`, with characters other than letters, digits, `-`, `_`
+/// and `.` replaced by `_`.
+pub fn model_path(dir: &Path, dataset: &str, method: &str, seed: u64) -> PathBuf {
+    let safe = crate::tracks::file_safe;
+    dir.join(safe(dataset)).join(format!("{}-seed{seed}.{MODEL_EXTENSION}", safe(method)))
+}
+
+/// Reads the rows of `path` that a model of `info` scores: its feature columns by name (in
+/// the model's order, other columns ignored), and the labels when the file has the model's
+/// label column. Missing values read as NaN: the model's imputer fills them, or names the
+/// first one.
+pub fn read_rows(path: &Path, info: &ModelInfo) -> Result<Dataset, RunError> {
+    let opts = |label: Option<String>| oddity_ingest::ReadOptions {
+        label,
+        timestamp: None,
+        features: Some(info.features.clone()),
+        extra: vec![],
+        allow_missing: true,
+    };
+    let err = |e: oddity_ingest::IngestError| RunError::Data {
+        dataset: path.display().to_string(),
+        message: e.to_string(),
+    };
+    match oddity_ingest::read_table(path, &info.dataset, &opts(Some(info.label.clone()))) {
+        Ok(t) => Ok(t.dataset),
+        Err(e) if matches!(e.kind(), oddity_ingest::IngestErrorKind::LabelMissing { .. }) => {
+            oddity_ingest::read_table(path, &info.dataset, &opts(None))
+                .map(|t| t.dataset)
+                .map_err(err)
+        }
+        Err(e) => Err(err(e)),
+    }
+}
