@@ -5,7 +5,7 @@ use ndarray::{Array1, ArrayView1, Axis};
 use oddity_core::{Dataset, Error, FittedDetector};
 
 /// Scores a row as `max_j |x_j − center_j| / scale_j`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedCenterScale {
     /// Per-feature center (mean or median of the training part).
     pub center: Vec<f64>,
@@ -26,6 +26,10 @@ impl FittedCenterScale {
 }
 
 impl FittedDetector for FittedCenterScale {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.center.len())?;
         Ok(data

@@ -17,7 +17,7 @@ use crate::ecod::{pyod_u_skew, EcdfMode, FittedEcdfs};
 /// `COPOD().fit(train).decision_function(batch)`, which pools training rows and the batch.
 /// Reference: Z. Li, Y. Zhao, N. Botta, C. Ionescu, X. Hu, "COPOD: Copula-Based Outlier
 /// Detection", IEEE ICDM 2020.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Copod {
     /// Which rows the ECDFs come from.
     pub ecdf: EcdfMode,
@@ -41,12 +41,16 @@ impl Detector for Copod {
 }
 
 /// A fitted [`Copod`]: the training ECDFs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedCopod {
     ecdfs: FittedEcdfs,
 }
 
 impl FittedDetector for FittedCopod {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         let tails = self.ecdfs.tails(data)?;
         Ok(tails

@@ -13,7 +13,7 @@ pub const AUTO_EPS_NEIGHBOR: usize = 5;
 pub const AUTO_EPS_PERCENTILE: f64 = 90.0;
 
 /// How the neighbourhood radius of [`Dbscan`] is chosen.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum DbscanEps {
     /// The [`AUTO_EPS_PERCENTILE`]th percentile over the train rows of the distance to their
     /// [`AUTO_EPS_NEIGHBOR`]th nearest other train row.
@@ -67,7 +67,7 @@ impl DbscanEps {
 ///
 /// A fit with no core sample (eps too small for `min_samples`, or fewer than `min_samples`
 /// training rows) is an [`Error::Fit`]; `eps = "auto"` needs more than 5 training rows.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dbscan {
     /// The neighbourhood radius.
     pub eps: DbscanEps,
@@ -159,7 +159,7 @@ impl Dbscan {
 
 /// A fitted [`Dbscan`]: the radius used and the core samples, indexed for nearest-neighbour
 /// search.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedDbscan {
     eps: f64,
     core: Vec<usize>,
@@ -181,6 +181,10 @@ impl FittedDbscan {
 }
 
 impl FittedDetector for FittedDbscan {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.index.n_features())?;
         let nb = self.index.k_nearest(data.features.view(), 1, self.threads)?;

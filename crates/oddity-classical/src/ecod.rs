@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayView1, Axis};
 use oddity_core::{stats, Dataset, Detector, Error, FitContext, FittedDetector};
 
 /// Which rows the empirical CDFs are built from at scoring time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EcdfMode {
     /// Training rows only: for a scored value `v` of feature `j`,
     /// `F_l(v) = (1 + #{train_j ≤ v}) / (n + 1)` and `F_r(v) = (1 + #{train_j ≥ v}) / (n + 1)`
@@ -35,7 +35,7 @@ impl EcdfMode {
 }
 
 /// How ECOD combines the per-feature tail scores.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EcodAggregation {
     /// PyOD: `Σ_j max(U_l, U_r, U_skew)` (a per-feature maximum, then the sum).
     #[default]
@@ -69,7 +69,7 @@ impl EcodAggregation {
 /// [`EcdfMode::Pooled`] reproduces PyOD 3.6.7 `ECOD().fit(train).decision_function(batch)`.
 /// Reference: Z. Li, Y. Zhao, X. Hu, N. Botta, C. Ionescu, G. H. Chen, "ECOD: Unsupervised
 /// Outlier Detection Using Empirical Cumulative Distribution Functions", IEEE TKDE 2022.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ecod {
     /// Which rows the ECDFs come from.
     pub ecdf: EcdfMode,
@@ -99,13 +99,17 @@ impl Detector for Ecod {
 }
 
 /// A fitted [`Ecod`]: the training ECDFs and the aggregation rule.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedEcod {
     ecdfs: FittedEcdfs,
     aggregation: EcodAggregation,
 }
 
 impl FittedDetector for FittedEcod {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         let tails = self.ecdfs.tails(data)?;
         let d = tails.skew_sign.len();
@@ -148,7 +152,7 @@ pub(crate) fn pyod_u_skew(ul: f64, ur: f64, skew_sign: f64) -> f64 {
 
 /// Per-feature training columns, in row order and sorted, for ECDF look-ups by binary
 /// search, plus the sign of each training column's skewness.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FittedEcdfs {
     mode: EcdfMode,
     /// Training columns in row order (pooled mode needs them for the pooled skewness).

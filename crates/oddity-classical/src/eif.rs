@@ -47,7 +47,7 @@ use crate::isolation::{check_sizes, fit_forest, Forest, ForestSpec, SplitRule};
 /// assert!(scores[1] > scores[0]);
 /// Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExtendedIsolationForest {
     /// Number of trees (≥ 1).
     pub n_estimators: usize,
@@ -131,7 +131,7 @@ impl Detector for ExtendedIsolationForest {
 
 /// A fitted [`ExtendedIsolationForest`]: flat trees with sparse hyperplane splits, scored by
 /// `2^(−E[h(x)] / c(ψ))`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedExtendedIsolationForest {
     forest: Forest,
     extension_level: usize,
@@ -155,6 +155,10 @@ impl FittedExtendedIsolationForest {
 }
 
 impl FittedDetector for FittedExtendedIsolationForest {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         self.forest.score(data)
     }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::kmeans::KMeans;
 
 /// How many mixture components [`Gmm`] fits.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Components {
     /// Exactly this many.
     Fixed(usize),
@@ -32,7 +32,7 @@ pub enum Components {
 /// lowest BIC (Schwarz 1978) `−2 ln L + p ln n`, `p = k·d(d+3)/2 + k − 1`, is kept. The fit
 /// is seeded: `n_init` EM runs from different k-means++ initialisations, keeping the one with
 /// the highest training log-likelihood.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Gmm {
     /// Number of components, or the candidates of a BIC choice.
     pub components: Components,
@@ -361,7 +361,7 @@ impl Detector for Gmm {
 /// A Gaussian mixture with full covariances, ready to score: log-weights, means and the
 /// Cholesky factors of the precisions, as scikit-learn stores them. Also the fitted form of
 /// [`Gmm`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GaussianMixture {
     log_weights: Array1<f64>,
     means: Array2<f64>,
@@ -501,6 +501,10 @@ impl GaussianMixture {
 }
 
 impl FittedDetector for GaussianMixture {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.means.ncols())?;
         let scores = -self.log_likelihood(data.features.view());

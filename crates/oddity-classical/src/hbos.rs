@@ -18,7 +18,7 @@ use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
 /// summation, so scores equal PyOD's to rounding given bit-identical input.
 /// Reference: M. Goldstein, A. Dengel, "Histogram-based Outlier Score (HBOS): A fast
 /// Unsupervised Anomaly Detection Algorithm", KI-2012.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Hbos {
     /// Number of equal-width bins per feature (at least 2).
     pub bins: usize,
@@ -104,7 +104,7 @@ fn histogram_edges(values: impl Iterator<Item = f64>, bins: usize) -> Vec<f64> {
 }
 
 /// The histogram of one training feature.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureHistogram {
     /// `bins + 1` ascending edges.
     pub edges: Vec<f64>,
@@ -145,7 +145,7 @@ impl FeatureHistogram {
 }
 
 /// A fitted [`Hbos`]: one histogram per feature.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedHbos {
     /// Per-feature histograms, in feature order.
     pub features: Vec<FeatureHistogram>,
@@ -154,6 +154,10 @@ pub struct FittedHbos {
 }
 
 impl FittedDetector for FittedHbos {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.features.len())?;
         let mut terms = vec![0.0; self.features.len()];

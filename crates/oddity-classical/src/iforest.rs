@@ -38,7 +38,7 @@ use crate::isolation::{check_sizes, fit_forest, Forest, ForestSpec, SplitRule};
 /// assert!(scores[1] > scores[0]);
 /// Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct IsolationForest {
     /// Number of trees (≥ 1).
     pub n_estimators: usize,
@@ -86,7 +86,7 @@ impl Detector for IsolationForest {
 }
 
 /// A fitted [`IsolationForest`]: flat trees scored by `2^(−E[h(x)] / c(ψ))`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedIsolationForest {
     forest: Forest,
 }
@@ -109,6 +109,10 @@ impl FittedIsolationForest {
 }
 
 impl FittedDetector for FittedIsolationForest {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         self.forest.score(data)
     }

@@ -25,7 +25,7 @@ pub fn average_path_length(n: usize) -> f64 {
 }
 
 /// How an internal node splits its rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum SplitRule {
     /// One feature, drawn uniformly among those not constant in the node, and a threshold
     /// drawn uniformly in its range there (Liu et al.; scikit-learn's random splitter).
@@ -40,7 +40,7 @@ pub(crate) enum SplitRule {
 }
 
 /// Growth settings of a forest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ForestSpec {
     pub n_estimators: usize,
     pub max_samples: usize,
@@ -51,7 +51,7 @@ pub(crate) struct ForestSpec {
 /// `child + 1`) and `value` is the threshold the split's statistic is compared with (`≤` goes
 /// left); a leaf has `child == 0` and `value` = its depth + `c(size)`, the path length it
 /// contributes.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Node {
     value: f64,
     child: u32,
@@ -62,7 +62,7 @@ struct Node {
 /// One isolation tree in flat arrays. For oblique splits, hyperplane `p` has the dense slope
 /// `slopes[p·d..(p + 1)·d]` (zeros included: a contiguous dot product is faster than a
 /// sparse one at these sizes).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Tree {
     nodes: Vec<Node>,
     slopes: Vec<f64>,
@@ -110,7 +110,7 @@ const SCORE_BLOCK: usize = 512;
 
 /// A fitted isolation forest: the trees, the subsample size `ψ` and the thread budget used
 /// again when scoring.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Forest {
     trees: Vec<Tree>,
     n_features: usize,

@@ -41,7 +41,7 @@ fn widest_variance(rows: &[f64], order: &[usize], d: usize) -> usize {
 
 /// One node: rows `start..end` of the tree order; `left` and `right` are 0 for a leaf (the
 /// root is never a child).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Node {
     start: usize,
     end: usize,
@@ -59,7 +59,7 @@ struct Node {
 }
 
 /// A k-d tree over `n` rows of `d` features.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct KdTree {
     d: usize,
     /// The rows in tree order, row-major.

@@ -25,7 +25,7 @@ use crate::neighbors::squared;
 /// when the assignment no longer changes, when the centroids move by at most `tol` times the
 /// mean feature variance (summed squared shift, scikit-learn's rule), or after `max_iter`
 /// iterations. An emptied cluster is moved to the row farthest from its centroid.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KMeans {
     /// Number of clusters.
     pub clusters: usize,
@@ -430,7 +430,7 @@ fn lloyd(x: &[f64], d: usize, mut centres: Vec<f64>, max_iter: usize, tol: f64) 
 
 /// Cluster centres; the fitted form of [`KMeans`]. Scores a row by its Euclidean distance to
 /// the nearest centre.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Centroids {
     /// One centre per row.
     pub centroids: Array2<f64>,
@@ -450,6 +450,10 @@ impl Centroids {
 }
 
 impl FittedDetector for Centroids {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.centroids.ncols())?;
         let centres = self.centroids.as_standard_layout();

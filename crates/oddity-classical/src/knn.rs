@@ -6,7 +6,7 @@ use oddity_core::{stats, Dataset, Detector, Error, FitContext, FittedDetector};
 use crate::neighbors::Index;
 
 /// How the distances to the `k` nearest train rows are combined into a score.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum KnnMethod {
     /// Distance to the `k`-th nearest train row (Ramaswamy et al. 2000).
     #[default]
@@ -48,7 +48,7 @@ impl KnnMethod {
 /// by training-row order. Equals PyOD `KNN(n_neighbors=k, method=…)`'s
 /// `decision_function` (up to the last bits; scikit-learn's dot-product distance formula
 /// gives ~1e-8 instead of 0 between identical rows when d > 15).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Knn {
     /// Number of neighbours (≥ 1, and smaller than the number of training rows).
     pub k: usize,
@@ -100,7 +100,7 @@ impl Detector for Knn {
 }
 
 /// A fitted [`Knn`]: the training rows, indexed for exact nearest-neighbour search.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedKnn {
     index: Index,
     k: usize,
@@ -109,6 +109,10 @@ pub struct FittedKnn {
 }
 
 impl FittedDetector for FittedKnn {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.index.n_features())?;
         let nb = self.index.k_nearest(data.features.view(), self.k, self.threads)?;

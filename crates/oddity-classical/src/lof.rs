@@ -27,7 +27,7 @@ pub const LRD_EPSILON: f64 = 1e-10;
 /// exact (a k-d tree for at most 40 features and at least 256 training rows, brute force
 /// otherwise, with bit-identical results), parallel over rows with `FitContext::threads`
 /// threads; the result does not depend on the thread count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Lof {
     /// Number of neighbours (≥ 1); `min(k, n_train − 1)` is used.
     pub k: usize,
@@ -85,7 +85,7 @@ impl Detector for Lof {
 
 /// A fitted [`Lof`]: the training rows with their k-distances and local reachability
 /// densities.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedLof {
     index: Index,
     k: usize,
@@ -107,6 +107,10 @@ impl FittedLof {
 }
 
 impl FittedDetector for FittedLof {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.index.n_features())?;
         let nb = self.index.k_nearest(data.features.view(), self.k, self.threads)?;

@@ -16,7 +16,7 @@ use crate::linalg::pinvh;
 /// features, fewer rows than features) is handled: directions without training variance
 /// are ignored. At most [`crate::MAX_EIGEN_DIM`] features are supported; more is a
 /// fit error.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Mahalanobis {
     /// Relative eigenvalue cutoff of the pseudo-inverse; `None` means `d · f64::EPSILON`.
     pub pinv_rtol: Option<f64>,
@@ -65,7 +65,7 @@ impl Detector for Mahalanobis {
 }
 
 /// A fitted [`Mahalanobis`]: the training mean and the pseudo-inverse of the covariance.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedMahalanobis {
     /// Training mean of each feature.
     pub location: Vec<f64>,
@@ -74,6 +74,10 @@ pub struct FittedMahalanobis {
 }
 
 impl FittedDetector for FittedMahalanobis {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.location.len())?;
         Ok(data

@@ -31,7 +31,7 @@ pub(crate) const MIN_TREE_ROWS: usize = 256;
 /// The `k` nearest train rows of each query row: `dist[i * k + r]` and `index[i * k + r]`
 /// are the distance to and train index of the `r`-th nearest neighbour (0-based) of query
 /// row `i`, in increasing order of (distance, index).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Neighbors {
     pub k: usize,
     pub dist: Vec<f64>,
@@ -154,7 +154,7 @@ impl TopK {
 }
 
 /// A row-major copy of the train rows with the search chosen for their shape.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Index {
     /// Brute force over the rows (row-major, `d` columns).
     Brute { rows: Vec<f64>, n: usize, d: usize },

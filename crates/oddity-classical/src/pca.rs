@@ -12,7 +12,7 @@ use crate::linalg::sym_eigen;
 pub const NULL_VARIANCE_RATIO: f64 = 1e-12;
 
 /// How [`Pca`] turns a row into a score.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PcaScore {
     /// Shyu et al. (2003): `Σ_j y_j² / λ_j` over the kept components, with `y_j` the
     /// projection of the centred row on unit axis `v_j` and `λ_j` its variance (ddof 1): the
@@ -87,7 +87,7 @@ impl PcaScore {
 /// assert!(scores[1] > scores[0]);
 /// Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pca {
     /// Number of leading components kept; `None` = all (`min(n, d)`).
     pub components: Option<usize>,
@@ -258,7 +258,7 @@ impl Detector for Pca {
 }
 
 /// A fitted [`Pca`]: the standardisation, the kept unit axes and their variances.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedPca {
     /// Per-feature mean subtracted before scoring (0 without standardisation).
     pub scale_mean: Vec<f64>,
@@ -277,6 +277,10 @@ pub struct FittedPca {
 }
 
 impl FittedDetector for FittedPca {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.scale_mean.len())?;
         let z = standardized(&data.features, &self.scale_mean, &self.scale_std);

@@ -10,11 +10,11 @@ use rand::Rng as _;
 /// `[evaluate] random_baseline = false`.
 ///
 /// Seeded by the job's seed; scoring the same number of rows again gives the same scores.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RandomScores;
 
 /// A fitted [`RandomScores`]: only its seed and the feature count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FittedRandomScores {
     seed: u64,
     n_features: usize,
@@ -35,6 +35,10 @@ impl Detector for RandomScores {
 }
 
 impl FittedDetector for FittedRandomScores {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        crate::registry::save_state(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.n_features)?;
         let n = data.n_rows();

@@ -1,14 +1,33 @@
 //! The detectors this crate provides, as the runner and `oddity list` see them.
 
-use oddity_core::{Detector, DetectorEntry, Error, ParamSpec, ParamValue, Params};
+use oddity_core::{Detector, DetectorEntry, Error, FittedDetector, ParamSpec, ParamValue, Params};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::{RobustZScore, ZScore};
+
+/// The name of the fitted type `T` (`FittedKnn`), the tag of its saved state.
+fn kind<T>() -> &'static str {
+    std::any::type_name::<T>().rsplit("::").next().unwrap_or("detector")
+}
+
+/// The saved state of a fitted detector: its fields after the tag of its type.
+pub(crate) fn save_state<T: Serialize>(state: &T) -> Result<Vec<u8>, Error> {
+    oddity_core::state::encode_tagged(kind::<T>(), state)
+}
+
+/// Loads a fitted detector of type `T` from the bytes of its [`FittedDetector::save`].
+fn load<T: FittedDetector + DeserializeOwned + 'static>(
+    bytes: &[u8],
+) -> Result<Box<dyn FittedDetector>, Error> {
+    Ok(Box::new(oddity_core::state::decode_tagged::<T>(bytes, kind::<T>())?))
+}
 
 /// Every classical detector: name, one-line summary, parameters and constructor.
 pub fn detectors() -> Vec<DetectorEntry> {
     vec![
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedCenterScale>),
             name: "zscore",
             summary: "max over features of |x - mean| / std (train statistics, ddof 0, std 0 -> 1)",
             params: vec![ParamSpec::int("ddof", 0, "delta degrees of freedom of the std: 0 (population) or 1 (sample)")],
@@ -17,7 +36,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedCenterScale>),
             name: "robust_zscore",
             summary:
                 "max over features of |x - median| / (1.4826 * MAD) (train statistics, MAD 0 -> 1)",
@@ -27,7 +46,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::GaussianMixture>),
             name: "gmm",
             summary: "negative log-likelihood under a Gaussian mixture (full covariances, EM from a k-means init, log-sum-exp)",
             params: vec![
@@ -44,7 +63,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::Centroids>),
             name: "kmeans",
             summary: "Euclidean distance to the nearest k-means centroid (greedy k-means++ init, best of n_init Lloyd runs)",
             params: vec![
@@ -58,7 +77,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedKnn>),
             name: "knn",
             summary: "distance to the k-th nearest train row, or mean / median of the k distances",
             params: vec![
@@ -70,7 +89,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedLof>),
             name: "lof",
             summary: "local outlier factor (novelty mode, as scikit-learn): mean neighbour lrd / own lrd",
             params: vec![ParamSpec::int("k", 20, "number of neighbours (>= 1); min(k, n_train - 1) is used")],
@@ -79,7 +98,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedDbscan>),
             name: "dbscan",
             summary: "DBSCAN core distance: Euclidean distance to the nearest core sample of the train rows (scikit-learn's core rule)",
             params: vec![
@@ -92,7 +111,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedMahalanobis>),
             name: "mahalanobis",
             summary: "squared Mahalanobis distance to the train mean (ddof-0 covariance, pseudo-inverse)",
             params: vec![ParamSpec::float("pinv_rtol", 0.0, "relative eigenvalue cutoff of the pseudo-inverse; 0 = d * machine epsilon (scipy pinvh)")],
@@ -101,7 +120,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedEcod>),
             name: "ecod",
             summary: "ECOD: sum of -ln ECDF tail probabilities; ecdf=train (default): train-only ECDFs, rows scored independently; ecdf=pooled: PyOD's [train; batch] ECDFs, a row's score depends on the batch",
             params: vec![
@@ -113,7 +132,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedCopod>),
             name: "copod",
             summary: "COPOD: sum_j max(U_skew, (U_l + U_r) / 2) of -ln ECDF tails; ecdf=train (default): train-only ECDFs, rows scored independently; ecdf=pooled: PyOD's [train; batch] ECDFs, a row's score depends on the batch",
             params: vec![ParamSpec::one_of("ecdf", &["train", "pooled"], "train", "train: ECDFs of the train part only; pooled: PyOD, ECDFs of [train; scored batch]")],
@@ -122,7 +141,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedHbos>),
             name: "hbos",
             summary: "HBOS: -sum_j log2(density + alpha) of per-feature equal-width train histograms (PyOD binning)",
             params: vec![
@@ -135,7 +154,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedIsolationForest>),
             name: "iforest",
             summary: "isolation forest (Liu et al. 2008): 2^(-mean path length / c(psi)) in (0, 1], scikit-learn's -score_samples",
             params: vec![
@@ -147,7 +166,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedExtendedIsolationForest>),
             name: "eif",
             summary: "extended isolation forest (Hariri et al. 2019): random-hyperplane splits, score 2^(-mean path length / c(psi))",
             params: vec![
@@ -164,7 +183,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedPca>),
             name: "pca",
             summary: "PCA on standardised train rows; score=weighted: sum_j y_j^2 / lambda_j (Shyu et al. 2003); score=pyod: PyOD's sum_j ||x - v_j|| / evr_j",
             params: vec![
@@ -179,7 +198,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<crate::FittedRandomScores>),
             name: "random",
             summary: "random baseline: seeded uniform scores in [0, 1), independent of the rows (the chance level of every metric)",
             params: vec![],

@@ -12,7 +12,7 @@ pub const MAD_CONSISTENCY: f64 = 1.4826;
 /// (`numpy.median`: mean of the two middle values for an even count), the raw median
 /// absolute deviation and `c` = 1.4826 by default; a zero MAD counts as 1, so its
 /// denominator is `c`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RobustZScore {
     /// The factor applied to the MAD.
     pub c: f64,

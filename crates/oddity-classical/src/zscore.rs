@@ -9,7 +9,7 @@ use crate::center_scale::{guard_scale, FittedCenterScale};
 ///
 /// Statistics are computed as numpy does (sequential sums, two-pass variance), so scores
 /// equal the reference's `zscore` column to rounding.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ZScore {
     /// Delta degrees of freedom of the standard deviation: 0 (population) or 1 (sample).
     pub ddof: usize,

@@ -37,6 +37,22 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, Error>
     Ok(value)
 }
 
+/// Encodes `state` after the tag `kind` (e.g. the fitted type's name), so that the state
+/// of one detector is never taken for another's of the same shape.
+pub fn encode_tagged<T: Serialize + ?Sized>(kind: &str, state: &T) -> Result<Vec<u8>, Error> {
+    encode(&(kind, state))
+}
+
+/// Decodes a state written by [`encode_tagged`] with the tag `kind`; another tag is an
+/// error naming both.
+pub fn decode_tagged<T: DeserializeOwned>(bytes: &[u8], kind: &str) -> Result<T, Error> {
+    let (tag, state): (String, T) = decode(bytes, kind)?;
+    if tag != kind {
+        return Err(Error::State(format!("the saved state is a `{tag}`, not a `{kind}`")));
+    }
+    Ok(state)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +87,14 @@ mod tests {
         let mut long = bytes.clone();
         long.push(0);
         assert!(decode::<S>(&long, "knn").unwrap_err().to_string().contains("unexpected data"));
+    }
+
+    #[test]
+    fn tags_keep_states_of_the_same_shape_apart() {
+        let s = S { a: vec![2.0], k: 1 };
+        let bytes = encode_tagged("Knn", &s).unwrap();
+        assert_eq!(decode_tagged::<S>(&bytes, "Knn").unwrap(), s);
+        let e = decode_tagged::<S>(&bytes, "Lof").unwrap_err();
+        assert_eq!(e.to_string(), "model state: the saved state is a `Knn`, not a `Lof`");
     }
 }
