@@ -6,9 +6,11 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use ndarray::Array1;
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector, Rng};
+use serde::{Deserialize, Serialize};
 
 use crate::fit::{f32_rows, fit, Trained};
 use crate::nn::{linear, Noise};
+use crate::saved::{check_features, save, Saved};
 use crate::train::{EpochReport, TrainModel};
 use crate::{DeepError, Settings};
 
@@ -73,7 +75,7 @@ impl TrainModel for AutoencoderNet {
 }
 
 /// Checked parameters of [`Autoencoder`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutoencoderParams {
     /// Encoder widths after the input (`[64, 32]`); the decoder mirrors them.
     pub hidden: Vec<usize>,
@@ -134,7 +136,7 @@ impl Autoencoder {
         let trained = fit(&rows, ctx, &p.settings.train, &p.settings.device, |rng, dev, x| {
             AutoencoderNet::new(rng, x.ncols(), p, dev)
         })?;
-        Ok(FittedAutoencoder(trained))
+        Ok(FittedAutoencoder { trained, params: p.clone() })
     }
 }
 
@@ -150,18 +152,53 @@ impl Detector for Autoencoder {
 
 /// A fitted [`Autoencoder`].
 #[derive(Debug)]
-pub struct FittedAutoencoder(Trained<AutoencoderNet>);
+pub struct FittedAutoencoder {
+    trained: Trained<AutoencoderNet>,
+    params: AutoencoderParams,
+}
 
 impl FittedAutoencoder {
     /// One report per training epoch (loss curve).
     pub fn history(&self) -> &[EpochReport] {
-        &self.0.history
+        &self.trained.history
+    }
+}
+
+impl Saved for FittedAutoencoder {
+    const DETECTOR: &'static str = "autoencoder";
+    type Net = AutoencoderNet;
+    type Spec = AutoencoderParams;
+
+    fn trained(&self) -> &Trained<AutoencoderNet> {
+        &self.trained
+    }
+
+    fn spec(&self) -> AutoencoderParams {
+        self.params.clone()
+    }
+
+    fn settings(spec: &AutoencoderParams) -> &Settings {
+        &spec.settings
+    }
+
+    fn structure(p: &AutoencoderParams, d: usize, dev: &Device) -> Result<AutoencoderNet, Error> {
+        let p = Autoencoder::new(p.clone())?.0;
+        check_features(Self::DETECTOR, d)?;
+        Ok(AutoencoderNet::new(&mut oddity_core::rng(0), d, &p, dev))
+    }
+
+    fn assemble(trained: Trained<AutoencoderNet>, params: AutoencoderParams) -> Self {
+        Self { trained, params }
     }
 }
 
 impl FittedDetector for FittedAutoencoder {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        save(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
-        let err = self.0.map_rows(data, |m, x| {
+        let err = self.trained.map_rows(data, |m, x| {
             let mut noise = Noise::inert();
             (m.forward(x.clone(), &mut noise) - x).square().mean_dim(1)
         })?;

@@ -5,12 +5,12 @@ use burn::nn::conv::{Conv1d, ConvTranspose1d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector, Rng};
+use serde::{Deserialize, Serialize};
 
 use crate::conv_op;
 use crate::error::at_least;
-use crate::fit::{f32_rows, fit};
 use crate::nn::{conv1d, conv_transpose1d, Noise};
-use crate::sequence::{mse_loss, window_shape, FittedSequence, SequenceNet};
+use crate::sequence::{fit_sequence, mse_loss, FittedSequence, SequenceNet};
 use crate::train::TrainModel;
 use crate::{DeepError, Settings};
 
@@ -40,6 +40,31 @@ impl CnnNet {
 }
 
 impl SequenceNet for CnnNet {
+    const DETECTOR: &'static str = "cnn_autoencoder";
+    type Params = CnnAutoencoderParams;
+
+    fn settings(params: &CnnAutoencoderParams) -> &Settings {
+        &params.settings
+    }
+
+    /// The parameters' own checks, and a window that is a multiple of 4 (two stride-2
+    /// layers).
+    fn check(p: &CnnAutoencoderParams, w: usize, _d: usize) -> Result<(), DeepError> {
+        CnnAutoencoder::new(p.channels as i64, p.kernel as i64, p.settings.clone())?;
+        if !w.is_multiple_of(4) {
+            return Err(DeepError::OutOfRange {
+                name: "window",
+                range: "multiples of 4 (two stride-2 layers)",
+                value: w as f64,
+            });
+        }
+        Ok(())
+    }
+
+    fn build(rng: &mut Rng, p: &CnnAutoencoderParams, w: usize, d: usize, dev: &Device) -> Self {
+        Self::new(rng, w, d, p, dev)
+    }
+
     fn reconstruct(&self, x: Tensor<3>) -> Tensor<3> {
         if crate::flex_host::available(&x.device()) {
             // Channels last throughout, with the fused convolutions of burn's CPU backend.
@@ -63,7 +88,7 @@ impl TrainModel for CnnNet {
 }
 
 /// Checked parameters of [`CnnAutoencoder`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CnnAutoencoderParams {
     /// Channels of the first convolution (32); the second has twice as many.
     pub channels: usize,
@@ -111,21 +136,7 @@ impl CnnAutoencoder {
         train: &Dataset,
         ctx: &FitContext,
     ) -> Result<FittedSequence<CnnNet>, Error> {
-        let (w, d) = window_shape(train, "cnn_autoencoder")?;
-        if !w.is_multiple_of(4) {
-            return Err(DeepError::OutOfRange {
-                name: "window",
-                range: "multiples of 4 (two stride-2 layers)",
-                value: w as f64,
-            }
-            .into());
-        }
-        let rows = f32_rows(train)?;
-        let p = &self.0;
-        let trained = fit(&rows, ctx, &p.settings.train, &p.settings.device, |rng, dev, _| {
-            CnnNet::new(rng, w, d, p, dev)
-        })?;
-        Ok(FittedSequence { trained, window: w })
+        fit_sequence(&self.0, train, ctx)
     }
 }
 

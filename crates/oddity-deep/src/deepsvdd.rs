@@ -6,10 +6,12 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use ndarray::{Array1, Array2};
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector, Rng};
+use serde::{Deserialize, Serialize};
 
 use crate::autoencoder::check_hidden;
 use crate::fit::{f32_rows, fit, Trained};
 use crate::nn::{linear, matrix, values, Noise};
+use crate::saved::{check_features, save, Saved};
 use crate::train::{EpochReport, TrainModel};
 use crate::{DeepError, Settings};
 
@@ -27,14 +29,20 @@ pub struct SvddNet {
 }
 
 impl SvddNet {
-    fn new(rng: &mut Rng, x: &Array2<f32>, hidden: &[usize], dev: &Device) -> Self {
-        let mut sizes = vec![x.ncols()];
+    /// The layers `d → hidden…` drawn from `rng`, the centre at 0.
+    fn structure(rng: &mut Rng, d: usize, hidden: &[usize], dev: &Device) -> Self {
+        let mut sizes = vec![d];
         sizes.extend(hidden);
         let layers: Vec<Linear> =
             sizes.windows(2).map(|w| linear(rng, w[0], w[1], false, dev)).collect();
         let k = *sizes.last().expect("at least d");
         let zero = Param::from_data(TensorData::new(vec![0f32; k], [k]), dev);
-        let mut net = Self { layers, center: zero.set_require_grad(false) };
+        Self { layers, center: zero.set_require_grad(false) }
+    }
+
+    fn new(rng: &mut Rng, x: &Array2<f32>, hidden: &[usize], dev: &Device) -> Self {
+        let mut net = Self::structure(rng, x.ncols(), hidden, dev);
+        let k = hidden.last().copied().unwrap_or(x.ncols());
         // The centre: mean embedding of the training rows under the initial weights.
         let plain = dev.clone().without_autodiff();
         let eval = net.valid();
@@ -84,7 +92,7 @@ impl TrainModel for SvddNet {
 }
 
 /// Checked parameters of [`DeepSvdd`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeepSvddParams {
     /// Layer widths after the input (`[64, 32]`); the last is the embedding size.
     pub hidden: Vec<usize>,
@@ -117,7 +125,7 @@ impl DeepSvdd {
         let trained = fit(&rows, ctx, &p.settings.train, &p.settings.device, |rng, dev, x| {
             SvddNet::new(rng, x, &p.hidden, dev)
         })?;
-        Ok(FittedDeepSvdd(trained))
+        Ok(FittedDeepSvdd { trained, params: p.clone() })
     }
 }
 
@@ -133,22 +141,58 @@ impl Detector for DeepSvdd {
 
 /// A fitted [`DeepSvdd`].
 #[derive(Debug)]
-pub struct FittedDeepSvdd(Trained<SvddNet>);
+pub struct FittedDeepSvdd {
+    trained: Trained<SvddNet>,
+    params: DeepSvddParams,
+}
 
 impl FittedDeepSvdd {
     /// One report per training epoch (loss curve).
     pub fn history(&self) -> &[EpochReport] {
-        &self.0.history
+        &self.trained.history
     }
 
     /// The centre `c`.
     pub fn center(&self) -> Vec<f32> {
-        values(self.0.model.center.val())
+        values(self.trained.model.center.val())
+    }
+}
+
+/// The centre is a (gradient-free) parameter of the network: it is saved with the weights.
+impl Saved for FittedDeepSvdd {
+    const DETECTOR: &'static str = "deepsvdd";
+    type Net = SvddNet;
+    type Spec = DeepSvddParams;
+
+    fn trained(&self) -> &Trained<SvddNet> {
+        &self.trained
+    }
+
+    fn spec(&self) -> DeepSvddParams {
+        self.params.clone()
+    }
+
+    fn settings(spec: &DeepSvddParams) -> &Settings {
+        &spec.settings
+    }
+
+    fn structure(p: &DeepSvddParams, d: usize, dev: &Device) -> Result<SvddNet, Error> {
+        let p = DeepSvdd::new(p.clone())?.0;
+        check_features(Self::DETECTOR, d)?;
+        Ok(SvddNet::structure(&mut oddity_core::rng(0), d, &p.hidden, dev))
+    }
+
+    fn assemble(trained: Trained<SvddNet>, params: DeepSvddParams) -> Self {
+        Self { trained, params }
     }
 }
 
 impl FittedDetector for FittedDeepSvdd {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        save(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
-        Ok(self.0.map_rows(data, |m, x| m.distance(x))?.column(0).to_owned())
+        Ok(self.trained.map_rows(data, |m, x| m.distance(x))?.column(0).to_owned())
     }
 }

@@ -53,6 +53,7 @@ pub mod nn;
 #[cfg(test)]
 mod parity;
 mod registry;
+mod saved;
 mod scratch;
 mod sequence;
 pub mod train;
@@ -71,7 +72,7 @@ pub use sequence::{FittedSequence, SequenceNet};
 pub use vae::{FittedVae, Vae, VaeNet, VaeParams};
 
 /// Training and device settings common to every deep detector.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
     /// The training loop's settings.
     pub train: train::TrainConfig,

@@ -5,11 +5,11 @@ use burn::nn::Linear;
 use burn::tensor::Device;
 use burn::tensor::Tensor;
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector, Rng};
+use serde::{Deserialize, Serialize};
 
 use crate::error::at_least;
-use crate::fit::{f32_rows, fit};
 use crate::nn::{linear, LstmLayer, Noise};
-use crate::sequence::{mse_loss, window_shape, FittedSequence, SequenceNet};
+use crate::sequence::{fit_sequence, mse_loss, FittedSequence, SequenceNet};
 use crate::train::TrainModel;
 use crate::{DeepError, Settings};
 
@@ -85,6 +85,21 @@ impl LstmNet {
 }
 
 impl SequenceNet for LstmNet {
+    const DETECTOR: &'static str = "lstm_autoencoder";
+    type Params = LstmAutoencoderParams;
+
+    fn settings(params: &LstmAutoencoderParams) -> &Settings {
+        &params.settings
+    }
+
+    fn check(p: &LstmAutoencoderParams, _w: usize, _d: usize) -> Result<(), DeepError> {
+        LstmAutoencoder::new(p.hidden as i64, p.layers as i64, p.settings.clone()).map(drop)
+    }
+
+    fn build(rng: &mut Rng, p: &LstmAutoencoderParams, _w: usize, d: usize, dev: &Device) -> Self {
+        Self::new(rng, d, p.hidden, p.layers, dev)
+    }
+
     fn reconstruct(&self, x: Tensor<3>) -> Tensor<3> {
         let [b, w, d] = x.dims();
         self.reconstruct_flat(x.reshape([b, w * d]), w)
@@ -99,7 +114,7 @@ impl TrainModel for LstmNet {
 }
 
 /// Checked parameters of [`LstmAutoencoder`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LstmAutoencoderParams {
     /// Hidden size of every LSTM layer (64).
     pub hidden: usize,
@@ -138,13 +153,7 @@ impl LstmAutoencoder {
         train: &Dataset,
         ctx: &FitContext,
     ) -> Result<FittedSequence<LstmNet>, Error> {
-        let (w, d) = window_shape(train, "lstm_autoencoder")?;
-        let rows = f32_rows(train)?;
-        let p = &self.0;
-        let trained = fit(&rows, ctx, &p.settings.train, &p.settings.device, |rng, dev, _| {
-            LstmNet::new(rng, d, p.hidden, p.layers, dev)
-        })?;
-        Ok(FittedSequence { trained, window: w })
+        fit_sequence(&self.0, train, ctx)
     }
 }
 

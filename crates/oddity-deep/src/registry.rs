@@ -3,9 +3,11 @@
 use oddity_core::{Detector, DetectorEntry, Error, ParamSpec, Params};
 
 use crate::device::DEVICES;
+use crate::saved::load;
 use crate::train::TrainConfig;
 use crate::{
-    Autoencoder, AutoencoderParams, CnnAutoencoder, DeepSvdd, DeepSvddParams, LstmAutoencoder,
+    Autoencoder, AutoencoderParams, CnnAutoencoder, CnnNet, DeepSvdd, DeepSvddParams,
+    FittedAutoencoder, FittedDeepSvdd, FittedSequence, FittedVae, LstmAutoencoder, LstmNet,
     Settings, Vae, VaeParams,
 };
 
@@ -71,11 +73,12 @@ fn with(mut specs: Vec<ParamSpec>, common: Vec<ParamSpec>) -> Vec<ParamSpec> {
     specs
 }
 
-/// Every deep detector: name, one-line summary, parameters and constructor.
+/// Every deep detector: name, one-line summary, parameters, constructor and loader of its
+/// saved fitted state.
 pub fn detectors() -> Vec<DetectorEntry> {
     vec![
         DetectorEntry {
-            load: None,
+            load: Some(load::<FittedAutoencoder>),
             name: "autoencoder",
             summary: "dense autoencoder d-64-32-64-d (ReLU, batch norm, dropout): reconstruction MSE of the row",
             params: with(
@@ -96,7 +99,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<FittedVae>),
             name: "vae",
             summary: "variational autoencoder d-128-64-32-(mu, log var; latent 2), mirrored decoder: reconstruction MSE of the decoded posterior mean",
             params: with(
@@ -125,7 +128,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<FittedDeepSvdd>),
             name: "deepsvdd",
             summary: "one-class Deep SVDD, bias-free d-64-32 with ReLU after every layer (as PyOD), Adam lr 1e-4: squared distance of the embedding to the centre",
             params: with(
@@ -140,7 +143,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<FittedSequence<LstmNet>>),
             name: "lstm_autoencoder",
             summary: "LSTM encoder-decoder over windows (needs `window`): per-step reconstruction error, mean over covering windows",
             params: with(
@@ -155,7 +158,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
             },
         },
         DetectorEntry {
-            load: None,
+            load: Some(load::<FittedSequence<CnnNet>>),
             name: "cnn_autoencoder",
             summary: "1-D CNN autoencoder over windows (needs `window`, a multiple of 4): per-step reconstruction error, mean over covering windows",
             params: with(

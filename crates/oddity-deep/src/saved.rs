@@ -21,7 +21,7 @@ use crate::Settings;
 
 /// A fitted detector made of a [`Trained`] network and the specification that rebuilds the
 /// network's structure.
-pub(crate) trait Saved: FittedDetector + Sized + 'static {
+pub(crate) trait Saved: FittedDetector + Sized {
     /// The registry name, written into the state and checked at load.
     const DETECTOR: &'static str;
     /// The network.
@@ -71,21 +71,19 @@ struct Head {
 /// The state of `fitted` as bytes.
 pub(crate) fn save<F: Saved>(fitted: &F) -> Result<Vec<u8>, Error> {
     let trained = fitted.trained();
-    let mut store = BurnpackStore::from_bytes(None);
-    trained.model.save_into(&mut store).map_err(|e| fail(F::DETECTOR, "save the weights", e))?;
-    let weights = store.get_bytes().map_err(|e| fail(F::DETECTOR, "save the weights", e))?;
+    let weights = pack(&trained.model, F::DETECTOR)?;
     state::encode(&State {
         detector: F::DETECTOR.to_string(),
         spec: fitted.spec(),
         n_features: trained.n_features,
         threads: trained.threads,
         history: trained.history.clone(),
-        weights: weights.to_vec(),
+        weights,
     })
 }
 
 /// A fitted `F` from the bytes of [`save`] (the registry entries' `load`).
-pub(crate) fn load<F: Saved>(bytes: &[u8]) -> Result<Box<dyn FittedDetector>, Error> {
+pub(crate) fn load<F: Saved + 'static>(bytes: &[u8]) -> Result<Box<dyn FittedDetector>, Error> {
     let what = F::DETECTOR;
     let head: Head = state::decode(bytes, what)?;
     if head.detector != what {
@@ -97,9 +95,7 @@ pub(crate) fn load<F: Saved>(bytes: &[u8]) -> Result<Box<dyn FittedDetector>, Er
     let saved: State<F::Spec> = state::decode(bytes, what)?;
     let dev = device(&F::settings(&saved.spec).device)?;
     let mut model = F::structure(&saved.spec, saved.n_features, &dev)?;
-    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(saved.weights)));
-    let result = model.load_from(&mut store).map_err(|e| fail(what, "load the weights", e))?;
-    check_applied(&result).map_err(|reason| Error::State(format!("{what}: {reason}")))?;
+    unpack(&mut model, saved.weights, what)?;
     let trained = Trained {
         model,
         device: dev,
@@ -108,6 +104,22 @@ pub(crate) fn load<F: Saved>(bytes: &[u8]) -> Result<Box<dyn FittedDetector>, Er
         history: saved.history,
     };
     Ok(Box::new(F::assemble(trained, saved.spec)))
+}
+
+/// The tensors of `model` (parameters, batch-norm running statistics) as burnpack bytes.
+fn pack<M: Module>(model: &M, what: &str) -> Result<Vec<u8>, Error> {
+    let mut store = BurnpackStore::from_bytes(None);
+    model.save_into(&mut store).map_err(|e| fail(what, "save the weights", e))?;
+    let bytes = store.get_bytes().map_err(|e| fail(what, "save the weights", e))?;
+    Ok(bytes.to_vec())
+}
+
+/// Overwrites every tensor of `model` with the one of the same path in `weights` (bytes of
+/// [`pack`]); a tensor missing on either side, or of another shape, is an error.
+fn unpack<M: Module>(model: &mut M, weights: Vec<u8>, what: &str) -> Result<(), Error> {
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(weights)));
+    let result = model.load_from(&mut store).map_err(|e| fail(what, "load the weights", e))?;
+    check_applied(&result).map_err(|reason| Error::State(format!("{what}: {reason}")))
 }
 
 /// Every tensor of the network was loaded, and every saved tensor was used.
@@ -121,7 +133,10 @@ fn check_applied(r: &ApplyResult) -> Result<(), String> {
     }
     if !r.unused.is_empty() {
         let names: Vec<&str> = r.unused.iter().map(String::as_str).collect();
-        return Err(format!("the saved weights hold tensors the network has not: {}", names.join(", ")));
+        return Err(format!(
+            "the saved weights hold tensors the network has not: {}",
+            names.join(", ")
+        ));
     }
     Ok(())
 }
@@ -136,4 +151,46 @@ pub(crate) fn check_features(what: &str, n_features: usize) -> Result<(), Error>
         return Err(Error::State(format!("{what}: the saved state has no feature columns")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Device;
+
+    use super::{pack, unpack};
+    use crate::autoencoder::DenseBlock;
+    use crate::nn::{matrix, values, Noise};
+
+    fn block(seed: u64, d_out: usize, norm: bool) -> DenseBlock {
+        DenseBlock::new(&mut oddity_core::rng(seed), 3, d_out, norm, &Device::flex())
+    }
+
+    #[test]
+    fn unpack_overwrites_every_tensor() {
+        let x = || matrix((0..6).map(|v| v as f32 - 2.5).collect(), 2, 3, &Device::flex());
+        let y = |m: &DenseBlock| values(m.forward(x(), 0.0, &mut Noise::inert()));
+        for norm in [false, true] {
+            let (a, mut b) = (block(1, 4, norm), block(2, 4, norm));
+            assert_ne!(y(&a), y(&b));
+            unpack(&mut b, pack(&a, "t").unwrap(), "t").unwrap();
+            assert_eq!(y(&a), y(&b));
+        }
+    }
+
+    #[test]
+    fn unpack_refuses_missing_unused_and_misshapen_tensors() {
+        let err = |from: &DenseBlock, to: &mut DenseBlock| {
+            unpack(to, pack(from, "t").unwrap(), "t").unwrap_err().to_string()
+        };
+        // burn-store reports missing and misshapen tensors itself; `check_applied` also
+        // refuses saved tensors the network has not.
+        let lacks = err(&block(1, 4, false), &mut block(2, 4, true));
+        assert!(lacks.contains("Missing") && lacks.contains("norm.running_mean"), "{lacks}");
+        let unused = err(&block(1, 4, true), &mut block(2, 4, false));
+        assert!(unused.contains("has not") && unused.contains("norm.running_var"), "{unused}");
+        let shape = err(&block(1, 5, false), &mut block(2, 4, false));
+        assert!(shape.contains("ShapeMismatch") && shape.contains("linear.weight"), "{shape}");
+        let garbage = unpack(&mut block(2, 4, false), vec![1, 2, 3], "t").unwrap_err();
+        assert!(garbage.to_string().contains("cannot load"), "{garbage}");
+    }
 }

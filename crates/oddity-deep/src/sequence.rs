@@ -1,16 +1,36 @@
 //! What the sequence autoencoders share: rows that are flattened windows, reshaped to
 //! `[b, W, d]`, and per-step reconstruction errors.
 
-use burn::tensor::Tensor;
-use ndarray::{Array1, Array2, Axis};
-use oddity_core::{Dataset, Error, FittedDetector};
+use std::fmt::Debug;
 
-use crate::fit::Trained;
+use burn::tensor::{Device, Tensor};
+use ndarray::{Array1, Array2, Axis};
+use oddity_core::{Dataset, Error, FitContext, FittedDetector, Rng};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::fit::{f32_rows, fit, Trained};
+use crate::saved::{check_features, save, Saved};
 use crate::train::{EpochReport, TrainModel};
-use crate::DeepError;
+use crate::{DeepError, Settings};
 
 /// A network that reconstructs `[b, W, d]` windows.
 pub trait SequenceNet: TrainModel + Sync {
+    /// The detector's registry name (`"lstm_autoencoder"`), also written into its saved state.
+    const DETECTOR: &'static str;
+    /// The detector's checked parameters; with the window shape they fix the structure.
+    type Params: Clone + Debug + Send + Sync + Serialize + DeserializeOwned;
+
+    /// The training and device settings among `params`.
+    fn settings(params: &Self::Params) -> &Settings;
+
+    /// Checks that `params` make a network for windows of `w` steps of `d` features.
+    fn check(params: &Self::Params, w: usize, d: usize) -> Result<(), DeepError>;
+
+    /// A network for windows of `w` steps of `d` features with weights drawn from `rng`
+    /// (`params` and the shape passed [`SequenceNet::check`]).
+    fn build(rng: &mut Rng, params: &Self::Params, w: usize, d: usize, device: &Device) -> Self;
+
     /// The reconstruction of `x`, same shape.
     fn reconstruct(&self, x: Tensor<3>) -> Tensor<3>;
 }
@@ -33,11 +53,72 @@ pub(crate) fn mse_loss<M: SequenceNet>(net: &M, batch: Tensor<2>, w: usize) -> T
     (net.reconstruct(x.clone()) - x).square().mean()
 }
 
+/// Fits `M` with `params` on `train` (flattened windows, [`Dataset::window`] set).
+pub(crate) fn fit_sequence<M: SequenceNet>(
+    params: &M::Params,
+    train: &Dataset,
+    ctx: &FitContext,
+) -> Result<FittedSequence<M>, Error> {
+    let (w, d) = window_shape(train, M::DETECTOR)?;
+    M::check(params, w, d)?;
+    let rows = f32_rows(train)?;
+    let s = M::settings(params);
+    let trained =
+        fit(&rows, ctx, &s.train, &s.device, |rng, dev, _| M::build(rng, params, w, d, dev))?;
+    Ok(FittedSequence { trained, window: w, params: params.clone() })
+}
+
 /// A fitted sequence autoencoder.
 #[derive(Debug)]
-pub struct FittedSequence<M> {
-    pub(crate) trained: Trained<M>,
-    pub(crate) window: usize,
+pub struct FittedSequence<M: SequenceNet> {
+    trained: Trained<M>,
+    window: usize,
+    params: M::Params,
+}
+
+/// What rebuilds a sequence network besides the input width `W · d`.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct SequenceSpec<P> {
+    /// The detector's checked parameters.
+    params: P,
+    /// The window length W.
+    window: usize,
+}
+
+impl<M: SequenceNet> Saved for FittedSequence<M> {
+    const DETECTOR: &'static str = M::DETECTOR;
+    type Net = M;
+    type Spec = SequenceSpec<M::Params>;
+
+    fn trained(&self) -> &Trained<M> {
+        &self.trained
+    }
+
+    fn spec(&self) -> Self::Spec {
+        SequenceSpec { params: self.params.clone(), window: self.window }
+    }
+
+    fn settings(spec: &Self::Spec) -> &Settings {
+        M::settings(&spec.params)
+    }
+
+    fn structure(spec: &Self::Spec, n_features: usize, dev: &Device) -> Result<M, Error> {
+        check_features(M::DETECTOR, n_features)?;
+        let w = spec.window;
+        if w < 2 || !n_features.is_multiple_of(w) {
+            return Err(Error::State(format!(
+                "{}: a saved window of {w} steps does not divide {n_features} columns",
+                M::DETECTOR
+            )));
+        }
+        let d = n_features / w;
+        M::check(&spec.params, w, d)?;
+        Ok(M::build(&mut oddity_core::rng(0), &spec.params, w, d, dev))
+    }
+
+    fn assemble(trained: Trained<M>, spec: Self::Spec) -> Self {
+        Self { trained, window: spec.window, params: spec.params }
+    }
 }
 
 impl<M: SequenceNet> FittedSequence<M> {
@@ -59,6 +140,10 @@ impl<M: SequenceNet> FittedSequence<M> {
 }
 
 impl<M: SequenceNet> FittedDetector for FittedSequence<M> {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        save(self)
+    }
+
     /// The window's reconstruction MSE (mean over its steps and features).
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         Ok(self.step_errors(data)?.mean_axis(Axis(1)).expect("W >= 2 columns"))

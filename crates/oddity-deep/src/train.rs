@@ -8,13 +8,14 @@ use burn::tensor::{Device, Tensor};
 use ndarray::Array2;
 use oddity_core::Rng;
 use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
 
 use crate::error::at_least;
 use crate::nn::{matrix, values, Noise};
 use crate::DeepError;
 
 /// Training settings shared by every deep detector.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     /// Passes over the training rows (≥ 1).
     pub epochs: usize,
@@ -70,7 +71,7 @@ impl TrainConfig {
 }
 
 /// What one epoch did, as reported to the progress callback.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EpochReport {
     /// The 1-based epoch.
     pub epoch: usize,

@@ -5,10 +5,12 @@ use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 use ndarray::Array1;
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector, Rng};
+use serde::{Deserialize, Serialize};
 
 use crate::autoencoder::{blocks, check_dropout, check_hidden, DenseBlock};
 use crate::fit::{f32_rows, fit, Trained};
 use crate::nn::{linear, Noise};
+use crate::saved::{check_features, save, Saved};
 use crate::train::{EpochReport, TrainModel};
 use crate::{DeepError, Settings};
 
@@ -66,7 +68,7 @@ impl TrainModel for VaeNet {
 }
 
 /// Checked parameters of [`Vae`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VaeParams {
     /// Encoder widths (`[128, 64, 32]`); the decoder mirrors them.
     pub hidden: Vec<usize>,
@@ -123,7 +125,7 @@ impl Vae {
         let trained = fit(&rows, ctx, &p.settings.train, &p.settings.device, |rng, dev, x| {
             VaeNet::new(rng, x.ncols(), p, dev)
         })?;
-        Ok(FittedVae(trained))
+        Ok(FittedVae { trained, params: p.clone() })
     }
 }
 
@@ -139,18 +141,53 @@ impl Detector for Vae {
 
 /// A fitted [`Vae`].
 #[derive(Debug)]
-pub struct FittedVae(Trained<VaeNet>);
+pub struct FittedVae {
+    trained: Trained<VaeNet>,
+    params: VaeParams,
+}
 
 impl FittedVae {
     /// One report per training epoch (loss curve).
     pub fn history(&self) -> &[EpochReport] {
-        &self.0.history
+        &self.trained.history
+    }
+}
+
+impl Saved for FittedVae {
+    const DETECTOR: &'static str = "vae";
+    type Net = VaeNet;
+    type Spec = VaeParams;
+
+    fn trained(&self) -> &Trained<VaeNet> {
+        &self.trained
+    }
+
+    fn spec(&self) -> VaeParams {
+        self.params.clone()
+    }
+
+    fn settings(spec: &VaeParams) -> &Settings {
+        &spec.settings
+    }
+
+    fn structure(p: &VaeParams, d: usize, dev: &Device) -> Result<VaeNet, Error> {
+        let p = Vae::new(p.clone())?.0;
+        check_features(Self::DETECTOR, d)?;
+        Ok(VaeNet::new(&mut oddity_core::rng(0), d, &p, dev))
+    }
+
+    fn assemble(trained: Trained<VaeNet>, params: VaeParams) -> Self {
+        Self { trained, params }
     }
 }
 
 impl FittedDetector for FittedVae {
+    fn save(&self) -> Result<Vec<u8>, Error> {
+        save(self)
+    }
+
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
-        let err = self.0.map_rows(data, |m, x| {
+        let err = self.trained.map_rows(data, |m, x| {
             let mut noise = Noise::inert();
             let (mu, _) = m.encode(x.clone(), &mut noise);
             (m.decode(mu, &mut noise) - x).square().mean_dim(1)
