@@ -57,8 +57,8 @@ pub use metrics::tsbad;
 pub use metrics::{
     affiliation_f1, affiliation_f1_at, affiliation_precision_recall_at, average_precision, best_f1,
     event_f1, event_f1_at, event_recall_at, f1_at, pa_f1, pa_f1_at, pak_f1, pak_f1_at,
-    precision_recall_at, predict, range_f1, range_f1_at, range_precision_recall_at, roc_auc, vus,
-    vus_pr, vus_roc, Bias, Cardinality, RangeParams, VusParams, VusThresholds,
+    precision_recall_at, predict, range_f1, range_f1_at, range_precision_recall_at, roc_auc,
+    segments, vus, vus_pr, vus_roc, Bias, Cardinality, RangeParams, VusParams, VusThresholds,
 };
 pub use period::{estimate_period, FALLBACK_PERIOD};
 pub use registry::{

@@ -49,6 +49,7 @@ pub mod progress;
 mod ranking;
 pub mod registry;
 pub mod report;
+mod report_html;
 pub mod slurm;
 mod starter;
 pub mod tracks;

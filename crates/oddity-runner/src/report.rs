@@ -216,7 +216,8 @@ fn write_tables(dir: &Path, records: &[JobRecord]) -> Result<(), RunError> {
         })
         .collect();
     oddity_ingest::write_parquet(&parquet, &columns).map_err(|e| RunError::output(&parquet, e))?;
-    write(REPORT_FILE, report_md(records))
+    write(REPORT_FILE, report_md(records))?;
+    write(HTML_FILE, crate::report_html::report_html(records, dir))
 }
 
 /// What merging shard folders found.
@@ -413,20 +414,49 @@ fn csv_field(s: &str) -> String {
 
 /// One cell of the report: what the seeds of a (dataset, method, metric) gave.
 #[derive(Default)]
-struct Cell {
-    values: Vec<f64>,
-    undefined: usize,
-    failed: usize,
+pub(crate) struct Cell {
+    /// The values of the seeds where the metric was computed.
+    pub(crate) values: Vec<f64>,
+    /// Seeds where the metric was undefined.
+    pub(crate) undefined: usize,
+    /// Seeds where the job or the metric failed.
+    pub(crate) failed: usize,
+}
+
+/// The cells of `metric` (a [`metric_key`]; `keys` holds each record's keys) for every
+/// (dataset, method) of `records`.
+pub(crate) fn cells<'a>(
+    records: &'a [JobRecord],
+    keys: &[Vec<String>],
+    metric: &str,
+) -> BTreeMap<(&'a str, &'a str), Cell> {
+    let mut cells: BTreeMap<(&str, &str), Cell> = BTreeMap::new();
+    for (r, k) in records.iter().zip(keys) {
+        let cell = cells.entry((r.dataset.as_str(), r.method.as_str())).or_default();
+        if r.status != JobStatus::Ok {
+            cell.failed += 1;
+            continue;
+        }
+        for (m, _) in r.metrics.iter().zip(k).filter(|(_, k)| *k == metric) {
+            match (m.status, m.value) {
+                (MetricStatus::Ok, Some(v)) => cell.values.push(v),
+                (MetricStatus::Undefined, _) => cell.undefined += 1,
+                _ => cell.failed += 1,
+            }
+        }
+    }
+    cells
 }
 
 impl Cell {
-    fn mean(&self) -> Option<f64> {
+    /// The mean of the values, if any.
+    pub(crate) fn mean(&self) -> Option<f64> {
         (!self.values.is_empty())
             .then(|| self.values.iter().sum::<f64>() / self.values.len() as f64)
     }
 
     /// Sample standard deviation (n − 1); 0 for a single value.
-    fn std(&self) -> f64 {
+    pub(crate) fn std(&self) -> f64 {
         let n = self.values.len();
         if n < 2 {
             return 0.0;
@@ -475,7 +505,8 @@ pub fn descending_ranks(values: &[f64]) -> Vec<f64> {
     ranks
 }
 
-fn first_seen<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
+/// The distinct items in order of first appearance.
+pub(crate) fn first_seen<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in items {
         if !out.iter().any(|o| o == s) {
@@ -491,7 +522,7 @@ fn md(s: &str) -> String {
 
 /// How a metric is shown in the report: its name, its options in brackets, and the
 /// threshold rule it was computed at after `@`.
-fn metric_key(m: &crate::journal::MetricRecord) -> String {
+pub(crate) fn metric_key(m: &crate::journal::MetricRecord) -> String {
     let mut key = m.metric.clone();
     if let Some(o) = &m.options {
         key = format!("{key} [{o}]");
@@ -552,21 +583,7 @@ pub fn report_md(records: &[JobRecord]) -> String {
 
     let mut rankings = String::new();
     for metric in &metrics {
-        let mut cells: BTreeMap<(&str, &str), Cell> = BTreeMap::new();
-        for (r, k) in records.iter().zip(&keys) {
-            let cell = cells.entry((r.dataset.as_str(), r.method.as_str())).or_default();
-            if r.status != JobStatus::Ok {
-                cell.failed += 1;
-                continue;
-            }
-            for (m, _) in r.metrics.iter().zip(k).filter(|(_, k)| *k == metric) {
-                match (m.status, m.value) {
-                    (MetricStatus::Ok, Some(v)) => cell.values.push(v),
-                    (MetricStatus::Undefined, _) => cell.undefined += 1,
-                    _ => cell.failed += 1,
-                }
-            }
-        }
+        let cells = cells(records, &keys, metric);
         let mark = if oracle.get(metric.as_str()).copied().unwrap_or(false) { " †" } else { "" };
         let _ = writeln!(out, "## {}{mark}\n", md(metric));
         let _ = writeln!(

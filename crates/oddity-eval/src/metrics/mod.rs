@@ -21,7 +21,7 @@ pub use point::{f1_at, precision_recall_at};
 pub use point_adjust::{pa_f1, pa_f1_at, pak_f1, pak_f1_at};
 pub use range::{range_f1, range_f1_at, range_precision_recall_at, Bias, Cardinality, RangeParams};
 pub use roc_auc::roc_auc;
-pub use segments::predict;
+pub use segments::{predict, segments};
 pub use vus::{vus, vus_pr, vus_roc, VusParams, VusThresholds};
 
 /// Validates labels and scores (the input errors every metric reports first).

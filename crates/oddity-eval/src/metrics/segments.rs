@@ -3,8 +3,13 @@
 /// A row that belongs to no segment in [`segment_ids`].
 pub(crate) const NONE: u32 = u32::MAX;
 
-/// The maximal runs of label 1 as inclusive `(start, end)` index pairs, in order.
-pub(crate) fn segments(labels: &[u8]) -> Vec<(usize, usize)> {
+/// The maximal runs of label 1 (the anomaly segments) as inclusive `(start, end)` index
+/// pairs, in order.
+///
+/// ```
+/// assert_eq!(oddity_eval::segments(&[0, 1, 1, 0, 1]), vec![(1, 2), (4, 4)]);
+/// ```
+pub fn segments(labels: &[u8]) -> Vec<(usize, usize)> {
     runs(labels.len(), |i| labels[i] == 1)
 }
 
