@@ -60,6 +60,27 @@ fn three_shards_merge_into_the_single_run() {
         std::fs::read_to_string(out.join("report.md")).unwrap(),
         std::fs::read_to_string(whole.join("report.md")).unwrap()
     );
+    // The shards' score tracks come along, so the merged HTML report draws the series.
+    let tracks = |dir: &Path| -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = std::fs::read_dir(dir.join("tracks"))
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(path).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    // The NAB series and its 6 methods' tracks (seed 0).
+    assert_eq!(tracks(&out).len(), 7);
+    assert_eq!(tracks(&out), tracks(&whole));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("nab_speed_7578: the test part&#39;s")
+            || html.contains("nab_speed_7578: the test part's")
+    );
 
     // A missing shard is reported (exit 1); a folder given twice gives duplicates.
     let partial = tmp.path().join("partial");

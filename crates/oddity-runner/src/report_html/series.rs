@@ -42,12 +42,26 @@ pub(crate) fn downsample(values: &[f64]) -> Vec<(f64, f64)> {
     out
 }
 
-/// The range of `values` with a margin, never empty.
-fn range(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) =
-        values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
-    if !lo.is_finite() {
+/// A track's largest values beyond this many times its 99.9th percentile are clipped.
+pub(crate) const CLIP_FACTOR: f64 = 5.0;
+
+/// The drawn range of `values` (and `threshold`) with a margin, never empty. When the
+/// largest value exceeds [`CLIP_FACTOR`] × the 99.9th percentile (one huge score would
+/// flatten the rest), the top is 1.2 × that percentile (or the threshold, if higher);
+/// both measured from the smallest value.
+pub(crate) fn range(values: &[f64], threshold: Option<f64>) -> (f64, f64) {
+    if values.is_empty() {
         return (0.0, 1.0);
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let (lo, max) = (sorted[0], sorted[sorted.len() - 1]);
+    let q = sorted[((sorted.len() - 1) as f64 * 0.999) as usize];
+    let mut hi =
+        if q > lo && max - lo > CLIP_FACTOR * (q - lo) { lo + 1.2 * (q - lo) } else { max };
+    let lo = threshold.map_or(lo, |t| lo.min(t));
+    if let Some(t) = threshold {
+        hi = hi.max(t);
     }
     let pad = ((hi - lo) * 0.06).max(1e-9);
     (lo - pad, hi + pad)
@@ -66,7 +80,8 @@ fn panel<DB: DrawingBackend>(
     colour: RGBColor,
     x_axis: bool,
 ) -> Result<(), String> {
-    let (lo, hi) = range(points.iter().map(|p| p.1).chain(threshold));
+    let values: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let (lo, hi) = range(&values, threshold);
     let mut chart = ChartBuilder::on(area)
         .margin_right(12)
         .margin_top(4)
@@ -85,8 +100,9 @@ fn panel<DB: DrawingBackend>(
         .draw()
         .map_err(|e| e.to_string())?;
     let shade = RGBColor(255, 129, 130).mix(0.35).filled();
-    // At least 0.3 % of the width, so that one-point anomalies stay visible.
-    let half = (n as f64 * 0.0015).max(0.5);
+    // A few segments get at least 0.3 % of the width, so that one-point anomalies stay
+    // visible; many are drawn as they are.
+    let half = if segments.len() <= 60 { (n as f64 * 0.0015).max(0.5) } else { 0.5 };
     chart
         .draw_series(
             segments.iter().map(|&(a, b)| {
@@ -150,7 +166,8 @@ pub(crate) fn section_of(s: &Summary<'_>, dir: &Path) -> String {
         let rule = tracks.iter().find_map(|t| t.2.as_ref().map(|(_, rule)| rule.clone()));
         let caption = format!(
             "{}: the test part's <b>{}</b> ({n} rows, seed {first_seed}); shaded: labelled anomalies \
-             ({} segments); below, each method's test scores{}.",
+             ({} segments); below, each method's test scores{} (a track whose largest scores exceed \
+             {CLIP_FACTOR} × its 99.9th percentile is cut at 1.2 × that percentile).",
             escape(d),
             escape(&series.feature),
             segs.len(),
@@ -214,5 +231,17 @@ mod tests {
         assert!(d.contains(&(12_345.0, 50.0)) && d.contains(&(20_000.0, -40.0)));
         assert!(d.windows(2).all(|w| w[0].0 <= w[1].0));
         assert_eq!(downsample(&[1.0, 2.0]), vec![(0.0, 1.0), (1.0, 2.0)]);
+    }
+
+    #[test]
+    fn one_huge_score_is_clipped_and_the_threshold_stays_in_view() {
+        let mut v: Vec<f64> = (0..10_000).map(|i| (i % 10) as f64).collect();
+        assert_eq!(range(&v, None), (-0.54, 9.54));
+        v[5] = 1e9;
+        let (_, hi) = range(&v, None);
+        assert!((hi - (10.8 + 0.648)).abs() < 1e-9, "{hi}");
+        let (_, hi) = range(&v, Some(50.0));
+        assert!((hi - 53.0).abs() < 1e-9, "{hi}");
+        assert_eq!(range(&[], None), (0.0, 1.0));
     }
 }
