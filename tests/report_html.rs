@@ -53,7 +53,7 @@ fn render(chromium: &Path, page: &Path, png: &Path) -> String {
             "--enable-logging=stderr",
             "--v=0",
             "--hide-scrollbars",
-            "--window-size=1300,4700",
+            "--window-size=1400,5000",
             &format!("--screenshot={}", png.display()),
             &format!("file://{}", page.display()),
         ])
@@ -132,6 +132,8 @@ threshold = {{ method = "contamination", rate = 0.02 }}
     assert!(html.contains("best_f1 †"));
     assert!(html.contains("f1 @ contamination(rate=0.02)"));
     assert!(html.matches("<svg ").count() >= 7, "{} figures", html.matches("<svg ").count());
+    // Figure text is SVG text (plotters without fonts), not paths.
+    assert!(html.matches("<text ").count() > 50, "{} texts", html.matches("<text ").count());
     assert!(html.contains("the threshold of rule <b>contamination(rate=0.02)</b> (dashed)"));
 
     let shots = std::env::var_os("CARGO_TARGET_DIR")

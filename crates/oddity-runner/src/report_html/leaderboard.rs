@@ -33,22 +33,7 @@ fn table(s: &Summary<'_>, metrics: &[String], rank: bool) -> String {
     }
     out.push_str("</tr></thead><tbody>");
     // values[metric][method]: every (dataset, seed) value.
-    let values: Vec<Vec<Vec<f64>>> = metrics
-        .iter()
-        .map(|metric| {
-            let cells = s.cells(metric);
-            s.methods
-                .iter()
-                .map(|m| {
-                    cells
-                        .iter()
-                        .filter(|((_, method), _)| method == m)
-                        .flat_map(|(_, c)| c.values.iter().copied())
-                        .collect()
-                })
-                .collect()
-        })
-        .collect();
+    let values: Vec<Vec<Vec<f64>>> = metrics.iter().map(|metric| s.pooled(metric)).collect();
     let best: Vec<Option<f64>> = values
         .iter()
         .map(|per_method| {

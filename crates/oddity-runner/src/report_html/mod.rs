@@ -81,6 +81,21 @@ impl<'a> Summary<'a> {
         cells(self.records, &self.keys, metric)
     }
 
+    /// Per method, every (dataset, seed) value of `metric`, pooled.
+    fn pooled(&self, metric: &str) -> Vec<Vec<f64>> {
+        let cells = self.cells(metric);
+        self.methods
+            .iter()
+            .map(|m| {
+                cells
+                    .iter()
+                    .filter(|((_, method), _)| method == m)
+                    .flat_map(|(_, c)| c.values.iter().copied())
+                    .collect()
+            })
+            .collect()
+    }
+
     /// `means[d][m]`: the mean over seeds of `metric` for dataset `d` and method `m`.
     fn means(&self, metric: &str) -> Vec<Vec<Option<f64>>> {
         let cells = self.cells(metric);
@@ -132,24 +147,20 @@ pub fn report_html(records: &[JobRecord], dir: &Path) -> String {
     let failed: Vec<&JobRecord> = records.iter().filter(|r| r.status != JobStatus::Ok).collect();
     let experiment = records.first().map_or("(empty journal)", |r| r.experiment.as_str());
     let mut body = String::new();
-    body.push_str(&page::section(
-        "summary",
-        &format!("Report: {}", escape(experiment)),
-        &format!(
-            "<p>{} jobs ({} ok, {} failed) · {} datasets · {} methods · seeds {} · written by oddity {}.</p>\
-             <p class=\"note\">Figures show <b>{}</b>. † oracle metric: its threshold is chosen with the test \
-             labels, an upper bound. The <span class=\"badge\">baseline</span> row is the seeded random detector: \
-             what a metric gives to scores that know nothing.</p>",
-            records.len(),
-            records.len() - failed.len(),
-            failed.len(),
-            s.datasets.len(),
-            s.methods.len(),
-            s.seeds().iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
-            env!("CARGO_PKG_VERSION"),
-            escape(s.primary().unwrap_or("no metric")),
-        ),
-    ));
+    let summary = format!(
+        "<p>{} jobs ({} ok, {} failed) · {} datasets · {} methods · seeds {} · written by oddity {}.</p>\
+         <p class=\"note\">Figures show <b>{}</b>. † oracle metric: its threshold is chosen with the test \
+         labels, an upper bound. The <span class=\"badge\">baseline</span> row is the seeded random detector: \
+         what a metric gives to scores that know nothing.</p>",
+        records.len(),
+        records.len() - failed.len(),
+        failed.len(),
+        s.datasets.len(),
+        s.methods.len(),
+        s.seeds().iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
+        env!("CARGO_PKG_VERSION"),
+        escape(s.primary().unwrap_or("no metric")),
+    );
     body.push_str(&leaderboard::section_of(&s));
     body.push_str(&cd_diagram::section_of(&s));
     body.push_str(&heatmap::section_of(&s));
@@ -161,7 +172,7 @@ pub fn report_html(records: &[JobRecord], dir: &Path) -> String {
             .iter()
             .map(|r| {
                 format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"wrap\">{}</td></tr>",
                     escape(&r.dataset),
                     escape(&r.method),
                     r.seed,
@@ -174,9 +185,123 @@ pub fn report_html(records: &[JobRecord], dir: &Path) -> String {
             "failed",
             "Failed jobs",
             &format!(
-                "<table><thead><tr><th>dataset</th><th>method</th><th>seed</th><th>status</th><th>error</th></tr></thead><tbody>{rows}</tbody></table>"
+                "<table class=\"text\"><thead><tr><th>dataset</th><th>method</th><th>seed</th><th>status</th><th>error</th></tr></thead><tbody>{rows}</tbody></table>"
             ),
         ));
     }
-    page::document(experiment, &body)
+    page::document(experiment, &summary, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{MetricRecord, MetricStatus, FORMAT_VERSION};
+    use crate::tracks::{write_scores, write_series, SeriesTrack};
+
+    fn metric(name: &str, value: f64, oracle: bool, threshold: Option<&str>) -> MetricRecord {
+        MetricRecord {
+            metric: name.into(),
+            oracle,
+            value: Some(value),
+            status: MetricStatus::Ok,
+            error: None,
+            threshold: threshold.map(str::to_string),
+            options: None,
+            period: None,
+        }
+    }
+
+    /// A job of `method` on `dataset` whose roc_auc is `auc`.
+    fn record(dataset: &str, method: &str, detector: &str, seed: u64, auc: f64) -> JobRecord {
+        let rule = Some("contamination(rate=0.1)");
+        JobRecord {
+            v: FORMAT_VERSION,
+            job: format!("{dataset}-{method}-{seed}"),
+            index: 0,
+            experiment: "exp <b>&".into(),
+            dataset: dataset.into(),
+            method: method.into(),
+            detector: detector.into(),
+            params: String::new(),
+            seed,
+            status: JobStatus::Ok,
+            error: None,
+            n_train: 10,
+            n_test: 40,
+            fit_seconds: 0.01,
+            score_seconds: 0.002,
+            peak_rss_bytes: None,
+            metrics: vec![
+                metric("roc_auc", auc, false, None),
+                metric("best_f1", auc - 0.1, true, None),
+                metric("threshold", 2.5, false, rule),
+                metric("f1", auc - 0.2, false, rule),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_whole_page_has_every_section_marks_and_escapes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut records = Vec::new();
+        for (d, base) in [("ts", 0.0), ("tab", 0.05), ("tab2", -0.05)] {
+            for seed in [0, 1] {
+                records.push(record(d, "<script>x</script>", "knn", seed, 0.9 + base));
+                records.push(record(d, "zscore", "zscore", seed, 0.8 + base));
+                records.push(record(d, "random", "random", seed, 0.5 + base));
+            }
+        }
+        let mut failed = record("tab", "lof", "lof", 0, 0.0);
+        failed.status = JobStatus::Failed;
+        failed.error = Some("no <neighbours>".into());
+        failed.metrics.clear();
+        records.push(failed);
+        // The series track of `ts` and the first seed's scores.
+        let labels: Vec<u8> = (0..40).map(|i| u8::from((10..14).contains(&i))).collect();
+        let values: Vec<f64> = (0..40).map(|i| i as f64).collect();
+        let track = SeriesTrack { feature: "value".into(), values, labels: Some(labels) };
+        write_series(dir.path(), "ts", &track).unwrap();
+        for r in records.iter().filter(|r| r.dataset == "ts" && r.seed == 0) {
+            write_scores(dir.path(), &r.job, &vec![1.0; 40]).unwrap();
+        }
+
+        let html = report_html(&records, dir.path());
+        for id in [
+            "summary",
+            "leaderboard",
+            "critical-difference",
+            "heatmap",
+            "boxplots",
+            "series",
+            "cost",
+            "failed",
+        ] {
+            assert!(html.contains(&format!("<section id=\"{id}\">")), "no section {id}");
+        }
+        assert!(!html.contains("<script"), "an unescaped method name");
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(html.contains("Report: exp &lt;b&gt;&amp;</h1>"));
+        assert!(html.contains("no &lt;neighbours&gt;"));
+        assert!(
+            html.contains("<tr class=\"baseline\"><td>random<span class=\"badge\">baseline</span>")
+        );
+        assert!(html.contains("best_f1 †"));
+        assert!(html.contains("f1 @ contamination(rate=0.1)"));
+        // Three datasets × three methods: a CD diagram; one series figure of three tracks
+        // with the rule's threshold.
+        assert!(html.contains("CD = "), "no CD diagram");
+        assert!(html.contains("the threshold of rule <b>contamination(rate=0.1)</b>"));
+        assert!(html.contains("ts: the test part's <b>value</b> (40 rows, seed 0)"));
+        assert!(html.contains("labelled anomalies (1 segment); below"));
+        // No ids inside the figures: every id is a section's, so none repeats.
+        assert_eq!(html.matches(" id=\"").count(), 8);
+    }
+
+    #[test]
+    fn too_few_datasets_for_a_cd_diagram_are_said() {
+        let records = vec![record("a", "knn", "knn", 0, 0.9), record("a", "z", "zscore", 0, 0.8)];
+        let html = report_html(&records, Path::new("/nonexistent"));
+        assert!(html.contains("Needs at least 2 datasets"));
+        assert!(html.contains("No time series in this run"));
+    }
 }

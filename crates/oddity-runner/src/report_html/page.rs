@@ -1,6 +1,8 @@
 //! The page around the sections: escaping, the stylesheet, sections and figures.
 
 use plotters::prelude::*;
+pub(crate) use plotters::style::text_anchor::HPos;
+use plotters::style::text_anchor::{Pos, VPos};
 
 /// `s` with `&`, `<`, `>`, `"` and `'` escaped for HTML text and attributes.
 pub(crate) fn escape(s: &str) -> String {
@@ -18,18 +20,34 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
+/// plotters' SVG backend writes a font size as the given size divided by this.
+const PLOTTERS_SVG_SCALE: f64 = 1.24;
+
+/// A figure font of `px` CSS pixels (the stylesheet gives figure text the page's fonts).
+pub(crate) fn font(px: f64) -> FontDesc<'static> {
+    ("sans-serif", px * PLOTTERS_SVG_SCALE).into_font()
+}
+
+/// A figure font of `px` CSS pixels whose text is placed by its `h` side (left, centre,
+/// right) and its vertical centre.
+pub(crate) fn anchored(px: f64, h: HPos) -> TextStyle<'static> {
+    TextStyle::from(font(px)).pos(Pos::new(h, VPos::Center))
+}
+
 /// The stylesheet: system fonts, a centred column, zebra tables.
 const CSS: &str = "\
 :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--zebra:#f6f8fa;--accent:#0969da}\
 *{box-sizing:border-box}\
-body{margin:0;font:14px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;color:var(--fg);background:#fff}\
+body{margin:0;font-size:14px;line-height:1.5;color:var(--fg);background:#fff}\
+body,svg text{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}\
 main{max-width:1180px;margin:0 auto;padding:24px 28px 64px}\
-h1{font-size:26px;margin:8px 0 4px}h2{font-size:19px;margin:36px 0 10px;padding-bottom:6px;border-bottom:1px solid var(--line)}\
+h1{font-size:26px;margin:4px 0 8px}header{padding-bottom:8px;border-bottom:2px solid var(--line)}h2{font-size:19px;margin:36px 0 10px;padding-bottom:6px;border-bottom:1px solid var(--line)}\
 h3{font-size:15px;margin:18px 0 6px}\
 p{margin:6px 0}.note{color:var(--muted);font-size:13px}\
 table{border-collapse:collapse;margin:8px 0 4px;font-size:13px;font-variant-numeric:tabular-nums}\
 th,td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}\
-th:first-child,td:first-child{text-align:left}\
+th:first-child,td:first-child,table.text th,table.text td{text-align:left}\
+td.wrap{white-space:normal;max-width:560px}\
 thead th{background:var(--zebra);font-weight:600}\
 tbody tr:nth-child(even){background:var(--zebra)}\
 tr.baseline td{color:var(--muted);font-style:italic}\
@@ -39,10 +57,12 @@ th.oracle{color:#8250df}\
 figure{margin:10px 0 18px}figcaption{color:var(--muted);font-size:12px}\
 .grid{display:flex;flex-wrap:wrap;gap:8px 16px}\
 svg{max-width:100%;height:auto}.scroll{overflow-x:auto}\
-nav a{margin-right:12px;color:var(--accent);text-decoration:none}";
+nav{margin-top:10px}nav a{margin-right:14px;color:var(--accent);text-decoration:none}\
+code{font-size:12px;background:var(--zebra);padding:0 3px;border-radius:3px}";
 
-/// The whole page.
-pub(crate) fn document(title: &str, body: &str) -> String {
+/// The whole page: `title`, the `summary` section's content under it with the links to the
+/// sections, then `body`.
+pub(crate) fn document(title: &str, summary: &str, body: &str) -> String {
     let nav = [
         ("leaderboard", "Leaderboard"),
         ("critical-difference", "Critical difference"),
@@ -50,16 +70,19 @@ pub(crate) fn document(title: &str, body: &str) -> String {
         ("boxplots", "Box plots"),
         ("series", "Time series"),
         ("cost", "Cost"),
+        ("failed", "Failed jobs"),
     ]
     .iter()
+    .filter(|(id, _)| *id != "failed" || body.contains("<section id=\"failed\">"))
     .map(|(id, name)| format!("<a href=\"#{id}\">{name}</a>"))
     .collect::<String>();
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>oddity report: {}</title><style>{CSS}</style></head>\
-         <body><main><nav>{nav}</nav>\n{body}</main></body></html>\n",
-        escape(title)
+         <title>oddity report: {title}</title><style>{CSS}</style></head>\
+         <body><main><header><section id=\"summary\"><h1>Report: {title}</h1>\n{summary}</section>\
+         <nav>{nav}</nav></header>\n{body}</main></body></html>\n",
+        title = escape(title)
     )
 }
 
@@ -122,7 +145,7 @@ pub(crate) fn scale_colour(t: f64) -> RGBColor {
 
 /// A colour per method index, from a palette of distinct hues.
 pub(crate) fn method_colour(i: usize) -> RGBColor {
-    const PALETTE: [(u8, u8, u8); 10] = [
+    const PALETTE: [(u8, u8, u8); 12] = [
         (31, 119, 180),
         (255, 127, 14),
         (44, 160, 44),
@@ -133,9 +156,16 @@ pub(crate) fn method_colour(i: usize) -> RGBColor {
         (127, 127, 127),
         (188, 189, 34),
         (23, 190, 207),
+        (0, 0, 128),
+        (128, 128, 0),
     ];
     let (r, g, b) = PALETTE[i % PALETTE.len()];
     RGBColor(r, g, b)
+}
+
+/// The smallest and largest of `values` (infinities reversed when there is none).
+pub(crate) fn extent(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
 }
 
 /// A label cut to `max` characters (with an ellipsis), for axes.

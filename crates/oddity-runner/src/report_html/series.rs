@@ -7,7 +7,7 @@ use std::path::Path;
 use oddity_eval::segments;
 use plotters::prelude::*;
 
-use super::page::{escape, figure, method_colour, section, short};
+use super::page::{anchored, escape, figure, font, method_colour, section, short, HPos};
 use super::Summary;
 use crate::journal::{JobStatus, MetricStatus};
 use crate::tracks::{read_scores, read_series};
@@ -42,6 +42,9 @@ pub(crate) fn downsample(values: &[f64]) -> Vec<(f64, f64)> {
     out
 }
 
+/// At most this many time series get a figure.
+const MAX_SERIES: usize = 12;
+
 /// A track's largest values beyond this many times its 99.9th percentile are clipped.
 pub(crate) const CLIP_FACTOR: f64 = 5.0;
 
@@ -67,11 +70,16 @@ pub(crate) fn range(values: &[f64], threshold: Option<f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// Width of the gutter left of each panel that holds its name.
+const GUTTER: u32 = 130;
+/// Height of the x axis under the last panel.
+const X_AXIS: i32 = 40;
+
 /// One panel: `points` as a line over `[0, n)`, the `segments` shaded, an optional
 /// horizontal `threshold`.
 #[allow(clippy::too_many_arguments)]
-fn panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
+fn panel(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
     n: usize,
     label: &str,
     points: &[(f64, f64)],
@@ -82,23 +90,31 @@ fn panel<DB: DrawingBackend>(
 ) -> Result<(), String> {
     let values: Vec<f64> = points.iter().map(|p| p.1).collect();
     let (lo, hi) = range(&values, threshold);
-    let mut chart = ChartBuilder::on(area)
-        .margin_right(12)
-        .margin_top(4)
-        .x_label_area_size(if x_axis { 24 } else { 0 })
-        .y_label_area_size(110)
+    // The name stands in a gutter on the left, horizontal, in the line's colour.
+    let (gutter, area) = area.split_horizontally(GUTTER);
+    let name = anchored(13.0, HPos::Left).color(&colour);
+    let (_, h) = gutter.dim_in_pixel();
+    let name_y = (h as i32 - if x_axis { X_AXIS } else { 0 }) / 2;
+    gutter.draw(&Text::new(short(label, 17), (4, name_y), name)).map_err(|e| e.to_string())?;
+    let mut chart = ChartBuilder::on(&area)
+        .margin_right(24)
+        .margin_top(6)
+        .x_label_area_size(if x_axis { X_AXIS } else { 0 })
+        .y_label_area_size(56)
         .build_cartesian_2d(0f64..n.max(2) as f64 - 1.0, lo..hi)
         .map_err(|e| e.to_string())?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_mesh()
         .y_labels(3)
-        .y_desc(short(label, 22))
-        .y_label_style(("sans-serif", 10))
-        .x_label_style(("sans-serif", 10))
+        .y_label_style(font(11.0))
+        .x_label_style(font(12.0))
         .x_labels(if x_axis { 10 } else { 0 })
-        .draw()
-        .map_err(|e| e.to_string())?;
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .axis_desc_style(font(12.0));
+    if x_axis {
+        mesh.x_desc("test row");
+    }
+    mesh.draw().map_err(|e| e.to_string())?;
     let shade = RGBColor(255, 129, 130).mix(0.35).filled();
     // A few segments get at least 0.3 % of the width, so that one-point anomalies stay
     // visible; many are drawn as they are.
@@ -133,8 +149,13 @@ pub(crate) fn section_of(s: &Summary<'_>, dir: &Path) -> String {
         return section("series", title, "<p>No job ran.</p>");
     };
     let mut out = String::new();
+    let (mut drawn, mut more) = (0, 0);
     for d in &s.datasets {
         let series = match read_series(dir, d) {
+            Ok(Some(_)) if drawn == MAX_SERIES => {
+                more += 1;
+                continue;
+            }
             Ok(Some(t)) => t,
             Ok(None) => continue,
             Err(e) => {
@@ -142,6 +163,7 @@ pub(crate) fn section_of(s: &Summary<'_>, dir: &Path) -> String {
                 continue;
             }
         };
+        drawn += 1;
         let n = series.values.len();
         let segs = series.labels.as_deref().map(segments).unwrap_or_default();
         // One track per method of the first seed: its scores and its first rule's threshold.
@@ -155,10 +177,13 @@ pub(crate) fn section_of(s: &Summary<'_>, dir: &Path) -> String {
             if scores.len() != n {
                 continue;
             }
+            // The first rule is the rule of the record's first metric at a rule.
+            let rule = r.metrics.iter().find_map(|m| m.threshold.as_deref());
             let threshold = r
                 .metrics
                 .iter()
-                .find(|m| m.metric == "threshold" && m.status == MetricStatus::Ok)
+                .find(|m| m.metric == "threshold" && m.threshold.as_deref() == rule)
+                .filter(|m| m.status == MetricStatus::Ok)
                 .and_then(|m| m.value.map(|v| (v, m.threshold.clone().unwrap_or_default())));
             let colour = s.methods.iter().position(|m| m == &r.method).unwrap_or(0);
             tracks.push((r.method.clone(), downsample(&scores), threshold, colour));
@@ -166,18 +191,21 @@ pub(crate) fn section_of(s: &Summary<'_>, dir: &Path) -> String {
         let rule = tracks.iter().find_map(|t| t.2.as_ref().map(|(_, rule)| rule.clone()));
         let caption = format!(
             "{}: the test part's <b>{}</b> ({n} rows, seed {first_seed}); shaded: labelled anomalies \
-             ({} segments); below, each method's test scores{} (a track whose largest scores exceed \
+             ({} segment{}); below, each method's test scores{} (a track whose largest scores exceed \
              {CLIP_FACTOR} × its 99.9th percentile is cut at 1.2 × that percentile).",
             escape(d),
             escape(&series.feature),
             segs.len(),
+            if segs.len() == 1 { "" } else { "s" },
             rule.map_or(String::new(), |r| format!(" with the threshold of rule <b>{}</b> (dashed)", escape(&r)))
         );
-        let (top, each) = (150u32, 88u32);
-        let height = top + each * tracks.len() as u32 + 24;
+        let (top, each) = (150u32, 84u32);
+        let axis = X_AXIS as u32;
+        let height = top + each * tracks.len() as u32 + axis;
         let values = downsample(&series.values);
-        out.push_str(&figure(1100, height, &caption, |root| {
-            let (head, rest) = root.split_vertically(top);
+        out.push_str(&figure(1120, height, &caption, |root| {
+            let (head, rest) =
+                root.split_vertically(if tracks.is_empty() { top + axis } else { top });
             panel(
                 &head,
                 n,
@@ -192,7 +220,7 @@ pub(crate) fn section_of(s: &Summary<'_>, dir: &Path) -> String {
             let mut area = rest;
             for (i, (method, points, threshold, colour)) in tracks.iter().enumerate() {
                 let last = i + 1 == count;
-                let (this, below) = area.split_vertically(if last { each + 24 } else { each });
+                let (this, below) = area.split_vertically(if last { each + axis } else { each });
                 panel(
                     &this,
                     n,
@@ -207,6 +235,11 @@ pub(crate) fn section_of(s: &Summary<'_>, dir: &Path) -> String {
             }
             Ok(())
         }));
+    }
+    if more > 0 {
+        out.push_str(&format!(
+            "<p class=\"note\">{more} more time series not drawn (their tracks are in <code>tracks/</code>).</p>"
+        ));
     }
     if out.is_empty() {
         out.push_str(
