@@ -105,23 +105,22 @@ fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
 
 /// `oddity run`.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    run_saving(args, None)
+    run_saving(args, false, None)
 }
 
 /// `oddity fit`: `oddity run` that saves every fitted pipeline.
 pub fn fit(args: FitArgs) -> anyhow::Result<ExitCode> {
-    run_saving(args.run, Some(args.save))
+    run_saving(args.run, true, args.save)
 }
 
-/// `oddity run`, and with `save` (`oddity fit`) a run that must save its models: into
-/// the folder given, or the config's `save_models` folder.
-fn run_saving(args: RunArgs, save: Option<Option<PathBuf>>) -> anyhow::Result<ExitCode> {
+/// `oddity run` saving models into `save` (else the config's `save_models` folder, if any);
+/// with `must_save` (`oddity fit`), a run with no folder for them is an error.
+fn run_saving(args: RunArgs, must_save: bool, save: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let RunArgs { config, data_dir, out, jobs, resume, shard, in_process, quiet } = args;
     let source = Source::read(&config)?;
-    let save_models = save.clone().flatten();
-    let opts = PlanOptions { data_dir: data_dir.clone(), output: out, shard, save_models };
+    let opts = PlanOptions { data_dir: data_dir.clone(), output: out, shard, save_models: save };
     let plan = Plan::new(&source, source.parse()?, &opts)?;
-    if save.is_some() && plan.save_models.is_none() {
+    if must_save && plan.save_models.is_none() {
         anyhow::bail!(
             "`{}` gives no folder for the models; hint: pass --save DIR, or set save_models = true in [experiment]",
             config.display()

@@ -44,12 +44,15 @@ pub fn encode_tagged<T: Serialize + ?Sized>(kind: &str, state: &T) -> Result<Vec
 }
 
 /// Decodes a state written by [`encode_tagged`] with the tag `kind`; another tag is an
-/// error naming both.
+/// error naming both (whatever the other state's shape).
 pub fn decode_tagged<T: DeserializeOwned>(bytes: &[u8], kind: &str) -> Result<T, Error> {
-    let (tag, state): (String, T) = decode(bytes, kind)?;
+    // The tag first, so that another kind's state is named even where its fields would not
+    // decode as `T`.
+    let (tag, _): (String, serde::de::IgnoredAny) = decode(bytes, kind)?;
     if tag != kind {
         return Err(Error::State(format!("the saved state is a `{tag}`, not a `{kind}`")));
     }
+    let (_, state): (String, T) = decode(bytes, kind)?;
     Ok(state)
 }
 

@@ -44,11 +44,10 @@ pub(crate) trait Saved: FittedDetector + Sized {
     fn assemble(trained: Trained<Self::Net>, spec: Self::Spec) -> Self;
 }
 
-/// The saved state of a [`Saved`] detector.
+/// The saved state of a [`Saved`] detector (tagged with its registry name, see
+/// [`state::encode_tagged`]).
 #[derive(Serialize, Deserialize)]
 struct State<S> {
-    /// The registry name.
-    detector: String,
     /// The structure's specification.
     spec: S,
     /// Feature columns seen at fit.
@@ -62,37 +61,26 @@ struct State<S> {
     weights: Vec<u8>,
 }
 
-/// The first field of every [`State`], read before the rest to name a mismatch.
-#[derive(Deserialize)]
-struct Head {
-    detector: String,
-}
-
 /// The state of `fitted` as bytes.
 pub(crate) fn save<F: Saved>(fitted: &F) -> Result<Vec<u8>, Error> {
     let trained = fitted.trained();
     let weights = pack(&trained.model, F::DETECTOR)?;
-    state::encode(&State {
-        detector: F::DETECTOR.to_string(),
-        spec: fitted.spec(),
-        n_features: trained.n_features,
-        threads: trained.threads,
-        history: trained.history.clone(),
-        weights,
-    })
+    state::encode_tagged(
+        F::DETECTOR,
+        &State {
+            spec: fitted.spec(),
+            n_features: trained.n_features,
+            threads: trained.threads,
+            history: trained.history.clone(),
+            weights,
+        },
+    )
 }
 
 /// A fitted `F` from the bytes of [`save`] (the registry entries' `load`).
 pub(crate) fn load<F: Saved + 'static>(bytes: &[u8]) -> Result<Box<dyn FittedDetector>, Error> {
     let what = F::DETECTOR;
-    let head: Head = state::decode(bytes, what)?;
-    if head.detector != what {
-        return Err(Error::State(format!(
-            "{what}: the saved state is of detector `{}`",
-            head.detector
-        )));
-    }
-    let saved: State<F::Spec> = state::decode(bytes, what)?;
+    let saved: State<F::Spec> = state::decode_tagged(bytes, what)?;
     let dev = device(&F::settings(&saved.spec).device)?;
     let mut model = F::structure(&saved.spec, saved.n_features, &dev)?;
     unpack(&mut model, saved.weights, what)?;

@@ -96,9 +96,10 @@ pub fn load(plan: &DatasetPlan, allow_missing: bool) -> Result<Loaded, RunError>
     }
 }
 
-/// Reads one part of a separate-files dataset: header-less `.txt` matrices as such, other
-/// formats as tables with the label column `label`, which only the test part must have.
-fn read_part(
+/// Reads one part of a separate-files dataset (or the rows `oddity score` scores):
+/// header-less `.txt` matrices as such, other formats as tables with the label column
+/// `label`, which only a test part (`is_test`) must have.
+pub(crate) fn read_part(
     path: &Path,
     name: &str,
     opts: impl Fn(Option<String>) -> ReadOptions,

@@ -195,6 +195,7 @@ pub fn run(
         (Journal::create(out)?, HashSet::new())
     };
     report::write_manifest(out, &report::Manifest::of(plan))?;
+    write_series_tracks(plan, &loaded, &selected)?;
     let todo: Vec<&Job> = selected.into_iter().filter(|j| !done_ids.contains(&j.id)).collect();
     let skipped = total - todo.len();
     on_event(JobEvent::Planned { total, skipped });
@@ -276,6 +277,33 @@ pub fn run(
     Ok(RunSummary { total, skipped, failed, output: out.clone() })
 }
 
+/// Writes the series track of every time series that has a job of the plan's first seed
+/// among `jobs` (once per dataset; each job adds its own score track): the test part's raw
+/// `plot_feature` (by default the first feature) and its labels.
+fn write_series_tracks(plan: &Plan, loaded: &[Loaded], jobs: &[&Job]) -> Result<(), RunError> {
+    let Some(&seed) = plan.seeds.first() else { return Ok(()) };
+    for (di, dataset) in plan.datasets.iter().enumerate() {
+        if !tracks::is_series(dataset) || !jobs.iter().any(|j| j.dataset == di && j.seed == seed) {
+            continue;
+        }
+        let (_, test) = data::parts(dataset, &loaded[di], seed)
+            .map_err(|message| RunError::Data { dataset: dataset.name.clone(), message })?;
+        let column = dataset
+            .plot_feature
+            .as_ref()
+            .and_then(|(f, _)| test.feature_names.iter().position(|n| n == f))
+            .unwrap_or(0);
+        let series = tracks::SeriesTrack {
+            feature: test.feature_names[column].clone(),
+            values: test.features.column(column).to_vec(),
+            labels: test.labels.as_ref().map(|l| l.to_vec()),
+        };
+        tracks::write_series(&plan.output, &dataset.name, &series)
+            .map_err(|e| RunError::output(&plan.output, format!("series track: {e}")))?;
+    }
+    Ok(())
+}
+
 /// A record for `job` before it ran: identity filled in, status `ok`, nothing measured.
 pub(crate) fn new_record(plan: &Plan, job: &Job) -> JobRecord {
     let dataset = &plan.datasets[job.dataset];
@@ -338,14 +366,9 @@ fn try_job(
     record.n_train = train.n_rows();
     record.n_test = test.n_rows();
 
-    let names = &train.feature_names;
-    let imputer = job.preprocess.impute.fit(&train.features, names).map_err(|e| e.to_string())?;
-    let x_train = imputer.transform(&train.features, names).map_err(|e| e.to_string())?;
-    let scaler = job.preprocess.scale.fit(&x_train).map_err(|e| e.to_string())?;
-    let preprocessing = Preprocessing { imputer, scaler };
-    let raw_test = test;
-    let train = preprocessing.apply(&train)?;
-    let test = preprocessing.apply(&raw_test)?;
+    let (preprocessing, train) =
+        Preprocessing::fit(job.preprocess.impute, job.preprocess.scale, &train)?;
+    let test = preprocessing.apply(&test)?;
 
     let entry = registry::detector(&variant.detector)
         .ok_or_else(|| format!("unknown detector `{}`", variant.detector))?;
@@ -378,10 +401,18 @@ fn try_job(
         Some(pipeline.score_preprocessed(&train, "training")?)
     };
     if let Some(dir) = &plan.save_models {
-        save_model(plan, job, &raw_test, record.n_train, pipeline, dir)?;
+        let info = ModelInfo::of(
+            record,
+            train.feature_names.clone(),
+            dataset.label.clone(),
+            dataset.timestamp.clone(),
+        );
+        let path = model_path(dir, &dataset.name, &variant.label, job.seed);
+        SavedModel { info, pipeline }.write(&path).map_err(|e| format!("save: {e}"))?;
     }
     if tracks::is_series(dataset) && plan.seeds.first() == Some(&job.seed) {
-        write_tracks(plan, job, &raw_test, &scores)?;
+        tracks::write_scores(&plan.output, &job.id, &scores)
+            .map_err(|e| format!("score track: {e}"))?;
     }
 
     let labels = test.labels.as_ref().map(|l| l.to_vec());
@@ -417,53 +448,6 @@ fn try_job(
     }
     record.metrics = metrics;
     Ok(())
-}
-
-/// Saves the fitted pipeline of `job` in the models folder `dir`.
-fn save_model(
-    plan: &Plan,
-    job: &Job,
-    test: &Dataset,
-    n_train: usize,
-    pipeline: FittedPipeline,
-    dir: &std::path::Path,
-) -> Result<(), String> {
-    let dataset = &plan.datasets[job.dataset];
-    let variant = &plan.variants[job.variant];
-    let info = ModelInfo {
-        experiment: plan.experiment.clone(),
-        dataset: dataset.name.clone(),
-        method: variant.label.clone(),
-        detector: variant.detector.clone(),
-        params: variant.describe_params(),
-        seed: job.seed,
-        job: job.id.clone(),
-        features: test.feature_names.clone(),
-        label: dataset.label.clone(),
-        timestamp: dataset.timestamp.clone(),
-        n_train,
-    };
-    let path = model_path(dir, &dataset.name, &variant.label, job.seed);
-    SavedModel { info, pipeline }.write(&path).map_err(|e| format!("save: {e}"))
-}
-
-/// Writes the test part's series (the raw `plot_feature`, by default the first, and labels) and this job's scores as
-/// tracks for the HTML report.
-fn write_tracks(plan: &Plan, job: &Job, test: &Dataset, scores: &[f64]) -> Result<(), String> {
-    let dataset = &plan.datasets[job.dataset];
-    let column = dataset
-        .plot_feature
-        .as_ref()
-        .and_then(|(f, _)| test.feature_names.iter().position(|n| n == f))
-        .unwrap_or(0);
-    let series = tracks::SeriesTrack {
-        feature: test.feature_names[column].clone(),
-        values: test.features.column(column).to_vec(),
-        labels: test.labels.as_ref().map(|l| l.to_vec()),
-    };
-    tracks::write_series(&plan.output, &dataset.name, &series)
-        .and_then(|()| tracks::write_scores(&plan.output, &job.id, scores))
-        .map_err(|e| format!("score track: {e}"))
 }
 
 /// One metric computed on `scores` with `options`: its value, or why it is undefined or

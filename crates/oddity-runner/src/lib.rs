@@ -41,6 +41,7 @@ pub mod config;
 mod data;
 mod error;
 mod execute;
+mod files;
 pub mod journal;
 pub mod limits;
 pub mod model;

@@ -17,9 +17,10 @@ use std::path::{Path, PathBuf};
 
 use ndarray::Array1;
 use oddity_core::{Dataset, FittedDetector};
-use oddity_preprocess::{FittedImputer, FittedScaler, Windows};
+use oddity_preprocess::{FittedImputer, FittedScaler, Imputer, Scaler, Windows};
 use serde::{Deserialize, Serialize};
 
+use crate::journal::JobRecord;
 use crate::{registry, RunError};
 
 /// The first line of every model file.
@@ -39,6 +40,17 @@ pub struct Preprocessing {
 }
 
 impl Preprocessing {
+    /// Fits `impute` then `scale` on the training part `train`; returns them with `train`
+    /// imputed and scaled.
+    pub fn fit(impute: Imputer, scale: Scaler, train: &Dataset) -> Result<(Self, Dataset), String> {
+        let names = &train.feature_names;
+        let imputer = impute.fit(&train.features, names).map_err(|e| e.to_string())?;
+        let x = imputer.transform(&train.features, names).map_err(|e| e.to_string())?;
+        let scaler = scale.fit(&x).map_err(|e| e.to_string())?;
+        let train = train.with_features(scaler.transform(&x)).map_err(|e| e.to_string())?;
+        Ok((Self { imputer, scaler }, train))
+    }
+
     /// `part` with its features imputed and scaled.
     pub fn apply(&self, part: &Dataset) -> Result<Dataset, String> {
         let x = self
@@ -170,6 +182,31 @@ pub struct ModelInfo {
     pub n_train: usize,
 }
 
+impl ModelInfo {
+    /// The origin of the model of the job of `record`, fitted on `features` of a dataset
+    /// with the `label` and `timestamp` columns.
+    pub fn of(
+        record: &JobRecord,
+        features: Vec<String>,
+        label: String,
+        timestamp: Option<String>,
+    ) -> Self {
+        Self {
+            experiment: record.experiment.clone(),
+            dataset: record.dataset.clone(),
+            method: record.method.clone(),
+            detector: record.detector.clone(),
+            params: record.params.clone(),
+            seed: record.seed,
+            job: record.job.clone(),
+            features,
+            label,
+            timestamp,
+            n_train: record.n_train,
+        }
+    }
+}
+
 /// The CBOR body of a model file.
 #[derive(Serialize, Deserialize)]
 struct Body {
@@ -221,13 +258,7 @@ impl SavedModel {
     /// Writes the model file at `path` (through a temporary file: never half a model).
     pub fn write(&self, path: &Path) -> Result<(), RunError> {
         let bytes = self.to_bytes().map_err(|e| model_error(path, e))?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| model_error(path, format!("cannot create its folder: {e}")))?;
-        }
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, bytes)
-            .and_then(|()| std::fs::rename(&tmp, path))
+        crate::files::write_whole(path, bytes)
             .map_err(|e| model_error(path, format!("cannot write: {e}")))
     }
 
@@ -241,9 +272,7 @@ impl SavedModel {
 
     /// The model in `bytes` (see [`SavedModel::read`]).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        let header = Self::header(bytes)?;
-        let (_, body) =
-            split_line(bytes).and_then(|(_, rest)| split_line(rest)).expect("checked by header");
+        let (header, body) = parts(bytes)?;
         let body: Body = oddity_core::state::decode(body, "model")
             .map_err(|e| format!("truncated or corrupt model file ({e})"))?;
         let entry = registry::detector(&header.detector).ok_or_else(|| {
@@ -267,30 +296,30 @@ impl SavedModel {
             },
         })
     }
+}
 
-    /// The header of the model in `bytes`, checked: the magic line, then a header of this
-    /// oddity's model format.
-    pub fn header(bytes: &[u8]) -> Result<ModelHeader, String> {
-        let not_a_model = || {
-            format!("not an oddity model file (it does not start with `{MODEL_MAGIC}`); models are written by `oddity fit --save DIR`")
-        };
-        let (magic, rest) = split_line(bytes).ok_or_else(not_a_model)?;
-        if magic != MODEL_MAGIC.as_bytes() {
-            return Err(not_a_model());
-        }
-        let (line, _) = split_line(rest).ok_or("truncated model file (no header line)")?;
-        let header: ModelHeader =
-            serde_json::from_slice(line).map_err(|e| format!("corrupt model header ({e})"))?;
-        if header.format != MODEL_FORMAT {
-            return Err(format!(
+/// The header of the model in `bytes`, checked (the magic line, then a header of this
+/// oddity's model format), and the body after it.
+fn parts(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), String> {
+    let not_a_model = || {
+        format!("not an oddity model file (it does not start with `{MODEL_MAGIC}`); models are written by `oddity fit --save DIR`")
+    };
+    let (magic, rest) = split_line(bytes).ok_or_else(not_a_model)?;
+    if magic != MODEL_MAGIC.as_bytes() {
+        return Err(not_a_model());
+    }
+    let (line, body) = split_line(rest).ok_or("truncated model file (no header line)")?;
+    let header: ModelHeader =
+        serde_json::from_slice(line).map_err(|e| format!("corrupt model header ({e})"))?;
+    if header.format != MODEL_FORMAT {
+        return Err(format!(
                 "written by oddity {} in model format {}; this oddity ({}) reads model format {MODEL_FORMAT} only: refit with `oddity fit --save`",
                 header.oddity,
                 header.format,
                 env!("CARGO_PKG_VERSION")
             ));
-        }
-        Ok(header)
     }
+    Ok((header, body))
 }
 
 /// The bytes up to the first newline and the bytes after it; `None` without a newline.
@@ -309,27 +338,16 @@ pub fn model_path(dir: &Path, dataset: &str, method: &str, seed: u64) -> PathBuf
 
 /// Reads the rows of `path` that a model of `info` scores: its feature columns by name (in
 /// the model's order, other columns ignored), and the labels when the file has the model's
-/// label column. Missing values read as NaN: the model's imputer fills them, or names the
-/// first one.
+/// label column (as a dataset's test part is read). Missing values read as NaN: the model's
+/// imputer fills them, or names the first one.
 pub fn read_rows(path: &Path, info: &ModelInfo) -> Result<Dataset, RunError> {
-    let opts = |label: Option<String>| oddity_ingest::ReadOptions {
+    let opts = |label| oddity_ingest::ReadOptions {
         label,
         timestamp: None,
         features: Some(info.features.clone()),
         extra: vec![],
         allow_missing: true,
     };
-    let err = |e: oddity_ingest::IngestError| RunError::Data {
-        dataset: path.display().to_string(),
-        message: e.to_string(),
-    };
-    match oddity_ingest::read_table(path, &info.dataset, &opts(Some(info.label.clone()))) {
-        Ok(t) => Ok(t.dataset),
-        Err(e) if matches!(e.kind(), oddity_ingest::IngestErrorKind::LabelMissing { .. }) => {
-            oddity_ingest::read_table(path, &info.dataset, &opts(None))
-                .map(|t| t.dataset)
-                .map_err(err)
-        }
-        Err(e) => Err(err(e)),
-    }
+    crate::data::read_part(path, &info.dataset, opts, &info.label, false)
+        .map_err(|message| RunError::Data { dataset: path.display().to_string(), message })
 }

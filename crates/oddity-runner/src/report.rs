@@ -79,10 +79,8 @@ impl Manifest {
 /// Writes `manifest` into `dir` (through a temporary file, so it is whole or absent).
 pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), RunError> {
     let path = dir.join(MANIFEST_FILE);
-    let tmp = dir.join(format!("{MANIFEST_FILE}.tmp"));
     let text = serde_json::to_string_pretty(manifest).map_err(|e| RunError::output(&path, e))?;
-    std::fs::write(&tmp, text).map_err(|e| RunError::output(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| RunError::output(&path, e))
+    crate::files::write_whole(&path, text).map_err(|e| RunError::output(&path, e))
 }
 
 /// Reads the manifest of `dir`, if the run wrote one.
@@ -505,6 +503,23 @@ pub fn descending_ranks(values: &[f64]) -> Vec<f64> {
     ranks
 }
 
+/// The average rank of each method (column of `means[dataset][method]`) over the datasets
+/// where it has a value, ranked among the methods that have one there (1 = best); `None`
+/// for a method with no value at all.
+pub(crate) fn average_ranks(means: &[Vec<Option<f64>>]) -> Vec<Option<f64>> {
+    let mut sums = vec![(0.0, 0usize); means.first().map_or(0, Vec::len)];
+    for row in means {
+        let ranked: Vec<(usize, f64)> =
+            row.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
+        let ranks = descending_ranks(&ranked.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+        for ((i, _), rank) in ranked.iter().zip(ranks) {
+            sums[*i].0 += rank;
+            sums[*i].1 += 1;
+        }
+    }
+    sums.iter().map(|(sum, n)| (*n > 0).then(|| sum / *n as f64)).collect()
+}
+
 /// The distinct items in order of first appearance.
 pub(crate) fn first_seen<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -592,21 +607,13 @@ pub fn report_md(records: &[JobRecord]) -> String {
             methods.iter().map(|m| md(m)).collect::<Vec<_>>().join(" | ")
         );
         let _ = writeln!(out, "|---|{}", "---:|".repeat(methods.len()));
-        let mut rank_sums = vec![(0.0, 0usize); methods.len()];
         let mut mean_table = Vec::new();
         for d in &datasets {
             let row: Vec<Option<&Cell>> =
                 methods.iter().map(|m| cells.get(&(d.as_str(), m.as_str()))).collect();
             let means: Vec<Option<f64>> = row.iter().map(|c| c.and_then(Cell::mean)).collect();
             mean_table.push(means.clone());
-            let ranked: Vec<(usize, f64)> =
-                means.iter().enumerate().filter_map(|(i, m)| m.map(|v| (i, v))).collect();
-            let ranks = descending_ranks(&ranked.iter().map(|(_, v)| *v).collect::<Vec<_>>());
-            for ((i, _), rank) in ranked.iter().zip(&ranks) {
-                rank_sums[*i].0 += rank;
-                rank_sums[*i].1 += 1;
-            }
-            let best = ranked.iter().map(|(_, v)| *v).fold(f64::NEG_INFINITY, f64::max);
+            let best = means.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
             let rendered: Vec<String> = row
                 .iter()
                 .zip(&means)
@@ -617,9 +624,9 @@ pub fn report_md(records: &[JobRecord]) -> String {
                 .collect();
             let _ = writeln!(out, "| {} | {} |", md(d), rendered.join(" | "));
         }
-        let avg: Vec<String> = rank_sums
+        let avg: Vec<String> = average_ranks(&mean_table)
             .iter()
-            .map(|(sum, n)| if *n == 0 { "–".into() } else { format!("{:.2}", sum / *n as f64) })
+            .map(|r| r.map_or("–".into(), |r| format!("{r:.2}")))
             .collect();
         let _ = writeln!(out, "| *average rank* | {} |\n", avg.join(" | "));
         // Ranked: threshold-free and oracle metrics, and F1 at each threshold rule (the

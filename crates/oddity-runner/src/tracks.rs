@@ -1,11 +1,11 @@
 //! Score tracks of time-series datasets: what the HTML report draws under each series.
 //!
-//! For every dataset that is a time series (any split but the stratified one), the jobs of
-//! the plan's first seed write into `OUTPUT/tracks/`:
-//! * `series-<dataset>.csv`: the test part's first feature as read (before imputation and
-//!   scaling), with its 0/1 label (`value,label`; the label is empty when unknown), written
-//!   by every such job (the same bytes: the split depends on the seed and dataset only);
-//! * `<job id>.csv`: that job's test scores, one per row (`score`).
+//! For every dataset that is a time series (any split but the stratified one), a run
+//! writes into `OUTPUT/tracks/`:
+//! * `series-<dataset>.csv`, once, before the jobs: the test part of the plan's first seed,
+//!   its `plot_feature` (by default the first feature) as read (before imputation and
+//!   scaling), with its 0/1 label (`value,label`; the label is empty when unknown);
+//! * `<job id>.csv`, from each job of the first seed: its test scores, one per row (`score`).
 //!
 //! Tracks are plain CSV so that a user can plot them with anything; they are a by-product,
 //! not results: `results.csv` never depends on them.
@@ -54,17 +54,9 @@ pub fn scores_path(dir: &Path, job: &str) -> PathBuf {
     dir.join(TRACKS_DIR).join(format!("{}.csv", file_safe(job)))
 }
 
-/// Writes `text` to `path` through a temporary file, so that a reader never sees half a file.
+/// Writes `text` to `path` whole (see [`crate::files::write_whole`]).
 fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
-    let dir = path.parent().expect("tracks live in a folder");
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    // Unique per process and call: jobs of one dataset write its series concurrently.
-    static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_extension(format!("tmp{}-{call}", std::process::id()));
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("{}: {e}", path.display()))
+    crate::files::write_whole(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Writes the series track of `dataset` into the run folder `dir`.

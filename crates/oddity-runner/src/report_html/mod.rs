@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::journal::{JobRecord, JobStatus};
-use crate::report::{cells, descending_ranks, first_seen, metric_key, Cell};
+use crate::report::{average_ranks, cells, first_seen, metric_key, Cell};
 
 pub(crate) use page::escape;
 
@@ -113,17 +113,7 @@ impl<'a> Summary<'a> {
     /// The average rank of each method over the datasets where it has a value (1 = best),
     /// `None` where it has none.
     fn average_ranks(&self, metric: &str) -> Vec<Option<f64>> {
-        let mut sums = vec![(0.0, 0usize); self.methods.len()];
-        for row in self.means(metric) {
-            let ranked: Vec<(usize, f64)> =
-                row.iter().enumerate().filter_map(|(i, v)| v.map(|v| (i, v))).collect();
-            let ranks = descending_ranks(&ranked.iter().map(|(_, v)| *v).collect::<Vec<_>>());
-            for ((i, _), r) in ranked.iter().zip(ranks) {
-                sums[*i].0 += r;
-                sums[*i].1 += 1;
-            }
-        }
-        sums.iter().map(|(s, n)| (*n > 0).then(|| s / *n as f64)).collect()
+        average_ranks(&self.means(metric))
     }
 
     /// The seeds of the run, ascending.
