@@ -4,9 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use oddity_eval::threshold::ThresholdRule;
-use oddity_eval::{metric, metrics, Compat, MetricEntry, MetricOptions};
+use oddity_eval::{
+    at_threshold, metric, metrics, Compat, MetricEntry, MetricOptions, OptionError, OptionValue,
+};
 use oddity_ingest::{read_table, ReadOptions};
 
 /// Arguments of `oddity evaluate`.
@@ -23,10 +25,12 @@ pub struct EvaluateArgs {
     /// Metrics to compute, comma-separated (default: every metric).
     #[arg(long, value_delimiter = ',')]
     metrics: Vec<String>,
-    /// A threshold rule, `METHOD[:VALUE[:VALUE]]`: contamination:RATE, fixed:VALUE, sigma:K,
-    /// mad:K, top_k:K, pot:Q[:LEVEL]. Fitted on the scores of --train-scores, or on the
-    /// evaluated scores themselves (labels are never used). The threshold-dependent metrics
-    /// are then also computed at that threshold.
+    /// A threshold rule, `METHOD[:VALUE[:VALUE]]` (the method's parameters in the order
+    /// `oddity list` gives): contamination:RATE, fixed:VALUE, sigma:K, mad:K, top_k:K,
+    /// pot:Q[:LEVEL], spot:Q[:LEVEL]. Fitted on the scores of --train-scores, or on the
+    /// evaluated scores themselves (labels are never used). The metrics computed at every
+    /// threshold rule (P/R/F1 and the F1 family), and those of the chosen metrics that are
+    /// computed at a rule when listed (pak_f1), are then also given at that threshold.
     #[arg(long)]
     threshold: Option<String>,
     /// A file whose score column is used to fit the threshold (e.g. scores of training data).
@@ -41,6 +45,11 @@ pub struct EvaluateArgs {
     /// `exact` (default) or `tsbad` (TSB-AD's grid, epsilons and quirks).
     #[arg(long, default_value = "exact")]
     compat: String,
+    /// Any metric option as NAME=VALUE, repeatable (`alpha=0.5`, `bias=front`,
+    /// `thresholds=all`; `oddity list` lists them); a metric ignores the options it does not
+    /// read.
+    #[arg(long = "option", value_name = "NAME=VALUE")]
+    options: Vec<String>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -57,21 +66,13 @@ struct Row {
 pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let (labels, scores) = read_scores(&args.scores, &args.score_col, Some(&args.label_col))?;
     let labels = labels.context("no labels")?;
-    let compat = match args.compat.as_str() {
-        "exact" => Compat::Exact,
-        "tsbad" => Compat::Tsbad,
-        other => bail!("--compat must be exact or tsbad, got {other:?}"),
-    };
-    let base = MetricOptions { k: args.k, buffer: args.buffer, compat, ..MetricOptions::default() };
-    let chosen: Vec<&MetricEntry> = if args.metrics.is_empty() {
+    let options = base_options(&args)?;
+    let chosen: Vec<&'static MetricEntry> = if args.metrics.is_empty() {
         metrics().iter().filter(|m| !m.needs_threshold).collect()
     } else {
         let mut chosen = Vec::new();
         for name in &args.metrics {
-            let known: Vec<_> = metrics().iter().map(|m| m.name).collect();
-            let entry = metric(name)
-                .with_context(|| format!("unknown metric {name:?}; known: {}", known.join(", ")))?;
-            chosen.push(entry);
+            chosen.push(metric(name).ok_or(OptionError::UnknownMetric { name: name.clone() })?);
         }
         chosen
     };
@@ -79,13 +80,13 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|m| Row {
             name: m.name.to_owned(),
-            oracle: m.is_oracle(&base),
-            value: (m.compute_with)(&labels, &scores, &base).map_err(|e| e.to_string()),
+            oracle: m.is_oracle(&options),
+            value: (m.compute_with)(&labels, &scores, &options).map_err(|e| e.to_string()),
         })
         .collect();
     let mut threshold = None;
     if let Some(rule) = &args.threshold {
-        let method = parse_threshold(rule)?;
+        let method: ThresholdRule = rule.parse().with_context(|| format!("threshold {rule}"))?;
         let train = match &args.train_scores {
             Some(path) => read_scores(path, &args.score_col, None)?.1,
             None => scores.clone(),
@@ -94,13 +95,13 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         threshold = Some(applied.threshold);
         // The alarms as 0/1 scores at 0.5: one path for fitted rules and for SPOT.
         let alarms: Vec<f64> = applied.alarms.iter().map(|&a| f64::from(u8::from(a))).collect();
-        let at = MetricOptions { threshold: Some(0.5), ..base };
-        for m in metrics().iter().filter(|m| m.oracle || m.needs_threshold) {
-            let name = if m.name == "best_f1" { "f1".to_owned() } else { m.name.to_owned() };
+        let at = MetricOptions { threshold: Some(0.5), ..options };
+        let listed: Vec<&str> = chosen.iter().map(|m| m.name).collect();
+        for m in at_threshold(&listed) {
             rows.push(Row {
-                name: format!("{name}@threshold"),
+                name: format!("{}@threshold", m.name),
                 oracle: false,
-                value: (m.compute_with)(&labels, &alarms, &at).map_err(|e| e.to_string()),
+                value: (m.entry.compute_with)(&labels, &alarms, &at).map_err(|e| e.to_string()),
             });
         }
     }
@@ -109,7 +110,7 @@ pub fn run(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     } else {
         print_table(&args.scores, labels.len(), threshold, &rows);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::exit::success())
 }
 
 /// Reads the score column (and the label column when asked) of a file.
@@ -129,27 +130,30 @@ fn read_scores(
     Ok((labels, scores))
 }
 
-/// Parses `METHOD[:VALUE[:VALUE]]` into a rule: the values are the method's parameters in
-/// order (`contamination:RATE`, `fixed:VALUE`, `sigma:K`, `mad:K`, `top_k:K`,
-/// `pot:Q[:LEVEL]`, `spot:Q[:LEVEL]`).
-fn parse_threshold(rule: &str) -> anyhow::Result<ThresholdRule> {
-    let mut parts = rule.split(':');
-    let method = parts.next().unwrap_or_default();
-    let values: Vec<f64> = parts
-        .map(|v| v.parse::<f64>().with_context(|| format!("threshold {rule}: bad number {v:?}")))
-        .collect::<Result<_, _>>()?;
-    let names: &[&str] = match method {
-        "contamination" => &["rate"],
-        "fixed" => &["value"],
-        "sigma" | "mad" | "top_k" => &["k"],
-        "pot" | "spot" => &["q", "level"],
-        _ => &[],
-    };
-    if values.len() > names.len().max(1) {
-        bail!("threshold {rule}: {method} takes at most {} value(s)", names.len());
+/// The options of every metric: `--k`, `--buffer`, `--compat` and each `--option`, each
+/// checked by `MetricOptions::set`.
+fn base_options(args: &EvaluateArgs) -> anyhow::Result<MetricOptions> {
+    let mut options = MetricOptions::default();
+    let compat: Compat = args.compat.parse().context("--compat")?;
+    options.compat = compat;
+    if let Some(k) = args.k {
+        options.set("k", &OptionValue::Float(k)).context("--k")?;
     }
-    let params: Vec<(&str, f64)> = names.iter().copied().zip(values).collect();
-    ThresholdRule::from_params(method, &params).with_context(|| format!("threshold {rule}"))
+    if let Some(buffer) = args.buffer {
+        let buffer = i64::try_from(buffer).context("--buffer")?;
+        options.set("buffer", &OptionValue::Integer(buffer)).context("--buffer")?;
+    }
+    for option in &args.options {
+        let (name, value) =
+            option.split_once('=').with_context(|| format!("--option {option}: not NAME=VALUE"))?;
+        if name == "buffer" && value == "period" {
+            anyhow::bail!("--option {option}: \"period\" needs a series; give the buffer length");
+        }
+        options
+            .set(name, &OptionValue::guess(value))
+            .with_context(|| format!("--option {option}"))?;
+    }
+    Ok(options)
 }
 
 fn print_table(path: &Path, n: usize, threshold: Option<f64>, rows: &[Row]) {

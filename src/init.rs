@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use oddity_runner::{starter_config, StarterKind, StarterOptions};
+use crate::starter::{starter_config, StarterKind, StarterOptions};
 
 /// Arguments of `oddity init`.
 #[derive(clap::Args)]
@@ -58,5 +58,5 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
         "wrote {}; check it with `oddity validate {0}`, run it with `oddity run {0}`",
         out.display()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::exit::success())
 }

@@ -1,6 +1,6 @@
 //! The `oddity` command line: parses arguments, makes one runner call per subcommand and
-//! maps the outcome to an exit code (0 = success, 1 = the run finished with failed jobs,
-//! 2 = bad config, data, arguments or output).
+//! maps the outcome to an exit code ([`exit`]: 0 = success, 1 = the run finished with
+//! failed jobs, 2 = bad config, data, arguments or output).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,9 +9,13 @@ use clap::{Parser, Subcommand};
 use oddity_runner::{Plan, PlanOptions};
 
 mod evaluate;
+mod exit;
 mod init;
+mod progress;
 mod runner_cli;
 mod score;
+mod slurm;
+mod starter;
 
 /// Anomaly-detection experiments from one TOML file.
 #[derive(Parser)]
@@ -80,7 +84,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("{} {}", error_prefix(), format!("{e:#}").replace('\n', " "));
-            ExitCode::from(2)
+            exit::error()
         }
     }
 }
@@ -108,7 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::List => {
             list();
-            Ok(ExitCode::SUCCESS)
+            Ok(crate::exit::success())
         }
         Command::Report(args) => runner_cli::report(args),
         Command::Slurm(args) => runner_cli::slurm(args),
@@ -129,7 +133,7 @@ fn validate(config: PathBuf, opts: PlanOptions) -> anyhow::Result<ExitCode> {
         plan.seeds.len(),
         plan.jobs.len()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::exit::success())
 }
 
 fn list() {
@@ -154,24 +158,46 @@ fn list() {
     for m in oddity_eval::metrics() {
         let mark = if m.oracle { "†" } else { " " };
         println!("  {:<18} {mark} {}", m.name, m.summary);
-        let options: Vec<&str> = m.options.iter().copied().filter(|o| *o != "threshold").collect();
-        if !options.is_empty() {
-            println!("  {:<18}   options: {}", "", options.join(", "));
+        if !m.options.is_empty() {
+            println!("  {:<18}   options: {}", "", m.options.join(", "));
         }
     }
     println!(
-        "\nMetric options ({{ metric = \"name\", option = value }} in [evaluate] metrics):\n  \
-         k: PA%K percent (default 20) · buffer: VUS buffer length (default 100) or \"period\" \
-         (estimated from the series, TSB-AD) · thresholds: \"opt\" (250, default) or \"all\" · \
-         alpha (0), cardinality (one|reciprocal), bias (flat|front|back|middle): range_f1 · \
-         compat: exact (default) or tsbad"
+        "\nMetric options ({{ metric = \"name\", option = value }} in [evaluate] metrics; \
+         name, type, default):"
     );
+    for o in oddity_eval::MetricOptions::describe().iter().filter(|o| o.name != "threshold") {
+        println!("  {:<12} {} (default {}): {}", o.name, o.kind, o.default, o.doc);
+    }
+    let at_rules: Vec<&str> = oddity_eval::metrics()
+        .iter()
+        .filter_map(|m| match m.at_threshold {
+            oddity_eval::AtThreshold::Always { name } => Some(name),
+            _ => None,
+        })
+        .collect();
+    let when_listed: Vec<&str> = oddity_eval::metrics()
+        .iter()
+        .filter(|m| m.at_threshold == oddity_eval::AtThreshold::Listed)
+        .map(|m| m.name)
+        .collect();
     println!(
-        "\nThreshold rules ([evaluate] threshold = {{ method = ..., ... }}, fitted on training scores; \
-         P/R/F1 and the F1 family are reported at each):\n  \
-         contamination (rate) · fixed (value) · sigma (k) · mad (k) · top_k (k) · \
-         pot (q, level = 0.98) · spot (q, level = 0.98; streaming over the test scores)"
+        "\nThreshold rules ([evaluate] threshold = {{ method = ..., ... }}, fitted on training \
+         scores; at each: {}; and, when listed, {}):",
+        at_rules.join(", "),
+        when_listed.join(", ")
     );
+    for r in oddity_eval::threshold::ThresholdRule::describe() {
+        let params: Vec<String> = r
+            .params
+            .iter()
+            .map(|p| match p.default {
+                Some(d) => format!("{} = {d}", p.name),
+                None => p.name.to_string(),
+            })
+            .collect();
+        println!("  {:<22} {}", format!("{}({})", r.name, params.join(", ")), r.summary);
+    }
     println!(
         "\nA `random` baseline joins every experiment unless [evaluate] random_baseline = false."
     );

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use oddity_runner::config::Source;
-use oddity_runner::progress::{Progress, ProgressMode};
-use oddity_runner::slurm::SlurmJob;
-use oddity_runner::worker::WorkerCommand;
-use oddity_runner::{report, Isolation, Plan, PlanOptions, RunOptions, Shard};
+use oddity_runner::run::WorkerCommand;
+use crate::progress::{Progress, ProgressMode};
+use crate::slurm::SlurmJob;
+use oddity_report as report;
+use oddity_runner::{Isolation, Plan, PlanOptions, RunOptions, Shard};
 
 /// The hidden subcommand a worker process runs.
 pub const WORKER_SUBCOMMAND: &str = "__job";
@@ -162,6 +163,11 @@ fn run_saving(args: RunArgs, must_save: bool, save: Option<PathBuf>) -> anyhow::
     let summary = oddity_runner::run(&plan, &run_opts, |event| progress.event(&plan, event));
     progress.finish();
     let summary = summary.with_context(|| format!("run of `{}` stopped", config.display()))?;
+    // The run ends with its journal; the derived outputs come from the record, as with
+    // `oddity report DIR`.
+    for note in report::write_outputs(&summary.output)? {
+        eprintln!("note: {note}");
+    }
     println!("results: {}", summary.output.join(report::RESULTS_FILE).display());
     println!("report: {}", summary.output.join(report::REPORT_FILE).display());
     println!("html report: {}", summary.output.join(report::HTML_FILE).display());
@@ -170,9 +176,9 @@ fn run_saving(args: RunArgs, must_save: bool, save: Option<PathBuf>) -> anyhow::
     }
     if summary.failed > 0 {
         eprintln!("{} of {} jobs failed (see the report)", summary.failed, summary.total);
-        return Ok(ExitCode::from(1));
+        return Ok(crate::exit::jobs_failed());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::exit::success())
 }
 
 /// `oddity report`.
@@ -197,9 +203,9 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     println!("html report: {}", out.join(report::HTML_FILE).display());
     if !summary.missing.is_empty() {
         eprintln!("{} jobs missing from the merged results", summary.missing.len());
-        return Ok(ExitCode::from(1));
+        return Ok(crate::exit::jobs_failed());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::exit::success())
 }
 
 /// `oddity slurm`.
@@ -225,7 +231,7 @@ pub fn slurm(args: SlurmArgs) -> anyhow::Result<ExitCode> {
     println!("array job: {}", array.display());
     println!("merge job: {}", merge.display());
     if args.submit {
-        let (a, m) = oddity_runner::slurm::submit(&array, &merge)?;
+        let (a, m) = crate::slurm::submit(&array, &merge)?;
         println!("submitted: array job {a}, merge job {m} (after {a})");
     } else {
         println!(
@@ -234,11 +240,11 @@ pub fn slurm(args: SlurmArgs) -> anyhow::Result<ExitCode> {
             merge.display()
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::exit::success())
 }
 
 /// `oddity __job`: a worker process; the request on stdin, the record on stdout.
 pub fn worker() -> anyhow::Result<ExitCode> {
-    oddity_runner::worker::serve(std::io::stdin().lock(), std::io::stdout().lock())?;
-    Ok(ExitCode::SUCCESS)
+    oddity_runner::run::worker::serve(std::io::stdin().lock(), std::io::stdout().lock())?;
+    Ok(crate::exit::success())
 }

@@ -56,5 +56,5 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
         }
         None => print!("{text}"),
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(crate::exit::success())
 }

@@ -5,19 +5,10 @@
 
 mod common;
 
-use common::{oddity, repo, results, shared_dir};
+use common::{oddity, repo, results, shared_dir, Row};
 use oddity_ingest::{read_table, ReadOptions};
 
 /// Columns of `results.csv` used here.
-const DATASET: usize = 1;
-const METHOD: usize = 2;
-const METRIC: usize = 5;
-const VALUE: usize = 6;
-const STATUS: usize = 9;
-const ERROR: usize = 10;
-const ORACLE: usize = 12;
-const THRESHOLD: usize = 13;
-const OPTIONS: usize = 14;
 
 /// TSB-AD's `find_length_rank(x, rank=1)` on each file's first feature column
 /// (`tests/fixtures/periods.csv`, computed with TSB-AD's `slidingWindows.py`, statsmodels
@@ -89,7 +80,7 @@ window = 8
     )
 }
 
-fn rows_where(rows: &[Vec<String>], f: impl Fn(&Vec<String>) -> bool) -> Vec<&Vec<String>> {
+fn rows_where(rows: &[Row], f: impl Fn(&Row) -> bool) -> Vec<&Row> {
     rows.iter().filter(|r| f(r)).collect()
 }
 
@@ -111,43 +102,43 @@ threshold = [
     let rows = results(&dir.path().join("out"));
 
     // 3 datasets × (3 methods + the random baseline) × 2 seeds, all ok.
-    let jobs = rows_where(&rows, |r| r[METRIC] == "roc_auc");
+    let jobs = rows_where(&rows, |r| r["metric"] == "roc_auc");
     assert_eq!(jobs.len(), 24);
-    assert!(jobs.iter().all(|r| r[STATUS] == "ok"), "{jobs:?}");
-    let random = rows_where(&rows, |r| r[METHOD] == "random" && r[METRIC] == "roc_auc");
+    assert!(jobs.iter().all(|r| r["status"] == "ok"), "{jobs:?}");
+    let random = rows_where(&rows, |r| r["method"] == "random" && r["metric"] == "roc_auc");
     assert_eq!(random.len(), 6);
-    let mean: f64 = random.iter().map(|r| r[VALUE].parse::<f64>().unwrap()).sum::<f64>() / 6.0;
+    let mean: f64 = random.iter().map(|r| r["value"].parse::<f64>().unwrap()).sum::<f64>() / 6.0;
     assert!((mean - 0.5).abs() < 0.1, "random baseline ROC-AUC {mean}");
 
     // Oracle flags; options and the period written into the results.
-    for r in rows_where(&rows, |r| r[THRESHOLD].is_empty() && r[STATUS] == "ok") {
-        let oracle = matches!(r[METRIC].as_str(), "pa_f1" | "pak_f1");
-        assert_eq!(r[ORACLE], oracle.to_string(), "{r:?}");
+    for r in rows_where(&rows, |r| r["threshold"].is_empty() && r["status"] == "ok") {
+        let oracle = matches!(r["metric"].as_str(), "pa_f1" | "pak_f1");
+        assert_eq!(r["oracle"], oracle.to_string(), "{r:?}");
     }
-    let speed = rows_where(&rows, |r| r[DATASET] == "speed_7578" && r[METRIC] == "vus_pr");
-    assert!(speed.iter().all(|r| r[OPTIONS].starts_with("buffer=period;period=")), "{speed:?}");
-    let vus = rows_where(&rows, |r| r[METRIC] == "vus_pr");
-    assert!(vus.iter().all(|r| r[OPTIONS].starts_with("buffer=period;period=")), "{vus:?}");
-    let roc = rows_where(&rows, |r| r[METRIC] == "vus_roc");
-    assert!(roc.len() == 24 && roc.iter().all(|r| r[OPTIONS] == "buffer=100"), "{roc:?}");
-    let pak = rows_where(&rows, |r| r[METRIC] == "pak_f1" && r[THRESHOLD].is_empty());
-    assert!(pak.iter().all(|r| r[OPTIONS] == "k=50"));
+    let speed = rows_where(&rows, |r| r["dataset"] == "speed_7578" && r["metric"] == "vus_pr");
+    assert!(speed.iter().all(|r| r["metric_options"].starts_with("buffer=period;period=")), "{speed:?}");
+    let vus = rows_where(&rows, |r| r["metric"] == "vus_pr");
+    assert!(vus.iter().all(|r| r["metric_options"].starts_with("buffer=period;period=")), "{vus:?}");
+    let roc = rows_where(&rows, |r| r["metric"] == "vus_roc");
+    assert!(roc.len() == 24 && roc.iter().all(|r| r["metric_options"] == "buffer=100"), "{roc:?}");
+    let pak = rows_where(&rows, |r| r["metric"] == "pak_f1" && r["threshold"].is_empty());
+    assert!(pak.iter().all(|r| r["metric_options"] == "k=50"));
 
     // Every rule: a threshold value and P / R / F1 at it, consistent with each other.
     for rule in ["contamination(rate=0.05)", "pot(q=0.001,level=0.98)", "spot"] {
         for job in &jobs {
             let at = |metric: &str| -> f64 {
                 let hit = rows_where(&rows, |r| {
-                    r[DATASET] == job[DATASET]
-                        && r[METHOD] == job[METHOD]
-                        && r[4] == job[4]
-                        && r[THRESHOLD] == rule
-                        && r[METRIC] == metric
+                    r["dataset"] == job["dataset"]
+                        && r["method"] == job["method"]
+                        && r["seed"] == job["seed"]
+                        && r["threshold"] == rule
+                        && r["metric"] == metric
                 });
                 assert_eq!(hit.len(), 1, "{rule} {metric} {job:?}");
-                assert_eq!(hit[0][STATUS], "ok", "{:?}", hit[0]);
-                assert_eq!(hit[0][ORACLE], "false");
-                hit[0][VALUE].parse().unwrap()
+                assert_eq!(hit[0]["status"], "ok", "{:?}", hit[0]);
+                assert_eq!(hit[0]["oracle"], "false");
+                hit[0]["value"].parse().unwrap()
             };
             let (t, p, r, f1) = (at("threshold"), at("precision"), at("recall"), at("f1"));
             assert!(t.is_finite());
@@ -161,9 +152,9 @@ threshold = [
         }
     }
     // A rule that cannot be fitted is a failed metric with its reason; the job is kept.
-    let risky = rows_where(&rows, |r| r[THRESHOLD] == "too_risky");
+    let risky = rows_where(&rows, |r| r["threshold"] == "too_risky");
     assert_eq!(risky.len(), 24, "{risky:?}");
-    assert!(risky.iter().all(|r| r[STATUS] == "failed" && r[ERROR].contains("excess rate")));
+    assert!(risky.iter().all(|r| r["status"] == "failed" && r["error"].contains("excess rate")));
 
     let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     for needle in [
@@ -188,45 +179,5 @@ fn random_baseline_can_be_turned_off() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let rows = results(&dir.path().join("out"));
     assert_eq!(rows.len(), 18);
-    assert!(rows.iter().all(|r| r[METHOD] != "random"));
-}
-
-#[test]
-fn bad_evaluate_settings_are_one_line_errors() {
-    let cases: [(&str, &[&str]); 7] = [
-        (
-            "[evaluate]\nthreshold = { method = \"quantile\" }\n",
-            &["evaluate.threshold", "quantile"],
-        ),
-        ("[evaluate]\nthreshold = { method = \"pot\" }\n", &["evaluate.threshold", "needs `q`"]),
-        (
-            "[evaluate]\nthreshold = [{ method = \"sigma\", k = \"3\" }]\n",
-            &["evaluate.threshold[0]", "must be a number"],
-        ),
-        (
-            "[evaluate]\nmetrics = [{ metric = \"pak_f1\", buffer = 3 }]\n",
-            &["evaluate.metrics[0]", "unknown option `buffer`"],
-        ),
-        (
-            "[evaluate]\nmetrics = [{ metric = \"vus_pr\", buffer = -1 }]\n",
-            &["evaluate.metrics[0]", "buffer"],
-        ),
-        ("[evaluate]\nmetrics = [\"precision\"]\n", &["evaluate.metrics[0]", "needs a threshold"]),
-        ("[evaluate]\ncompat = \"pyod\"\n", &["evaluate.compat", "tsbad"]),
-    ];
-    for (evaluate, needles) in cases {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("e.toml"), config(evaluate)).unwrap();
-        let run = oddity(dir.path(), &["validate", "e.toml"]);
-        run.assert_one_line_error(needles);
-    }
-    // Thresholds apply to every method alike: not per method.
-    let dir = tempfile::tempdir().unwrap();
-    let text = config("").replace(
-        "detector = \"zscore\"\n",
-        "detector = \"zscore\"\nevaluate = { threshold = { method = \"sigma\", k = 3 } }\n",
-    );
-    std::fs::write(dir.path().join("e.toml"), text).unwrap();
-    oddity(dir.path(), &["validate", "e.toml"])
-        .assert_one_line_error(&["method[0].evaluate.threshold", "top-level"]);
+    assert!(rows.iter().all(|r| r["method"] != "random"));
 }

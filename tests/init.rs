@@ -27,12 +27,12 @@ fn tabular_starter_for_a_bundled_csv_validates_and_runs() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let rows = results(&dir.path().join("out"));
     let auc = |method: &str| -> Vec<f64> {
-        let rows = rows.iter().filter(|r| r[2] == method && r[5] == "roc_auc");
-        rows.map(|r| r[6].parse().unwrap()).collect()
+        let rows = rows.iter().filter(|r| r["method"] == method && r["metric"] == "roc_auc");
+        rows.map(|r| r["value"].parse().unwrap()).collect()
     };
     assert_eq!(auc("iforest").len(), 3);
     assert!(auc("iforest").iter().all(|&v| v > 0.85), "{:?}", auc("iforest"));
-    assert!(rows.iter().all(|r| r[9] == "ok"), "a job failed");
+    assert!(rows.iter().all(|r| r["status"] == "ok"), "a job failed");
 }
 
 #[test]
@@ -48,7 +48,7 @@ fn timeseries_starter_for_a_nab_series_finds_the_timestamp_and_runs() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let rows = results(&dir.path().join("out"));
     for method in ["zscore", "knn", "iforest", "pca", "cnn_autoencoder", "random"] {
-        let n = rows.iter().filter(|r| r[2] == method && r[5] == "vus_pr" && r[9] == "ok").count();
+        let n = rows.iter().filter(|r| r["method"] == method && r["metric"] == "vus_pr" && r["status"] == "ok").count();
         assert_eq!(n, 3, "{method}");
     }
     // A second init does not overwrite the config.

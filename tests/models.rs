@@ -168,14 +168,14 @@ fn bad_model_files_are_one_line_errors() {
     oddity(dir.path(), &["score", "--model", "head.oddity", cardio])
         .assert_one_line_error(&["head.oddity", "truncated model file"]);
     // Another model format (a future oddity).
-    let text = String::from_utf8_lossy(&good).replacen("\"format\":1", "\"format\":2", 1);
+    let text = String::from_utf8_lossy(&good).replacen("\"format\":2", "\"format\":3", 1);
     let mut future = text.as_bytes()[..text.find('}').unwrap() + 1].to_vec();
     future.extend(&good[future.len()..]);
     std::fs::write(dir.path().join("future.oddity"), future).unwrap();
     oddity(dir.path(), &["score", "--model", "future.oddity", cardio]).assert_one_line_error(&[
         "future.oddity",
-        "model format 2",
-        "reads model format 1",
+        "model format 3",
+        "reads model format 2",
     ]);
     // A missing model file, and data without the model's features.
     oddity(dir.path(), &["score", "--model", "nope.oddity", cardio])

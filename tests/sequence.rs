@@ -54,8 +54,8 @@ random_baseline = false
     let rows = results(&out);
     assert_eq!(rows.len(), 3);
     for row in &rows {
-        assert_eq!(row[9], "ok", "{row:?}");
-        let auc: f64 = row[6].parse().unwrap();
+        assert_eq!(row["status"], "ok", "{row:?}");
+        let auc: f64 = row["value"].parse().unwrap();
         assert!((0.0..=1.0).contains(&auc), "{row:?}");
     }
     // Every row of the 1 127-step series got a score (n_test in the journal).

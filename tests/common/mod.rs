@@ -65,15 +65,47 @@ pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-/// Parses `results.csv` into rows of fields (quoted fields may hold commas).
-pub fn results(dir: &Path) -> Vec<Vec<String>> {
+/// The columns of `results.csv`, in order.
+pub const RESULT_COLUMNS: [&str; 15] = [
+    "experiment",
+    "dataset",
+    "method",
+    "params",
+    "seed",
+    "metric",
+    "value",
+    "fit_seconds",
+    "score_seconds",
+    "status",
+    "error",
+    "peak_rss_bytes",
+    "oracle",
+    "threshold",
+    "metric_options",
+];
+
+/// One row of `results.csv`, read by column name (`row["status"]`); an unknown name panics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row(pub Vec<String>);
+
+impl std::ops::Index<&str> for Row {
+    type Output = String;
+
+    fn index(&self, column: &str) -> &String {
+        let i = RESULT_COLUMNS
+            .iter()
+            .position(|c| *c == column)
+            .unwrap_or_else(|| panic!("results.csv has no column `{column}`"));
+        &self.0[i]
+    }
+}
+
+/// Parses `results.csv` into rows read by column name (quoted fields may hold commas).
+pub fn results(dir: &Path) -> Vec<Row> {
     let text = std::fs::read_to_string(dir.join("results.csv")).unwrap();
     let mut lines = text.lines();
-    assert_eq!(
-        lines.next().unwrap(),
-        "experiment,dataset,method,params,seed,metric,value,fit_seconds,score_seconds,status,error,peak_rss_bytes,oracle,threshold,metric_options"
-    );
-    lines.map(split_csv_line).collect()
+    assert_eq!(lines.next().unwrap(), RESULT_COLUMNS.join(","));
+    lines.map(|l| Row(split_csv_line(l))).collect()
 }
 
 /// One line of a CSV file written by oddity, split into fields (a double-quoted field may

@@ -30,6 +30,8 @@ mod fuzz;
 mod peer;
 mod peer_timeseries;
 mod slurm_e2e;
+#[cfg(test)]
+mod tidy;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

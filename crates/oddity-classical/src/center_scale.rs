@@ -2,35 +2,30 @@
 //! the largest scaled deviation over the features.
 
 use ndarray::{Array1, ArrayView1, Axis};
-use oddity_core::{Dataset, Error, FittedDetector};
+use oddity_core::{Dataset, Error};
 
 /// Scores a row as `max_j |x_j − center_j| / scale_j`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct FittedCenterScale {
+pub(crate) struct CenterScale {
     /// Per-feature center (mean or median of the training part).
-    pub center: Vec<f64>,
+    pub(crate) center: Vec<f64>,
     /// Per-feature scale (never 0).
-    pub scale: Vec<f64>,
+    pub(crate) scale: Vec<f64>,
 }
 
-impl FittedCenterScale {
+impl CenterScale {
     /// Fits one `(center, scale)` per column of the (finite) training part with `stat`.
     pub(crate) fn fit_columns(
         train: &Dataset,
         stat: impl Fn(ArrayView1<'_, f64>) -> (f64, f64),
-    ) -> Result<Box<dyn FittedDetector>, Error> {
+    ) -> Result<Self, Error> {
         train.check_finite()?;
         let (center, scale) = train.features.axis_iter(Axis(1)).map(stat).unzip();
-        Ok(Box::new(Self { center, scale }))
-    }
-}
-
-impl FittedDetector for FittedCenterScale {
-    fn save(&self) -> Result<Vec<u8>, Error> {
-        crate::registry::save_state(self)
+        Ok(Self { center, scale })
     }
 
-    fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
+    /// The score of every row of `data`.
+    pub(crate) fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.center.len())?;
         Ok(data
             .features

@@ -1,7 +1,10 @@
 //! The DBSCAN core-distance detector.
 
 use ndarray::{Array1, Array2};
-use oddity_core::{stats, Dataset, Detector, Error, FitContext, FittedDetector, ParamValue};
+use oddity_core::{
+    stats, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec,
+    ParamValue, Params, ParamsError,
+};
 
 use crate::neighbors::Index;
 
@@ -12,7 +15,7 @@ pub const AUTO_EPS_NEIGHBOR: usize = 5;
 /// Percentile (numpy linear interpolation) of those distances taken as `eps = "auto"`.
 pub const AUTO_EPS_PERCENTILE: f64 = 90.0;
 
-/// How the neighbourhood radius of [`Dbscan`] is chosen.
+/// How the neighbourhood radius of DBSCAN ([`DbscanParams::eps`]) is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum DbscanEps {
     /// The [`AUTO_EPS_PERCENTILE`]th percentile over the train rows of the distance to their
@@ -22,28 +25,102 @@ pub enum DbscanEps {
     Value(f64),
 }
 
-impl DbscanEps {
-    /// Reads a registry value: a number, or the word `"auto"`.
-    pub fn from_param(value: &ParamValue) -> Result<Self, Error> {
-        let eps = match value {
-            ParamValue::Str(s) if s == "auto" => return Ok(Self::Auto),
-            ParamValue::Float(v) => *v,
-            ParamValue::Int(v) => *v as f64,
-            other => {
-                return Err(Error::InvalidParameter {
-                    name: "eps".into(),
-                    reason: format!("must be a number or \"auto\", got `{other}`"),
-                })
-            }
-        };
-        // `!(eps > 0)` also rejects NaN.
-        if !(eps > 0.0 && eps.is_finite()) {
-            return Err(Error::InvalidParameter {
-                name: "eps".into(),
-                reason: format!("must be positive and finite, got {eps}"),
-            });
+/// Parameters of the `dbscan` detector ([`DbscanValidParams`] once checked).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DbscanParams(DbscanValidParams);
+
+impl Default for DbscanParams {
+    fn default() -> Self {
+        Self(DbscanValidParams { eps: DbscanEps::Auto, min_samples: 5 })
+    }
+}
+
+impl DbscanParams {
+    /// The neighbourhood radius: a fixed one (positive, finite) or [`DbscanEps::Auto`].
+    pub fn eps(mut self, eps: DbscanEps) -> Self {
+        self.0.eps = eps;
+        self
+    }
+
+    /// Rows within eps, the row itself included, that make a core sample (≥ 1).
+    pub fn min_samples(mut self, min_samples: usize) -> Self {
+        self.0.min_samples = min_samples;
+        self
+    }
+}
+
+/// A rejected [`DbscanParams`] field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DbscanParamsError {
+    /// Occurs when a fixed `eps` is not positive and finite (NaN included).
+    #[error("parameter `eps`: must be positive and finite, got {0}")]
+    Eps(f64),
+    /// Occurs when `min_samples` is 0.
+    #[error("parameter `min_samples`: must be at least 1, got {0}")]
+    MinSamples(usize),
+}
+
+impl ParamsError for DbscanParamsError {
+    fn param(&self) -> &'static str {
+        match self {
+            Self::Eps(_) => "eps",
+            Self::MinSamples(_) => "min_samples",
         }
-        Ok(Self::Value(eps))
+    }
+}
+
+impl DetectorParams for DbscanParams {
+    const NAME: &'static str = "dbscan";
+    const SUMMARY: &'static str = "DBSCAN core distance: Euclidean distance to the nearest core sample of the train rows (scikit-learn's core rule)";
+    type Valid = DbscanValidParams;
+    type Fitted = FittedDbscan;
+    type Error = DbscanParamsError;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        vec![
+            ParamSpec::float_or(
+                "eps",
+                &["auto"],
+                match self.0.eps {
+                    DbscanEps::Auto => ParamValue::Str("auto".into()),
+                    DbscanEps::Value(v) => ParamValue::Float(v),
+                },
+                "neighbourhood radius (> 0), or \"auto\": 90th percentile of the train rows' distance to their 5th nearest other train row",
+            ),
+            ParamSpec::count(
+                "min_samples",
+                self.0.min_samples,
+                "train rows within eps, the row itself included, that make a core sample (>= 1)",
+            ),
+        ]
+    }
+
+    fn from_params(p: &Params) -> Result<Self, Error> {
+        Ok(Self::default().eps(eps(p)?).min_samples(p.usize("min_samples")?))
+    }
+
+    fn check(self) -> Result<DbscanValidParams, DbscanParamsError> {
+        let p = &self.0;
+        if let DbscanEps::Value(v) = p.eps {
+            // `!(v > 0)` also rejects NaN.
+            if !(v > 0.0 && v.is_finite()) {
+                return Err(DbscanParamsError::Eps(v));
+            }
+        }
+        if p.min_samples < 1 {
+            return Err(DbscanParamsError::MinSamples(p.min_samples));
+        }
+        Ok(self.0)
+    }
+}
+
+/// The `eps` config value: a number, or the word `"auto"` (checked by [`DbscanParams`]).
+fn eps(p: &Params) -> Result<DbscanEps, Error> {
+    match p.value("eps")? {
+        ParamValue::Float(v) => Ok(DbscanEps::Value(*v)),
+        ParamValue::Int(v) => Ok(DbscanEps::Value(*v as f64)),
+        _ => Ok(DbscanEps::Auto),
     }
 }
 
@@ -63,43 +140,31 @@ impl DbscanEps {
 /// `Dbscan` counts its neighbourhoods the same way but returns cluster memberships only, which
 /// do not tell core samples from border points; the tests check that its clustered rows are
 /// exactly the core samples and the rows within eps of one.) The neighbour searches are exact
-/// (k-d tree or brute force, see [`crate::Knn`]) and use `FitContext::threads` threads.
+/// (k-d tree or brute force, see [`crate::KnnValidParams`]) and use `FitContext::threads` threads.
 ///
 /// A fit with no core sample (eps too small for `min_samples`, or fewer than `min_samples`
 /// training rows) is an [`Error::Fit`]; `eps = "auto"` needs more than 5 training rows.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Dbscan {
+pub struct DbscanValidParams {
+    eps: DbscanEps,
+    min_samples: usize,
+}
+
+impl DbscanValidParams {
     /// The neighbourhood radius.
-    pub eps: DbscanEps,
-    /// Rows within eps, the row itself included, that make a core sample (≥ 1).
-    pub min_samples: usize,
-}
+    pub fn eps(&self) -> DbscanEps {
+        self.eps
+    }
 
-impl Default for Dbscan {
-    fn default() -> Self {
-        Self { eps: DbscanEps::Auto, min_samples: 5 }
+    /// Rows within eps, the row itself included, that make a core sample.
+    pub fn min_samples(&self) -> usize {
+        self.min_samples
     }
 }
 
-impl Dbscan {
-    /// Checks the parameters and builds the detector.
-    pub fn new(eps: DbscanEps, min_samples: i64) -> Result<Self, Error> {
-        if min_samples < 1 {
-            return Err(Error::InvalidParameter {
-                name: "min_samples".into(),
-                reason: format!("must be at least 1, got {min_samples}"),
-            });
-        }
-        if let DbscanEps::Value(v) = eps {
-            DbscanEps::from_param(&ParamValue::Float(v))?;
-        }
-        Ok(Self { eps, min_samples: min_samples as usize })
-    }
-}
-
-impl Detector for Dbscan {
+impl Detector for DbscanValidParams {
     fn name(&self) -> &str {
-        "dbscan"
+        DbscanParams::NAME
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
@@ -107,7 +172,7 @@ impl Detector for Dbscan {
     }
 }
 
-impl Dbscan {
+impl DbscanValidParams {
     /// Fits on `train` and returns the concrete model (with [`FittedDbscan::eps`] and
     /// [`FittedDbscan::core_sample_indices`]).
     pub fn fit_model(&self, train: &Dataset, ctx: &FitContext) -> Result<FittedDbscan, Error> {
@@ -157,7 +222,8 @@ impl Dbscan {
     }
 }
 
-/// A fitted [`Dbscan`]: the radius used and the core samples, indexed for nearest-neighbour
+/// A fitted [`DbscanValidParams`]: the radius used and the core samples, indexed for
+/// nearest-neighbour
 /// search.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedDbscan {
@@ -180,6 +246,8 @@ impl FittedDbscan {
     }
 }
 
+crate::saved!(FittedDbscan, "dbscan");
+
 impl FittedDetector for FittedDbscan {
     fn save(&self) -> Result<Vec<u8>, Error> {
         crate::registry::save_state(self)
@@ -197,7 +265,11 @@ mod tests {
     use super::*;
     use ndarray::array;
 
-    fn fit(d: Dbscan, x: Array2<f64>) -> Result<Box<dyn FittedDetector>, Error> {
+    fn dbscan(eps: DbscanEps, min_samples: usize) -> DbscanValidParams {
+        DbscanParams::default().eps(eps).min_samples(min_samples).check().unwrap()
+    }
+
+    fn fit(d: DbscanValidParams, x: Array2<f64>) -> Result<Box<dyn FittedDetector>, Error> {
         d.fit(&Dataset::from_features("t", x), &FitContext::new(0))
     }
 
@@ -207,11 +279,11 @@ mod tests {
         // has {0, 1} within 1 (2 rows), rows 1 and 2 have 3, row 3 has 2, row 10 has 1. Core
         // = {1, 2}. Scores: 0.5 -> |0.5 - 1| = 0.5; 3 -> 1; 12 -> 10; 1.5 -> 0.5.
         let x = array![[0.0], [1.0], [2.0], [3.0], [10.0]];
-        let f = fit(Dbscan::new(DbscanEps::Value(1.0), 3).unwrap(), x.clone()).unwrap();
+        let f = fit(dbscan(DbscanEps::Value(1.0), 3), x.clone()).unwrap();
         let s = f.score(&Dataset::from_features("s", array![[0.5], [3.0], [12.0], [1.5]]));
         assert_eq!(s.unwrap().to_vec(), vec![0.5, 1.0, 10.0, 0.5]);
         // min_samples = 1: every row is core.
-        let f = fit(Dbscan::new(DbscanEps::Value(0.1), 1).unwrap(), x).unwrap();
+        let f = fit(dbscan(DbscanEps::Value(0.1), 1), x).unwrap();
         let s = f.score(&Dataset::from_features("s", array![[9.0], [3.25]])).unwrap();
         assert_eq!(s.to_vec(), vec![1.0, 0.25]);
     }
@@ -220,8 +292,7 @@ mod tests {
     fn eps_boundary_is_inclusive() {
         // Row 1 has exactly one other row at distance exactly eps = 2.
         let x = array![[0.0], [2.0], [7.0]];
-        let f = Dbscan::new(DbscanEps::Value(2.0), 2)
-            .unwrap()
+        let f = dbscan(DbscanEps::Value(2.0), 2)
             .fit(&Dataset::from_features("t", x), &FitContext::new(0))
             .unwrap();
         let s = f.score(&Dataset::from_features("s", array![[7.0]])).unwrap();
@@ -243,8 +314,11 @@ mod tests {
             .collect();
         let want = stats::quantile_sorted(&stats::sorted(d5), 0.9);
         assert_eq!(want, 5.0);
-        let fitted =
-            Dbscan::default().fit(&Dataset::from_features("t", x), &FitContext::new(0)).unwrap();
+        let fitted = DbscanParams::default()
+            .check()
+            .unwrap()
+            .fit(&Dataset::from_features("t", x), &FitContext::new(0))
+            .unwrap();
         let s = fitted.score(&Dataset::from_features("s", array![[-3.0], [5.5]])).unwrap();
         // eps = 5 makes every row core (each has 4 others within 4).
         assert_eq!(s.to_vec(), vec![3.0, 0.5]);
@@ -253,44 +327,51 @@ mod tests {
     #[test]
     fn no_core_sample_is_an_error() {
         let x = array![[0.0], [1.0], [2.0], [3.0], [10.0]];
-        let r = fit(Dbscan::new(DbscanEps::Value(0.5), 2).unwrap(), x.clone());
+        let r = fit(dbscan(DbscanEps::Value(0.5), 2), x.clone());
         assert!(matches!(r, Err(Error::Fit(_))));
         // Fewer training rows than min_samples.
-        let r = fit(Dbscan::new(DbscanEps::Value(100.0), 6).unwrap(), x.clone());
+        let r = fit(dbscan(DbscanEps::Value(100.0), 6), x.clone());
         assert!(matches!(r, Err(Error::Fit(_))));
         // eps = auto needs 6 rows.
-        assert!(matches!(fit(Dbscan::default(), x), Err(Error::Fit(_))));
+        assert!(matches!(fit(DbscanParams::default().check().unwrap(), x), Err(Error::Fit(_))));
     }
 
     #[test]
     fn identical_rows_are_all_core() {
         let x = Array2::from_elem((8, 3), 1.5);
-        let f = fit(Dbscan::default(), x).unwrap();
+        let f = fit(DbscanParams::default().check().unwrap(), x).unwrap();
         let s = f.score(&Dataset::from_features("s", array![[1.5, 1.5, 1.5], [1.5, 4.5, 5.5]]));
         assert_eq!(s.unwrap().to_vec(), vec![0.0, 5.0]);
     }
 
     #[test]
-    fn parameters_are_checked() {
-        assert!(matches!(Dbscan::new(DbscanEps::Auto, 0), Err(Error::InvalidParameter { .. })));
+    fn eps_must_be_positive_and_finite() {
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            assert!(matches!(
-                Dbscan::new(DbscanEps::Value(bad), 5),
-                Err(Error::InvalidParameter { .. })
-            ));
+            let err = DbscanParams::default().eps(DbscanEps::Value(bad)).check().unwrap_err();
+            assert!(matches!(err, DbscanParamsError::Eps(_)), "{err}");
+            assert_eq!(err.param(), "eps");
         }
-        assert_eq!(DbscanEps::from_param(&ParamValue::Int(2)).unwrap(), DbscanEps::Value(2.0));
-        assert_eq!(
-            DbscanEps::from_param(&ParamValue::Str("auto".into())).unwrap(),
-            DbscanEps::Auto
-        );
-        assert!(DbscanEps::from_param(&ParamValue::Str("big".into())).is_err());
+    }
+
+    #[test]
+    fn min_samples_cannot_be_zero() {
+        let err = DbscanParams::default().min_samples(0).check().unwrap_err();
+        assert_eq!(err, DbscanParamsError::MinSamples(0));
+        assert_eq!(err.to_string(), "parameter `min_samples`: must be at least 1, got 0");
+    }
+
+    #[test]
+    fn parameters_are_checked() {
+        let given = |v: ParamValue| Params([("eps".to_string(), v)].into());
+        assert_eq!(eps(&given(ParamValue::Int(2))).unwrap(), DbscanEps::Value(2.0));
+        assert_eq!(eps(&given(ParamValue::Str("auto".into()))).unwrap(), DbscanEps::Auto);
     }
 
     #[test]
     fn autotraits() {
         fn is_send_sync<T: Send + Sync + Unpin>() {}
-        is_send_sync::<Dbscan>();
+        is_send_sync::<DbscanParams>();
+        is_send_sync::<DbscanValidParams>();
         is_send_sync::<FittedDbscan>();
     }
 }

@@ -2,17 +2,21 @@
 //! Unsupervised Outlier Detection Using Empirical Cumulative Distribution Functions",
 //! IEEE TKDE 2022), and the ECDF machinery it shares with COPOD.
 
+use std::convert::Infallible;
+
 use ndarray::{Array1, Array2, ArrayView1, Axis};
-use oddity_core::{stats, Dataset, Detector, Error, FitContext, FittedDetector};
+use oddity_core::{
+    stats, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamChoice,
+    ParamSpec, Params,
+};
 
 /// Which rows the empirical CDFs are built from at scoring time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EcdfMode {
     /// Training rows only: for a scored value `v` of feature `j`,
     /// `F_l(v) = (1 + #{train_j ≤ v}) / (n + 1)` and `F_r(v) = (1 + #{train_j ≥ v}) / (n + 1)`
     /// (the ECDF of the training column plus this one value), and the skewness is that of the
     /// training column. A row's score never depends on the other rows of the batch.
-    #[default]
     Train,
     /// PyOD's behaviour: the scored batch is appended to the training rows and the ECDFs
     /// (`#{pooled ≤ v} / N`, ties get the largest rank) and the skewness are those of the
@@ -20,44 +24,80 @@ pub enum EcdfMode {
     Pooled,
 }
 
-impl EcdfMode {
-    /// Parses `"train"` or `"pooled"`.
-    pub fn parse(value: &str) -> Result<Self, Error> {
-        match value {
-            "train" => Ok(Self::Train),
-            "pooled" => Ok(Self::Pooled),
-            _ => Err(Error::InvalidParameter {
-                name: "ecdf".into(),
-                reason: format!("must be `train` or `pooled`, got `{value}`"),
-            }),
-        }
-    }
+impl ParamChoice for EcdfMode {
+    const ALL: &'static [Self] = &[Self::Train, Self::Pooled];
+    const NAMES: &'static [&'static str] = &["train", "pooled"];
 }
 
 /// How ECOD combines the per-feature tail scores.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EcodAggregation {
     /// PyOD: `Σ_j max(U_l, U_r, U_skew)` (a per-feature maximum, then the sum).
-    #[default]
     Pyod,
     /// The paper (Algorithm 1): `max(Σ_j U_l, Σ_j U_r, Σ_j U_skew)` with
     /// `U_skew = U_l` where the skewness is negative and `U_r` otherwise.
     Paper,
 }
 
-impl EcodAggregation {
-    /// Parses `"pyod"` or `"paper"`.
-    pub fn parse(value: &str) -> Result<Self, Error> {
-        match value {
-            "pyod" => Ok(Self::Pyod),
-            "paper" => Ok(Self::Paper),
-            _ => Err(Error::InvalidParameter {
-                name: "aggregation".into(),
-                reason: format!("must be `pyod` or `paper`, got `{value}`"),
-            }),
-        }
+impl ParamChoice for EcodAggregation {
+    const ALL: &'static [Self] = &[Self::Pyod, Self::Paper];
+    const NAMES: &'static [&'static str] = &["pyod", "paper"];
+}
+
+/// Parameters of the `ecod` detector ([`EcodValidParams`] once checked; every value is valid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EcodParams(EcodValidParams);
+
+impl Default for EcodParams {
+    fn default() -> Self {
+        Self(EcodValidParams { ecdf: EcdfMode::Train, aggregation: EcodAggregation::Pyod })
     }
 }
+
+impl EcodParams {
+    /// Which rows the ECDFs come from.
+    pub fn ecdf(mut self, ecdf: EcdfMode) -> Self {
+        self.0.ecdf = ecdf;
+        self
+    }
+
+    /// How the per-feature tail scores are combined.
+    pub fn aggregation(mut self, aggregation: EcodAggregation) -> Self {
+        self.0.aggregation = aggregation;
+        self
+    }
+}
+
+impl DetectorParams for EcodParams {
+    const NAME: &'static str = "ecod";
+    const SUMMARY: &'static str = "ECOD: sum of -ln ECDF tail probabilities; ecdf=train (default): train-only ECDFs, rows scored independently; ecdf=pooled: PyOD's [train; batch] ECDFs, a row's score depends on the batch";
+    type Valid = EcodValidParams;
+    type Fitted = FittedEcod;
+    type Error = Infallible;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        vec![
+            ParamSpec::choice("ecdf", self.0.ecdf, ECDF_DOC),
+            ParamSpec::choice(
+                "aggregation",
+                self.0.aggregation,
+                "pyod: sum_j max(U_l, U_r, U_skew); paper: max(sum U_l, sum U_r, sum U_skew)",
+            ),
+        ]
+    }
+
+    fn from_params(p: &Params) -> Result<Self, Error> {
+        Ok(Self::default().ecdf(p.choice("ecdf")?).aggregation(p.choice("aggregation")?))
+    }
+
+    fn check(self) -> Result<EcodValidParams, Infallible> {
+        Ok(self.0)
+    }
+}
+
+/// The documentation of the `ecdf` parameter of ECOD and COPOD.
+pub(crate) const ECDF_DOC: &str =
+    "train: ECDFs of the train part only; pooled: PyOD, ECDFs of [train; scored batch]";
 
 /// ECOD: for each feature, the left and right tail probabilities of a value under the
 /// empirical CDF, `U_l = −ln F_l(v)` and `U_r = −ln F_r(v)`, and `U_skew` (`U_l` when the
@@ -69,25 +109,27 @@ impl EcodAggregation {
 /// [`EcdfMode::Pooled`] reproduces PyOD 3.6.7 `ECOD().fit(train).decision_function(batch)`.
 /// Reference: Z. Li, Y. Zhao, X. Hu, N. Botta, C. Ionescu, G. H. Chen, "ECOD: Unsupervised
 /// Outlier Detection Using Empirical Cumulative Distribution Functions", IEEE TKDE 2022.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Ecod {
-    /// Which rows the ECDFs come from.
-    pub ecdf: EcdfMode,
-    /// How the per-feature tail scores are combined.
-    pub aggregation: EcodAggregation,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EcodValidParams {
+    ecdf: EcdfMode,
+    aggregation: EcodAggregation,
 }
 
-impl Ecod {
-    /// Checks the parameters (`ecdf`: `train` | `pooled`; `aggregation`: `pyod` | `paper`)
-    /// and builds the detector.
-    pub fn new(ecdf: &str, aggregation: &str) -> Result<Self, Error> {
-        Ok(Self { ecdf: EcdfMode::parse(ecdf)?, aggregation: EcodAggregation::parse(aggregation)? })
+impl EcodValidParams {
+    /// Which rows the ECDFs come from.
+    pub fn ecdf(&self) -> EcdfMode {
+        self.ecdf
+    }
+
+    /// How the per-feature tail scores are combined.
+    pub fn aggregation(&self) -> EcodAggregation {
+        self.aggregation
     }
 }
 
-impl Detector for Ecod {
+impl Detector for EcodValidParams {
     fn name(&self) -> &str {
-        "ecod"
+        EcodParams::NAME
     }
 
     fn fit(&self, train: &Dataset, _ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
@@ -98,12 +140,14 @@ impl Detector for Ecod {
     }
 }
 
-/// A fitted [`Ecod`]: the training ECDFs and the aggregation rule.
+/// A fitted [`EcodValidParams`]: the training ECDFs and the aggregation rule.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedEcod {
     ecdfs: FittedEcdfs,
     aggregation: EcodAggregation,
 }
+
+crate::saved!(FittedEcod, "ecod");
 
 impl FittedDetector for FittedEcod {
     fn save(&self) -> Result<Vec<u8>, Error> {
@@ -252,6 +296,12 @@ pub(crate) fn skew_sign(values: ArrayView1<'_, f64>) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ecod(ecdf: &str, aggregation: &str) -> EcodValidParams {
+        let ecdf = EcdfMode::from_name(ecdf).unwrap();
+        let aggregation = EcodAggregation::from_name(aggregation).unwrap();
+        EcodParams::default().ecdf(ecdf).aggregation(aggregation).check().unwrap()
+    }
     use ndarray::array;
 
     fn ln(x: f64) -> f64 {
@@ -264,7 +314,7 @@ mod tests {
         let train =
             Dataset::from_features("t", array![[1.0, -10.0], [2.0, 0.0], [3.0, 1.0], [10.0, 2.0]]);
         let test = Dataset::from_features("s", array![[2.0, 5.0], [0.0, 1.0]]);
-        let f = Ecod::default().fit(&train, &FitContext::new(0)).unwrap();
+        let f = EcodParams::default().check().unwrap().fit(&train, &FitContext::new(0)).unwrap();
         let s = f.score(&test).unwrap();
         // Row 0: a = 2 → #≤ = 2, #≥ = 3: U_l = −ln(3/5), U_r = −ln(4/5); max = −ln(3/5).
         //        b = 5 → #≤ = 4, #≥ = 0: U_l = −ln(5/5) = 0, U_r = −ln(1/5).
@@ -274,7 +324,7 @@ mod tests {
         let want1 = -ln(1.0 / 5.0) + -ln(3.0 / 5.0);
         assert!((s[0] - want0).abs() < 1e-15 && (s[1] - want1).abs() < 1e-15, "{s}");
         // The paper's rule: max(Σ U_l, Σ U_r, Σ U_skew) with U_skew = U_r for a, U_l for b.
-        let p = Ecod::new("train", "paper").unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let p = ecod("train", "paper").fit(&train, &FitContext::new(0)).unwrap();
         let sp = p.score(&test).unwrap();
         let (l0, r0, k0) = (-ln(0.6), -ln(0.8) + -ln(0.2), -ln(0.8) + 0.0);
         assert!((sp[0] - l0.max(r0).max(k0)).abs() < 1e-15);
@@ -288,7 +338,7 @@ mod tests {
         let both = Dataset::from_features("s", array![[1.5], [9.0]]);
         let one = Dataset::from_features("s", array![[1.5]]);
         for (mode, same) in [("train", true), ("pooled", false)] {
-            let f = Ecod::new(mode, "pyod").unwrap().fit(&train, &FitContext::new(0)).unwrap();
+            let f = ecod(mode, "pyod").fit(&train, &FitContext::new(0)).unwrap();
             let a = f.score(&both).unwrap()[0];
             let b = f.score(&one).unwrap()[0];
             assert_eq!(a == b, same, "{mode}");
@@ -299,7 +349,7 @@ mod tests {
     fn pooled_hand_computed() {
         // Pooled column (0, 1, 2, 5): N = 4, skewness > 0.
         let train = Dataset::from_features("t", array![[0.0], [1.0], [2.0]]);
-        let f = Ecod::new("pooled", "pyod").unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let f = ecod("pooled", "pyod").fit(&train, &FitContext::new(0)).unwrap();
         let s = f.score(&Dataset::from_features("s", array![[5.0]])).unwrap();
         // F_l(5) = 4/4, F_r(5) = 1/4.
         assert!((s[0] - -ln(0.25)).abs() < 1e-15);
@@ -310,7 +360,7 @@ mod tests {
         let train = Dataset::from_features("t", array![[1.0, 2.0], [1.0, 2.0]]);
         for mode in ["train", "pooled"] {
             for agg in ["pyod", "paper"] {
-                let f = Ecod::new(mode, agg).unwrap().fit(&train, &FitContext::new(0)).unwrap();
+                let f = ecod(mode, agg).fit(&train, &FitContext::new(0)).unwrap();
                 let s = f.score(&Dataset::from_features("s", array![[1.0, -1e300], [1e300, 2.0]]));
                 assert!(s.unwrap().iter().all(|v| v.is_finite()));
             }
@@ -320,20 +370,20 @@ mod tests {
 
     #[test]
     fn bad_inputs_are_typed_errors() {
-        assert!(matches!(Ecod::new("test", "pyod"), Err(Error::InvalidParameter { .. })));
-        assert!(matches!(Ecod::new("train", "max"), Err(Error::InvalidParameter { .. })));
+        assert_eq!(EcdfMode::from_name("test"), None);
+        assert_eq!(EcodAggregation::from_name("max"), None);
         let nan = Dataset::from_features("t", array![[f64::NAN]]);
         assert!(matches!(
-            Ecod::default().fit(&nan, &FitContext::new(0)),
+            EcodParams::default().check().unwrap().fit(&nan, &FitContext::new(0)),
             Err(Error::NonFinite { .. })
         ));
         let empty = Dataset::from_features("t", Array2::zeros((0, 2)));
         assert!(matches!(
-            Ecod::default().fit(&empty, &FitContext::new(0)),
+            EcodParams::default().check().unwrap().fit(&empty, &FitContext::new(0)),
             Err(Error::EmptyData(_))
         ));
         let train = Dataset::from_features("t", array![[1.0], [2.0]]);
-        let f = Ecod::default().fit(&train, &FitContext::new(0)).unwrap();
+        let f = EcodParams::default().check().unwrap().fit(&train, &FitContext::new(0)).unwrap();
         assert!(matches!(
             f.score(&Dataset::from_features("s", array![[1.0, 2.0]])),
             Err(Error::ShapeMismatch { .. })
@@ -347,7 +397,8 @@ mod tests {
     #[test]
     fn autotraits() {
         fn is_send_sync<T: Send + Sync + Unpin>() {}
-        is_send_sync::<Ecod>();
+        is_send_sync::<EcodParams>();
+        is_send_sync::<EcodValidParams>();
         is_send_sync::<FittedEcod>();
         is_send_sync::<EcdfMode>();
     }

@@ -2,7 +2,104 @@
 //! (HBOS): A fast Unsupervised Anomaly Detection Algorithm", KI-2012 poster and demo track).
 
 use ndarray::{Array1, Axis};
-use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
+use oddity_core::{
+    Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec, Params,
+    ParamsError,
+};
+
+/// Parameters of the `hbos` detector ([`HbosValidParams`] once checked).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HbosParams(HbosValidParams);
+
+impl Default for HbosParams {
+    fn default() -> Self {
+        Self(HbosValidParams { bins: 10, alpha: 0.1, tol: 0.5 })
+    }
+}
+
+impl HbosParams {
+    /// Number of equal-width bins per feature (at least 2).
+    pub fn bins(mut self, bins: usize) -> Self {
+        self.0.bins = bins;
+        self
+    }
+
+    /// Added to each density before the logarithm (finite, positive).
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.0.alpha = alpha;
+        self
+    }
+
+    /// How far outside the training range, in bin widths, a value still counts as in the nearest
+    /// edge bin (finite, non-negative).
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.0.tol = tol;
+        self
+    }
+}
+
+/// A rejected [`HbosParams`] field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HbosParamsError {
+    /// Occurs when `bins` is below 2.
+    #[error("parameter `bins`: must be at least 2, got {0}")]
+    Bins(usize),
+    /// Occurs when `alpha` is not finite and positive (NaN included).
+    #[error("parameter `alpha`: must be finite and positive, got {0}")]
+    Alpha(f64),
+    /// Occurs when `tol` is not finite and non-negative (NaN included).
+    #[error("parameter `tol`: must be finite and non-negative, got {0}")]
+    Tol(f64),
+}
+
+impl ParamsError for HbosParamsError {
+    fn param(&self) -> &'static str {
+        match self {
+            Self::Bins(_) => "bins",
+            Self::Alpha(_) => "alpha",
+            Self::Tol(_) => "tol",
+        }
+    }
+}
+
+impl DetectorParams for HbosParams {
+    const NAME: &'static str = "hbos";
+    const SUMMARY: &'static str = "HBOS: -sum_j log2(density + alpha) of per-feature equal-width train histograms (PyOD binning)";
+    type Valid = HbosValidParams;
+    type Fitted = FittedHbos;
+    type Error = HbosParamsError;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        vec![
+            ParamSpec::count("bins", self.0.bins, "equal-width bins per feature (>= 2)"),
+            ParamSpec::float("alpha", self.0.alpha, "added to each density before log2 (> 0)"),
+            ParamSpec::float(
+                "tol",
+                self.0.tol,
+                "values within tol bin widths outside the train range use the edge bin (>= 0)",
+            ),
+        ]
+    }
+
+    fn from_params(p: &Params) -> Result<Self, Error> {
+        Ok(Self::default().bins(p.usize("bins")?).alpha(p.float("alpha")?).tol(p.float("tol")?))
+    }
+
+    fn check(self) -> Result<HbosValidParams, HbosParamsError> {
+        let p = &self.0;
+        if p.bins < 2 {
+            return Err(HbosParamsError::Bins(p.bins));
+        }
+        if !(p.alpha.is_finite() && p.alpha > 0.0) {
+            return Err(HbosParamsError::Alpha(p.alpha));
+        }
+        if !(p.tol.is_finite() && p.tol >= 0.0) {
+            return Err(HbosParamsError::Tol(p.tol));
+        }
+        Ok(self.0)
+    }
+}
 
 /// HBOS: one equal-width histogram per feature, fit on the training part; a row scores
 /// `−Σ_j log2(density_j(bin of x_j) + alpha)`, so rows falling in sparse bins of many
@@ -19,44 +116,32 @@ use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
 /// Reference: M. Goldstein, A. Dengel, "Histogram-based Outlier Score (HBOS): A fast
 /// Unsupervised Anomaly Detection Algorithm", KI-2012.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Hbos {
-    /// Number of equal-width bins per feature (at least 2).
-    pub bins: usize,
-    /// Added to each density before the logarithm (positive).
-    pub alpha: f64,
-    /// How far outside the training range, in bin widths, a value still counts as in the
-    /// nearest edge bin (non-negative).
-    pub tol: f64,
+pub struct HbosValidParams {
+    bins: usize,
+    alpha: f64,
+    tol: f64,
 }
 
-impl Default for Hbos {
-    fn default() -> Self {
-        Self { bins: 10, alpha: 0.1, tol: 0.5 }
+impl HbosValidParams {
+    /// Number of equal-width bins per feature.
+    pub fn bins(&self) -> usize {
+        self.bins
+    }
+
+    /// Added to each density before the logarithm.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// How far outside the training range, in bin widths, a value uses the edge bin.
+    pub fn tol(&self) -> f64 {
+        self.tol
     }
 }
 
-impl Hbos {
-    /// Checks the parameters (`bins ≥ 2`, finite `alpha > 0`, finite `tol ≥ 0`) and builds
-    /// the detector.
-    pub fn new(bins: i64, alpha: f64, tol: f64) -> Result<Self, Error> {
-        let bad =
-            |name: &str, reason: String| Error::InvalidParameter { name: name.into(), reason };
-        if bins < 2 {
-            return Err(bad("bins", format!("must be at least 2, got {bins}")));
-        }
-        if !(alpha.is_finite() && alpha > 0.0) {
-            return Err(bad("alpha", format!("must be finite and positive, got {alpha}")));
-        }
-        if !(tol.is_finite() && tol >= 0.0) {
-            return Err(bad("tol", format!("must be finite and non-negative, got {tol}")));
-        }
-        Ok(Self { bins: bins as usize, alpha, tol })
-    }
-}
-
-impl Detector for Hbos {
+impl Detector for HbosValidParams {
     fn name(&self) -> &str {
-        "hbos"
+        HbosParams::NAME
     }
 
     fn fit(&self, train: &Dataset, _ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
@@ -144,7 +229,7 @@ impl FeatureHistogram {
     }
 }
 
-/// A fitted [`Hbos`]: one histogram per feature.
+/// A fitted [`HbosValidParams`]: one histogram per feature.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedHbos {
     /// Per-feature histograms, in feature order.
@@ -152,6 +237,8 @@ pub struct FittedHbos {
     /// The out-of-range tolerance in bin widths.
     pub tol: f64,
 }
+
+crate::saved!(FittedHbos, "hbos");
 
 impl FittedDetector for FittedHbos {
     fn save(&self) -> Result<Vec<u8>, Error> {
@@ -208,11 +295,44 @@ mod tests {
     use ndarray::{array, Array2};
 
     #[test]
+    fn bins_must_be_at_least_two() {
+        let err = HbosParams::default().bins(1).check().unwrap_err();
+        assert_eq!(err, HbosParamsError::Bins(1));
+        assert_eq!(err.to_string(), "parameter `bins`: must be at least 2, got 1");
+    }
+
+    #[test]
+    fn alpha_must_be_finite_and_positive() {
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let err = HbosParams::default().alpha(bad).check().unwrap_err();
+            assert!(matches!(err, HbosParamsError::Alpha(_)), "{err}");
+            assert_eq!(err.param(), "alpha");
+        }
+    }
+
+    #[test]
+    fn tol_must_be_finite_and_non_negative() {
+        for bad in [-0.5, f64::NAN, f64::INFINITY] {
+            let err = HbosParams::default().tol(bad).check().unwrap_err();
+            assert!(matches!(err, HbosParamsError::Tol(_)), "{err}");
+            assert_eq!(err.param(), "tol");
+        }
+        assert!(HbosParams::default().tol(0.0).check().is_ok());
+    }
+
+    #[test]
     fn oracle_hand_computed() {
         // One feature, train (0, 1, 2, 2, 4), 2 bins: edges (0, 2, 4), counts [0,2) = 2 and
         // [2,4] = 3, densities 2/2/5 = 0.2 and 3/2/5 = 0.3; alpha = 0.5, tol = 0.5.
         let train = Dataset::from_features("t", array![[0.0], [1.0], [2.0], [2.0], [4.0]]);
-        let f = Hbos::new(2, 0.5, 0.5).unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let f = HbosParams::default()
+            .bins(2)
+            .alpha(0.5)
+            .tol(0.5)
+            .check()
+            .unwrap()
+            .fit(&train, &FitContext::new(0))
+            .unwrap();
         let s = f
             .score(&Dataset::from_features("s", array![[2.0], [3.0], [-1.0], [-1.5], [5.0], [9.0]]))
             .unwrap();
@@ -231,7 +351,14 @@ mod tests {
     #[test]
     fn two_features_add_up() {
         let train = Dataset::from_features("t", array![[0.0, 5.0], [1.0, 5.0], [3.0, 5.0]]);
-        let f = Hbos::new(3, 0.1, 0.0).unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let f = HbosParams::default()
+            .bins(3)
+            .alpha(0.1)
+            .tol(0.0)
+            .check()
+            .unwrap()
+            .fit(&train, &FitContext::new(0))
+            .unwrap();
         let s = f.score(&Dataset::from_features("s", array![[0.5, 5.0]])).unwrap();
         // Feature a: edges (0, 1, 2, 3), counts (1, 1, 1), density 1/3 each; 0.5 → bin 0.
         // Feature b (constant): range 4.5..5.5, width 1/3, counts (0, 3, 0), density 3.
@@ -255,20 +382,20 @@ mod tests {
         for (bins, alpha, tol) in
             [(1, 0.1, 0.5), (10, 0.0, 0.5), (10, 0.1, -1.0), (10, f64::NAN, 0.5)]
         {
-            assert!(matches!(Hbos::new(bins, alpha, tol), Err(Error::InvalidParameter { .. })));
+            assert!(HbosParams::default().bins(bins).alpha(alpha).tol(tol).check().is_err());
         }
         let empty = Dataset::from_features("t", Array2::zeros((0, 1)));
         assert!(matches!(
-            Hbos::default().fit(&empty, &FitContext::new(0)),
+            HbosParams::default().check().unwrap().fit(&empty, &FitContext::new(0)),
             Err(Error::EmptyData(_))
         ));
         let nan = Dataset::from_features("t", array![[f64::NAN]]);
         assert!(matches!(
-            Hbos::default().fit(&nan, &FitContext::new(0)),
+            HbosParams::default().check().unwrap().fit(&nan, &FitContext::new(0)),
             Err(Error::NonFinite { .. })
         ));
         let train = Dataset::from_features("t", array![[1.0], [2.0]]);
-        let f = Hbos::default().fit(&train, &FitContext::new(0)).unwrap();
+        let f = HbosParams::default().check().unwrap().fit(&train, &FitContext::new(0)).unwrap();
         assert!(matches!(
             f.score(&Dataset::from_features("s", array![[1.0, 2.0]])),
             Err(Error::ShapeMismatch { .. })
@@ -280,7 +407,8 @@ mod tests {
     #[test]
     fn autotraits() {
         fn is_send_sync<T: Send + Sync + Unpin>() {}
-        is_send_sync::<Hbos>();
+        is_send_sync::<HbosParams>();
+        is_send_sync::<HbosValidParams>();
         is_send_sync::<FittedHbos>();
     }
 }

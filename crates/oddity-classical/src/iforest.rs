@@ -1,9 +1,94 @@
 //! The Isolation Forest detector.
 
 use ndarray::Array1;
-use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
+use oddity_core::{
+    Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec, Params,
+    ParamsError,
+};
 
-use crate::isolation::{check_sizes, fit_forest, Forest, ForestSpec, SplitRule};
+use crate::isolation::{fit_forest, Forest, ForestSpec, SplitRule, MAX_SAMPLES, MAX_TREES};
+
+/// Parameters of the `iforest` detector ([`IForestValidParams`] once checked); the defaults
+/// are 100 trees on subsamples of 256 rows, as Liu et al. and scikit-learn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IForestParams(IForestValidParams);
+
+impl Default for IForestParams {
+    fn default() -> Self {
+        Self(IForestValidParams { n_estimators: 100, max_samples: 256 })
+    }
+}
+
+impl IForestParams {
+    /// Number of trees (between 1 and 10⁶).
+    pub fn n_estimators(mut self, n_estimators: usize) -> Self {
+        self.0.n_estimators = n_estimators;
+        self
+    }
+
+    /// Subsample size per tree; `min(max_samples, n)` rows are used (between 1 and 2³⁰).
+    pub fn max_samples(mut self, max_samples: usize) -> Self {
+        self.0.max_samples = max_samples;
+        self
+    }
+}
+
+/// A rejected [`IForestParams`] field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IForestParamsError {
+    /// Occurs when `n_estimators` is 0 or above 10⁶.
+    #[error("parameter `n_estimators`: must be between 1 and 1000000, got {0}")]
+    NEstimators(usize),
+    /// Occurs when `max_samples` is 0 or above 2³⁰.
+    #[error("parameter `max_samples`: must be between 1 and 1073741824, got {0}")]
+    MaxSamples(usize),
+}
+
+impl ParamsError for IForestParamsError {
+    fn param(&self) -> &'static str {
+        match self {
+            Self::NEstimators(_) => "n_estimators",
+            Self::MaxSamples(_) => "max_samples",
+        }
+    }
+}
+
+impl DetectorParams for IForestParams {
+    const NAME: &'static str = "iforest";
+    const SUMMARY: &'static str = "isolation forest (Liu et al. 2008): 2^(-mean path length / c(psi)) in (0, 1], scikit-learn's -score_samples";
+    type Valid = IForestValidParams;
+    type Fitted = FittedIForest;
+    type Error = IForestParamsError;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        vec![
+            ParamSpec::count("n_estimators", self.0.n_estimators, "number of trees (>= 1)"),
+            ParamSpec::count(
+                "max_samples",
+                self.0.max_samples,
+                "rows per tree, min(max_samples, n) are used (>= 1)",
+            ),
+        ]
+    }
+
+    fn from_params(p: &Params) -> Result<Self, Error> {
+        Ok(Self::default()
+            .n_estimators(p.usize("n_estimators")?)
+            .max_samples(p.usize("max_samples")?))
+    }
+
+    fn check(self) -> Result<IForestValidParams, IForestParamsError> {
+        let p = &self.0;
+        if !(1..=MAX_TREES).contains(&p.n_estimators) {
+            return Err(IForestParamsError::NEstimators(p.n_estimators));
+        }
+        if !(1..=MAX_SAMPLES).contains(&p.max_samples) {
+            return Err(IForestParamsError::MaxSamples(p.max_samples));
+        }
+        Ok(self.0)
+    }
+}
 
 /// Isolation Forest (Liu, Ting and Zhou, "Isolation Forest", ICDM 2008): `n_estimators`
 /// random trees, each grown on `ψ = min(max_samples, n)` training rows drawn without
@@ -29,55 +114,46 @@ use crate::isolation::{check_sizes, fit_forest, Forest, ForestSpec, SplitRule};
 ///
 /// ```
 /// use ndarray::array;
-/// use oddity_classical::IsolationForest;
-/// use oddity_core::{Dataset, Detector, FitContext};
+/// use oddity_classical::IForestParams;
+/// use oddity_core::{Dataset, Detector, DetectorParams, FitContext};
 ///
 /// let train = Dataset::from_features("train", array![[0.0], [0.1], [0.2], [0.3], [0.4]]);
-/// let fitted = IsolationForest::default().fit(&train, &FitContext::new(7))?;
+/// let fitted = IForestParams::default().check()?.fit(&train, &FitContext::new(7))?;
 /// let scores = fitted.score(&Dataset::from_features("test", array![[0.2], [9.0]]))?;
 /// assert!(scores[1] > scores[0]);
 /// Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct IsolationForest {
-    /// Number of trees (≥ 1).
-    pub n_estimators: usize,
-    /// Subsample size per tree; `min(max_samples, n)` rows are used (≥ 1).
-    pub max_samples: usize,
+pub struct IForestValidParams {
+    n_estimators: usize,
+    max_samples: usize,
 }
 
-impl Default for IsolationForest {
-    /// 100 trees on subsamples of 256 rows, as Liu et al. and scikit-learn.
-    fn default() -> Self {
-        Self { n_estimators: 100, max_samples: 256 }
+impl IForestValidParams {
+    /// Number of trees.
+    pub fn n_estimators(&self) -> usize {
+        self.n_estimators
     }
-}
 
-impl IsolationForest {
-    /// Checks the parameters: both between 1 and a sanity bound (10⁶ trees, 2³⁰ rows).
-    pub fn new(n_estimators: i64, max_samples: i64) -> Result<Self, Error> {
-        let (n_estimators, max_samples) = check_sizes(n_estimators, max_samples)?;
-        Ok(Self { n_estimators, max_samples })
+    /// Subsample size per tree; `min(max_samples, n)` rows are used.
+    pub fn max_samples(&self) -> usize {
+        self.max_samples
     }
 
     /// Fits on `train` and returns the concrete model (what [`Detector::fit`] boxes).
-    pub fn fit_model(
-        &self,
-        train: &Dataset,
-        ctx: &FitContext,
-    ) -> Result<FittedIsolationForest, Error> {
+    pub fn fit_model(&self, train: &Dataset, ctx: &FitContext) -> Result<FittedIForest, Error> {
         let spec = ForestSpec {
             n_estimators: self.n_estimators,
             max_samples: self.max_samples,
             rule: SplitRule::Axis,
         };
-        Ok(FittedIsolationForest { forest: fit_forest(&spec, train, ctx)? })
+        Ok(FittedIForest { forest: fit_forest(&spec, train, ctx)? })
     }
 }
 
-impl Detector for IsolationForest {
+impl Detector for IForestValidParams {
     fn name(&self) -> &str {
-        "iforest"
+        IForestParams::NAME
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
@@ -85,13 +161,13 @@ impl Detector for IsolationForest {
     }
 }
 
-/// A fitted [`IsolationForest`]: flat trees scored by `2^(−E[h(x)] / c(ψ))`.
+/// A fitted isolation forest ([`IForestValidParams`]): flat trees scored by `2^(−E[h(x)] / c(ψ))`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct FittedIsolationForest {
+pub struct FittedIForest {
     forest: Forest,
 }
 
-impl FittedIsolationForest {
+impl FittedIForest {
     /// Number of trees.
     pub fn n_trees(&self) -> usize {
         self.forest.n_trees()
@@ -108,12 +184,45 @@ impl FittedIsolationForest {
     }
 }
 
-impl FittedDetector for FittedIsolationForest {
+crate::saved!(FittedIForest, "iforest");
+
+impl FittedDetector for FittedIForest {
     fn save(&self) -> Result<Vec<u8>, Error> {
         crate::registry::save_state(self)
     }
 
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         self.forest.score(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn n_estimators_must_be_between_1_and_a_million() {
+        for bad in [0, 1_000_001] {
+            let err = IForestParams::default().n_estimators(bad).check().unwrap_err();
+            assert_eq!(err, IForestParamsError::NEstimators(bad));
+            assert_eq!(err.param(), "n_estimators");
+        }
+    }
+
+    #[test]
+    fn max_samples_must_be_between_1_and_2_pow_30() {
+        for bad in [0, (1 << 30) + 1] {
+            let err = IForestParams::default().max_samples(bad).check().unwrap_err();
+            assert_eq!(err, IForestParamsError::MaxSamples(bad));
+            assert_eq!(err.param(), "max_samples");
+        }
+    }
+
+    #[test]
+    fn autotraits() {
+        fn is_send_sync<T: Send + Sync + Unpin>() {}
+        is_send_sync::<IForestParams>();
+        is_send_sync::<IForestValidParams>();
+        is_send_sync::<FittedIForest>();
     }
 }

@@ -1,4 +1,4 @@
-//! Isolation trees shared by [`crate::IsolationForest`] and [`crate::ExtendedIsolationForest`]:
+//! Isolation trees shared by [`crate::IForestValidParams`] and [`crate::EifValidParams`]:
 //! seeded subsampling, tree growth with axis-parallel or oblique (hyperplane) splits, flat
 //! node arrays and the `2^(−E[h(x)] / c(ψ))` anomaly score of Liu et al. (2008).
 
@@ -414,23 +414,10 @@ impl Grower<'_> {
     }
 }
 
-/// Checks the parameters shared by both forests.
-pub(crate) fn check_sizes(n_estimators: i64, max_samples: i64) -> Result<(usize, usize), Error> {
-    let positive = |name: &str, v: i64, max: i64| {
-        if v < 1 || v > max {
-            Err(Error::InvalidParameter {
-                name: name.into(),
-                reason: format!("must be between 1 and {max}, got {v}"),
-            })
-        } else {
-            Ok(v as usize)
-        }
-    };
-    Ok((
-        positive("n_estimators", n_estimators, 1_000_000)?,
-        positive("max_samples", max_samples, 1 << 30)?,
-    ))
-}
+/// The largest accepted tree count, a sanity bound.
+pub(crate) const MAX_TREES: usize = 1_000_000;
+/// The largest accepted subsample size, a sanity bound.
+pub(crate) const MAX_SAMPLES: usize = 1 << 30;
 
 #[cfg(test)]
 mod tests {

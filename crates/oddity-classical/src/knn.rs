@@ -1,7 +1,10 @@
 //! The k-nearest-neighbour distance detector.
 
 use ndarray::Array1;
-use oddity_core::{stats, Dataset, Detector, Error, FitContext, FittedDetector};
+use oddity_core::{
+    stats, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamChoice,
+    ParamSpec, Params, ParamsError,
+};
 
 use crate::neighbors::Index;
 
@@ -17,21 +20,94 @@ pub enum KnnMethod {
     Median,
 }
 
-impl KnnMethod {
-    /// The names accepted by [`KnnMethod::parse`], as in the registry.
-    pub const NAMES: &'static [&'static str] = &["largest", "mean", "median"];
+impl ParamChoice for KnnMethod {
+    const ALL: &'static [Self] = &[Self::Largest, Self::Mean, Self::Median];
+    const NAMES: &'static [&'static str] = &["largest", "mean", "median"];
+}
 
-    /// Parses `"largest"`, `"mean"` or `"median"`.
-    pub fn parse(name: &str) -> Result<Self, Error> {
-        match name {
-            "largest" => Ok(Self::Largest),
-            "mean" => Ok(Self::Mean),
-            "median" => Ok(Self::Median),
-            _ => Err(Error::InvalidParameter {
-                name: "method".into(),
-                reason: format!("must be one of largest|mean|median, got `{name}`"),
-            }),
+/// Parameters of the kNN distance detector ([`KnnValidParams`] once checked).
+///
+/// ```
+/// use oddity_classical::{KnnMethod, KnnParams, KnnParamsError};
+/// use oddity_core::DetectorParams;
+///
+/// let checked = KnnParams::default().k(3).method(KnnMethod::Mean).check()?;
+/// assert_eq!((checked.k(), checked.method()), (3, KnnMethod::Mean));
+/// assert_eq!(KnnParams::default().k(0).check(), Err(KnnParamsError::K(0)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnnParams(KnnValidParams);
+
+impl Default for KnnParams {
+    fn default() -> Self {
+        Self(KnnValidParams { k: 5, method: KnnMethod::Largest })
+    }
+}
+
+impl KnnParams {
+    /// Number of neighbours (≥ 1, and smaller than the number of training rows).
+    pub fn k(mut self, k: usize) -> Self {
+        self.0.k = k;
+        self
+    }
+
+    /// How the `k` distances are combined.
+    pub fn method(mut self, method: KnnMethod) -> Self {
+        self.0.method = method;
+        self
+    }
+}
+
+/// A rejected [`KnnParams`] field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KnnParamsError {
+    /// Occurs when `k` is 0.
+    #[error("parameter `k`: must be at least 1, got {0}")]
+    K(usize),
+}
+
+impl ParamsError for KnnParamsError {
+    fn param(&self) -> &'static str {
+        match self {
+            Self::K(_) => "k",
         }
+    }
+}
+
+impl DetectorParams for KnnParams {
+    const NAME: &'static str = "knn";
+    const SUMMARY: &'static str =
+        "distance to the k-th nearest train row, or mean / median of the k distances";
+    type Valid = KnnValidParams;
+    type Fitted = FittedKnn;
+    type Error = KnnParamsError;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        vec![
+            ParamSpec::count(
+                "k",
+                self.0.k,
+                "number of nearest train rows (>= 1 and < number of train rows)",
+            ),
+            ParamSpec::choice(
+                "method",
+                self.0.method,
+                "largest: k-th distance; mean / median of the k distances",
+            ),
+        ]
+    }
+
+    fn from_params(p: &Params) -> Result<Self, Error> {
+        Ok(Self::default().k(p.usize("k")?).method(p.choice("method")?))
+    }
+
+    fn check(self) -> Result<KnnValidParams, KnnParamsError> {
+        if self.0.k < 1 {
+            return Err(KnnParamsError::K(self.0.k));
+        }
+        Ok(self.0)
     }
 }
 
@@ -49,35 +125,26 @@ impl KnnMethod {
 /// `decision_function` (up to the last bits; scikit-learn's dot-product distance formula
 /// gives ~1e-8 instead of 0 between identical rows when d > 15).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Knn {
-    /// Number of neighbours (≥ 1, and smaller than the number of training rows).
-    pub k: usize,
+pub struct KnnValidParams {
+    k: usize,
+    method: KnnMethod,
+}
+
+impl KnnValidParams {
+    /// Number of neighbours.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
     /// How the `k` distances are combined.
-    pub method: KnnMethod,
-}
-
-impl Default for Knn {
-    fn default() -> Self {
-        Self { k: 5, method: KnnMethod::Largest }
+    pub fn method(&self) -> KnnMethod {
+        self.method
     }
 }
 
-impl Knn {
-    /// Checks the parameters and builds the detector.
-    pub fn new(k: i64, method: &str) -> Result<Self, Error> {
-        if k < 1 {
-            return Err(Error::InvalidParameter {
-                name: "k".into(),
-                reason: format!("must be at least 1, got {k}"),
-            });
-        }
-        Ok(Self { k: k as usize, method: KnnMethod::parse(method)? })
-    }
-}
-
-impl Detector for Knn {
+impl Detector for KnnValidParams {
     fn name(&self) -> &str {
-        "knn"
+        KnnParams::NAME
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
@@ -99,7 +166,7 @@ impl Detector for Knn {
     }
 }
 
-/// A fitted [`Knn`]: the training rows, indexed for exact nearest-neighbour search.
+/// A fitted kNN detector: the training rows, indexed for exact nearest-neighbour search.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedKnn {
     index: Index,
@@ -107,6 +174,8 @@ pub struct FittedKnn {
     method: KnnMethod,
     threads: usize,
 }
+
+crate::saved!(FittedKnn, "knn");
 
 impl FittedDetector for FittedKnn {
     fn save(&self) -> Result<Vec<u8>, Error> {
@@ -134,11 +203,14 @@ mod tests {
     use super::*;
     use ndarray::{array, Array2};
 
-    fn fit_score(k: i64, method: &str, train: Array2<f64>, test: Array2<f64>) -> Vec<f64> {
-        let f = Knn::new(k, method)
-            .unwrap()
-            .fit(&Dataset::from_features("t", train), &FitContext::new(0))
-            .unwrap();
+    fn knn(k: usize, method: &str) -> KnnValidParams {
+        let method = KnnMethod::from_name(method).unwrap();
+        KnnParams::default().k(k).method(method).check().unwrap()
+    }
+
+    fn fit_score(k: usize, method: &str, train: Array2<f64>, test: Array2<f64>) -> Vec<f64> {
+        let f =
+            knn(k, method).fit(&Dataset::from_features("t", train), &FitContext::new(0)).unwrap();
         f.score(&Dataset::from_features("s", test)).unwrap().to_vec()
     }
 
@@ -160,31 +232,36 @@ mod tests {
     }
 
     #[test]
+    fn k_cannot_be_zero() {
+        let err = KnnParams::default().k(0).check().unwrap_err();
+        assert_eq!(err, KnnParamsError::K(0));
+        assert_eq!(err.param(), "k");
+        assert_eq!(err.to_string(), "parameter `k`: must be at least 1, got 0");
+    }
+
+    #[test]
     fn parameters_are_checked() {
-        assert!(matches!(Knn::new(0, "largest"), Err(Error::InvalidParameter { .. })));
-        assert!(matches!(Knn::new(5, "max"), Err(Error::InvalidParameter { .. })));
+        assert_eq!(KnnParams::default().k(0).check(), Err(KnnParamsError::K(0)));
+        assert_eq!(KnnMethod::from_name("max"), None);
         let train = Dataset::from_features("t", array![[1.0], [2.0]]);
-        assert!(matches!(
-            Knn::new(2, "mean").unwrap().fit(&train, &FitContext::new(0)),
-            Err(Error::Fit(_))
-        ));
-        assert!(Knn::new(1, "mean").unwrap().fit(&train, &FitContext::new(0)).is_ok());
+        assert!(matches!(knn(2, "mean").fit(&train, &FitContext::new(0)), Err(Error::Fit(_))));
+        assert!(knn(1, "mean").fit(&train, &FitContext::new(0)).is_ok());
     }
 
     #[test]
     fn bad_inputs_are_errors() {
         let nan = Dataset::from_features("t", array![[f64::NAN], [1.0]]);
         assert!(matches!(
-            Knn::new(1, "largest").unwrap().fit(&nan, &FitContext::new(0)),
+            knn(1, "largest").fit(&nan, &FitContext::new(0)),
             Err(Error::NonFinite { .. })
         ));
         let empty = Dataset::from_features("t", Array2::zeros((0, 2)));
         assert!(matches!(
-            Knn::default().fit(&empty, &FitContext::new(0)),
+            KnnParams::default().check().unwrap().fit(&empty, &FitContext::new(0)),
             Err(Error::EmptyData(_))
         ));
         let train = Dataset::from_features("t", array![[1.0], [2.0], [4.0]]);
-        let f = Knn::new(2, "largest").unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let f = knn(2, "largest").fit(&train, &FitContext::new(0)).unwrap();
         assert!(matches!(
             f.score(&Dataset::from_features("s", array![[1.0, 2.0]])),
             Err(Error::ShapeMismatch { .. })
@@ -204,7 +281,8 @@ mod tests {
     #[test]
     fn autotraits() {
         fn is_send_sync<T: Send + Sync + Unpin>() {}
-        is_send_sync::<Knn>();
+        is_send_sync::<KnnParams>();
+        is_send_sync::<KnnValidParams>();
         is_send_sync::<FittedKnn>();
     }
 }

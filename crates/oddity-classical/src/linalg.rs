@@ -4,9 +4,9 @@
 use ndarray::Array2;
 use oddity_core::Error;
 
-/// The largest dimension the symmetric eigendecomposition (used by [`crate::Mahalanobis`])
-/// accepts: cyclic Jacobi costs `O(d³)` per sweep and is meant
-/// for the small feature counts of tabular data.
+/// The largest dimension the symmetric eigendecomposition (used by
+/// [`crate::MahalanobisValidParams`] and [`crate::PcaValidParams`]) accepts: cyclic Jacobi
+/// costs `O(d³)` per sweep and is meant for the small feature counts of tabular data.
 pub const MAX_EIGEN_DIM: usize = 512;
 
 /// Sweeps after which [`sym_eigen`] gives up (convergence is quadratic; a few are needed).

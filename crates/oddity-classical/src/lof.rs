@@ -1,13 +1,80 @@
 //! The Local Outlier Factor detector (novelty mode).
 
 use ndarray::Array1;
-use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
+use oddity_core::{
+    Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec, Params,
+    ParamsError,
+};
 
 use crate::neighbors::{Index, Neighbors};
 
 /// Added to the mean reachability distance before inverting it, as scikit-learn does, so
 /// that duplicate rows get a large but finite local reachability density.
 pub const LRD_EPSILON: f64 = 1e-10;
+
+/// Parameters of the `lof` detector ([`LofValidParams`] once checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LofParams(LofValidParams);
+
+impl Default for LofParams {
+    fn default() -> Self {
+        Self(LofValidParams { k: 20 })
+    }
+}
+
+impl LofParams {
+    /// Number of neighbours (≥ 1); `min(k, n_train − 1)` is used.
+    pub fn k(mut self, k: usize) -> Self {
+        self.0.k = k;
+        self
+    }
+}
+
+/// A rejected [`LofParams`] field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LofParamsError {
+    /// Occurs when `k` is 0.
+    #[error("parameter `k`: must be at least 1, got {0}")]
+    K(usize),
+}
+
+impl ParamsError for LofParamsError {
+    fn param(&self) -> &'static str {
+        match self {
+            Self::K(_) => "k",
+        }
+    }
+}
+
+impl DetectorParams for LofParams {
+    const NAME: &'static str = "lof";
+    const SUMMARY: &'static str =
+        "local outlier factor (novelty mode, as scikit-learn): mean neighbour lrd / own lrd";
+    type Valid = LofValidParams;
+    type Fitted = FittedLof;
+    type Error = LofParamsError;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        vec![ParamSpec::count(
+            "k",
+            self.0.k,
+            "number of neighbours (>= 1); min(k, n_train - 1) is used",
+        )]
+    }
+
+    fn from_params(p: &Params) -> Result<Self, Error> {
+        Ok(Self::default().k(p.usize("k")?))
+    }
+
+    fn check(self) -> Result<LofValidParams, LofParamsError> {
+        let p = &self.0;
+        if p.k < 1 {
+            return Err(LofParamsError::K(p.k));
+        }
+        Ok(self.0)
+    }
+}
 
 /// Local Outlier Factor (Breunig, Kriegel, Ng & Sander, "LOF: identifying density-based
 /// local outliers", SIGMOD 2000) in novelty mode, as scikit-learn's
@@ -28,27 +95,14 @@ pub const LRD_EPSILON: f64 = 1e-10;
 /// otherwise, with bit-identical results), parallel over rows with `FitContext::threads`
 /// threads; the result does not depend on the thread count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Lof {
-    /// Number of neighbours (≥ 1); `min(k, n_train − 1)` is used.
-    pub k: usize,
+pub struct LofValidParams {
+    k: usize,
 }
 
-impl Default for Lof {
-    fn default() -> Self {
-        Self { k: 20 }
-    }
-}
-
-impl Lof {
-    /// Checks the parameters and builds the detector.
-    pub fn new(k: i64) -> Result<Self, Error> {
-        if k < 1 {
-            return Err(Error::InvalidParameter {
-                name: "k".into(),
-                reason: format!("must be at least 1, got {k}"),
-            });
-        }
-        Ok(Self { k: k as usize })
+impl LofValidParams {
+    /// Number of neighbours (before the cap at `n_train − 1`).
+    pub fn k(&self) -> usize {
+        self.k
     }
 }
 
@@ -63,9 +117,9 @@ fn lrd(nb: &Neighbors, kdist: &[f64], n_rows: usize) -> Vec<f64> {
         .collect()
 }
 
-impl Detector for Lof {
+impl Detector for LofValidParams {
     fn name(&self) -> &str {
-        "lof"
+        LofParams::NAME
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
@@ -83,7 +137,7 @@ impl Detector for Lof {
     }
 }
 
-/// A fitted [`Lof`]: the training rows with their k-distances and local reachability
+/// A fitted [`LofValidParams`]: the training rows with their k-distances and local reachability
 /// densities.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedLof {
@@ -105,6 +159,8 @@ impl FittedLof {
         &self.lrd
     }
 }
+
+crate::saved!(FittedLof, "lof");
 
 impl FittedDetector for FittedLof {
     fn save(&self) -> Result<Vec<u8>, Error> {
@@ -130,12 +186,20 @@ mod tests {
     use ndarray::{array, Array2};
 
     #[test]
+    fn k_cannot_be_zero() {
+        let err = LofParams::default().k(0).check().unwrap_err();
+        assert_eq!(err, LofParamsError::K(0));
+        assert_eq!(err.to_string(), "parameter `k`: must be at least 1, got 0");
+    }
+
+    #[test]
     fn oracle_hand_computed() {
         // Train 0, 1, 3 on a line, k = 1. Nearest other rows: 0 -> 1 (1), 1 -> 0 (1, index
         // tie-break), 3 -> 1 (2). kdist = [1, 1, 2]; lrd(0) = 1/(max(1,1)) = 1,
         // lrd(1) = 1/max(1,1) = 1, lrd(3) = 1/max(2,1) = 1/2 (each + 1e-10).
         let train = Dataset::from_features("t", array![[0.0], [1.0], [3.0]]);
-        let f = Lof::new(1).unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let f =
+            LofParams::default().k(1).check().unwrap().fit(&train, &FitContext::new(0)).unwrap();
         // Query 7: nearest train 3 (d = 4), reach = max(4, 2) = 4, lrd = 1/(4 + e);
         // LOF = lrd(3) / lrd(7) = (4 + e) / (2 + e).
         // Query 0.5: nearest 0 (tie with 1, lower index), reach = max(0.5, 1) = 1,
@@ -151,8 +215,10 @@ mod tests {
     #[test]
     fn k_is_capped_at_n_minus_one() {
         let train = Dataset::from_features("t", array![[0.0], [1.0], [3.0]]);
-        let big = Lof::new(20).unwrap().fit(&train, &FitContext::new(0)).unwrap();
-        let two = Lof::new(2).unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let big =
+            LofParams::default().k(20).check().unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let two =
+            LofParams::default().k(2).check().unwrap().fit(&train, &FitContext::new(0)).unwrap();
         let q = Dataset::from_features("s", array![[2.0], [10.0]]);
         assert_eq!(big.score(&q).unwrap(), two.score(&q).unwrap());
     }
@@ -160,7 +226,8 @@ mod tests {
     #[test]
     fn duplicates_give_finite_scores() {
         let train = Dataset::from_features("t", array![[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]);
-        let f = Lof::new(2).unwrap().fit(&train, &FitContext::new(0)).unwrap();
+        let f =
+            LofParams::default().k(2).check().unwrap().fit(&train, &FitContext::new(0)).unwrap();
         let s = f.score(&Dataset::from_features("s", array![[1.0, 1.0], [2.0, 1.0]])).unwrap();
         assert!(s.iter().all(|v| v.is_finite()));
         assert_eq!(s[0], 1.0);
@@ -169,21 +236,23 @@ mod tests {
 
     #[test]
     fn bad_inputs_are_errors() {
-        assert!(matches!(Lof::new(0), Err(Error::InvalidParameter { .. })));
         let one = Dataset::from_features("t", array![[1.0]]);
-        assert!(matches!(Lof::default().fit(&one, &FitContext::new(0)), Err(Error::Fit(_))));
+        assert!(matches!(
+            LofParams::default().check().unwrap().fit(&one, &FitContext::new(0)),
+            Err(Error::Fit(_))
+        ));
         let nan = Dataset::from_features("t", array![[f64::NAN], [1.0]]);
         assert!(matches!(
-            Lof::default().fit(&nan, &FitContext::new(0)),
+            LofParams::default().check().unwrap().fit(&nan, &FitContext::new(0)),
             Err(Error::NonFinite { .. })
         ));
         let empty = Dataset::from_features("t", Array2::zeros((0, 1)));
         assert!(matches!(
-            Lof::default().fit(&empty, &FitContext::new(0)),
+            LofParams::default().check().unwrap().fit(&empty, &FitContext::new(0)),
             Err(Error::EmptyData(_))
         ));
         let train = Dataset::from_features("t", array![[0.0], [1.0], [3.0]]);
-        let f = Lof::default().fit(&train, &FitContext::new(0)).unwrap();
+        let f = LofParams::default().check().unwrap().fit(&train, &FitContext::new(0)).unwrap();
         assert!(matches!(
             f.score(&Dataset::from_features("s", array![[1.0, 2.0]])),
             Err(Error::ShapeMismatch { .. })
@@ -193,7 +262,8 @@ mod tests {
     #[test]
     fn autotraits() {
         fn is_send_sync<T: Send + Sync + Unpin>() {}
-        is_send_sync::<Lof>();
+        is_send_sync::<LofParams>();
+        is_send_sync::<LofValidParams>();
         is_send_sync::<FittedLof>();
     }
 }

@@ -2,7 +2,10 @@
 //! (Shyu et al.) or PyOD-compatible score.
 
 use ndarray::{Array1, Array2, Axis};
-use oddity_core::{stats, Dataset, Detector, Error, FitContext, FittedDetector};
+use oddity_core::{
+    stats, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamChoice,
+    ParamSpec, Params, ParamsError,
+};
 
 use crate::linalg::sym_eigen;
 
@@ -11,15 +14,14 @@ use crate::linalg::sym_eigen;
 /// give infinite or meaningless scores (PyOD returns `inf` on such data).
 pub const NULL_VARIANCE_RATIO: f64 = 1e-12;
 
-/// How [`Pca`] turns a row into a score.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// How PCA ([`PcaParams::score`]) turns a row into a score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PcaScore {
     /// Shyu et al. (2003): `Σ_j y_j² / λ_j` over the kept components, with `y_j` the
     /// projection of the centred row on unit axis `v_j` and `λ_j` its variance (ddof 1): the
     /// squared norm of the whitened projection. With all components kept it is the squared
     /// Mahalanobis distance of the ddof-1 covariance (`(n − 1) / n` times
-    /// [`crate::Mahalanobis`]'s, which divides by `n`).
-    #[default]
+    /// [`crate::MahalanobisValidParams`]'s, which divides by `n`).
     Weighted,
     /// PyOD's `PCA().decision_function`: `Σ_j ‖x − v_j‖₂ / r_j` over the kept components,
     /// with `r_j` the explained-variance ratio. This is the Euclidean distance between the
@@ -29,21 +31,134 @@ pub enum PcaScore {
     Pyod,
 }
 
-impl PcaScore {
-    /// The accepted names, as in configs.
-    pub const NAMES: &'static [&'static str] = &["weighted", "pyod"];
+impl ParamChoice for PcaScore {
+    const ALL: &'static [Self] = &[Self::Weighted, Self::Pyod];
+    const NAMES: &'static [&'static str] = &["weighted", "pyod"];
+}
 
-    /// Parses `"weighted"` or `"pyod"`.
-    pub fn parse(value: &str) -> Result<Self, Error> {
-        match value {
-            "weighted" => Ok(Self::Weighted),
-            "pyod" => Ok(Self::Pyod),
-            _ => Err(Error::InvalidParameter {
-                name: "score".into(),
-                reason: format!("must be `weighted` or `pyod`, got `{value}`"),
-            }),
+/// Parameters of the `pca` detector ([`PcaValidParams`] once checked); the defaults are
+/// PyOD's (all components, standardised, no whitening) with the weighted score and null
+/// components dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PcaParams(PcaValidParams);
+
+impl Default for PcaParams {
+    fn default() -> Self {
+        Self(PcaValidParams {
+            components: None,
+            whiten: false,
+            score: PcaScore::Weighted,
+            standardize: true,
+            drop_null: true,
+        })
+    }
+}
+
+impl PcaParams {
+    /// Number of leading components kept (≥ 1; its upper bound `min(n, d)` is checked at fit);
+    /// `None` (0 in configs) = all.
+    pub fn components(mut self, components: Option<usize>) -> Self {
+        self.0.components = components;
+        self
+    }
+
+    /// Accepted for PyOD compatibility; no effect on any score (see [`PcaValidParams`]).
+    pub fn whiten(mut self, whiten: bool) -> Self {
+        self.0.whiten = whiten;
+        self
+    }
+
+    /// The scoring rule.
+    pub fn score(mut self, score: PcaScore) -> Self {
+        self.0.score = score;
+        self
+    }
+
+    /// Standardise the training rows (and scored rows with the same statistics) first.
+    pub fn standardize(mut self, standardize: bool) -> Self {
+        self.0.standardize = standardize;
+        self
+    }
+
+    /// Drop null components instead of failing on them.
+    pub fn drop_null(mut self, drop_null: bool) -> Self {
+        self.0.drop_null = drop_null;
+        self
+    }
+}
+
+/// A rejected [`PcaParams`] field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PcaParamsError {
+    /// Occurs when `components` is `Some(0)` (all components is `None`).
+    #[error("parameter `components`: must be at least 1 (or all), got {0}")]
+    Components(usize),
+}
+
+impl ParamsError for PcaParamsError {
+    fn param(&self) -> &'static str {
+        match self {
+            Self::Components(_) => "components",
         }
     }
+}
+
+impl DetectorParams for PcaParams {
+    const NAME: &'static str = "pca";
+    const SUMMARY: &'static str = "PCA on standardised train rows; score=weighted: sum_j y_j^2 / lambda_j (Shyu et al. 2003); score=pyod: PyOD's sum_j ||x - v_j|| / evr_j";
+    type Valid = PcaValidParams;
+    type Fitted = FittedPca;
+    type Error = PcaParamsError;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        vec![
+            ParamSpec::count(
+                "components",
+                self.0.components.unwrap_or(0),
+                "leading components kept; 0 = all (min(n, d))",
+            ),
+            ParamSpec::bool("whiten", self.0.whiten, "accepted for PyOD compatibility; changes no score"),
+            ParamSpec::choice(
+                "score",
+                self.0.score,
+                "weighted: sum of squared projections / variance; pyod: PyOD's decision_function",
+            ),
+            ParamSpec::bool(
+                "standardize",
+                self.0.standardize,
+                "standardise with train mean / population std first (PyOD's default)",
+            ),
+            ParamSpec::bool(
+                "drop_null",
+                self.0.drop_null,
+                "drop components with explained-variance ratio <= 1e-12; false: such components are a fit error",
+            ),
+        ]
+    }
+
+    fn from_params(p: &Params) -> Result<Self, Error> {
+        Ok(Self::default()
+            .components(components(p)?)
+            .whiten(p.bool("whiten")?)
+            .score(p.choice("score")?)
+            .standardize(p.bool("standardize")?)
+            .drop_null(p.bool("drop_null")?))
+    }
+
+    fn check(self) -> Result<PcaValidParams, PcaParamsError> {
+        let p = &self.0;
+        if p.components == Some(0) {
+            return Err(PcaParamsError::Components(0));
+        }
+        Ok(self.0)
+    }
+}
+
+/// The `components` config value: a count, 0 = all.
+fn components(p: &Params) -> Result<Option<usize>, Error> {
+    let components = p.usize("components")?;
+    Ok((components > 0).then_some(components))
 }
 
 /// Principal component analysis as an outlier detector.
@@ -74,70 +189,53 @@ impl PcaScore {
 ///
 /// ```
 /// use ndarray::array;
-/// use oddity_classical::Pca;
-/// use oddity_core::{Dataset, Detector, FitContext};
+/// use oddity_classical::PcaParams;
+/// use oddity_core::{Dataset, Detector, DetectorParams, FitContext};
 ///
 /// let train = Dataset::from_features(
 ///     "train",
 ///     array![[1.0, 1.1], [2.0, 1.9], [3.0, 3.2], [4.0, 3.9], [5.0, 5.1]],
 /// );
-/// let fitted = Pca::default().fit(&train, &FitContext::new(0))?;
+/// let fitted = PcaParams::default().check()?.fit(&train, &FitContext::new(0))?;
 /// // A row off the main axis is more anomalous than one on it.
 /// let scores = fitted.score(&Dataset::from_features("test", array![[3.0, 3.0], [3.0, 1.0]]))?;
 /// assert!(scores[1] > scores[0]);
 /// Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Pca {
-    /// Number of leading components kept; `None` = all (`min(n, d)`).
-    pub components: Option<usize>,
-    /// Accepted for PyOD compatibility; no effect on any score (see the type's docs).
-    pub whiten: bool,
+pub struct PcaValidParams {
+    components: Option<usize>,
+    whiten: bool,
+    score: PcaScore,
+    standardize: bool,
+    drop_null: bool,
+}
+
+impl PcaValidParams {
+    /// Number of leading components kept (≥ 1; its upper bound `min(n, d)` is checked at fit);
+    /// `None` (0 in configs) = all.
+    pub fn components(&self) -> Option<usize> {
+        self.components
+    }
+
+    /// Accepted for PyOD compatibility; no effect on any score (see [`PcaValidParams`]).
+    pub fn whiten(&self) -> bool {
+        self.whiten
+    }
+
     /// The scoring rule.
-    pub score: PcaScore,
+    pub fn score(&self) -> PcaScore {
+        self.score
+    }
+
     /// Standardise the training rows (and scored rows with the same statistics) first.
-    pub standardize: bool,
+    pub fn standardize(&self) -> bool {
+        self.standardize
+    }
+
     /// Drop null components instead of failing on them.
-    pub drop_null: bool,
-}
-
-impl Default for Pca {
-    /// PyOD's defaults (all components, standardised, no whitening) with the weighted score
-    /// and null components dropped.
-    fn default() -> Self {
-        Self::with_score(PcaScore::Weighted)
-    }
-}
-
-impl Pca {
-    /// Checks the parameters: `components` ≥ 0 (0 = all; its upper bound `min(n, d)` is
-    /// checked at fit), `score` one of [`PcaScore::NAMES`].
-    pub fn new(
-        components: i64,
-        whiten: bool,
-        score: &str,
-        standardize: bool,
-        drop_null: bool,
-    ) -> Result<Self, Error> {
-        if components < 0 {
-            return Err(Error::InvalidParameter {
-                name: "components".into(),
-                reason: format!("must be at least 0 (0 = all), got {components}"),
-            });
-        }
-        Ok(Self {
-            components: (components > 0).then_some(components as usize),
-            whiten,
-            score: PcaScore::parse(score)?,
-            standardize,
-            drop_null,
-        })
-    }
-
-    /// PyOD's defaults: all components, standardised, null components dropped, with the
-    /// scoring rule `score`.
-    pub fn with_score(score: PcaScore) -> Self {
-        Self { components: None, whiten: false, score, standardize: true, drop_null: true }
+    pub fn drop_null(&self) -> bool {
+        self.drop_null
     }
 
     /// Fits on `train` and returns the concrete model (what [`Detector::fit`] boxes).
@@ -247,9 +345,9 @@ fn standardized(x: &Array2<f64>, mean: &[f64], std: &[f64]) -> Array2<f64> {
     z
 }
 
-impl Detector for Pca {
+impl Detector for PcaValidParams {
     fn name(&self) -> &str {
-        "pca"
+        PcaParams::NAME
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
@@ -257,7 +355,7 @@ impl Detector for Pca {
     }
 }
 
-/// A fitted [`Pca`]: the standardisation, the kept unit axes and their variances.
+/// A fitted [`PcaValidParams`]: the standardisation, the kept unit axes and their variances.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedPca {
     /// Per-feature mean subtracted before scoring (0 without standardisation).
@@ -275,6 +373,8 @@ pub struct FittedPca {
     /// The scoring rule.
     pub score: PcaScore,
 }
+
+crate::saved!(FittedPca, "pca");
 
 impl FittedDetector for FittedPca {
     fn save(&self) -> Result<Vec<u8>, Error> {
@@ -308,5 +408,25 @@ impl FittedDetector for FittedPca {
                     .sum(),
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_cannot_be_some_zero() {
+        let err = PcaParams::default().components(Some(0)).check().unwrap_err();
+        assert_eq!(err, PcaParamsError::Components(0));
+        assert_eq!(err.param(), "components");
+        assert!(PcaParams::default().components(Some(1)).check().is_ok());
+    }
+
+    #[test]
+    fn zero_components_in_configs_means_all() {
+        let p = Params::resolve("pca", &PcaParams::default().specs(), &Params::default()).unwrap();
+        assert_eq!(PcaParams::from_params(&p).unwrap(), PcaParams::default());
+        assert_eq!(PcaParams::default().check().unwrap().components(), None);
     }
 }

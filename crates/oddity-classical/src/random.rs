@@ -1,8 +1,37 @@
 //! The random baseline: what a metric gives to scores that know nothing.
 
+use std::convert::Infallible;
+
 use ndarray::Array1;
-use oddity_core::{derive_seed, rng, Dataset, Detector, Error, FitContext, FittedDetector};
+use oddity_core::{
+    derive_seed, rng, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector,
+    ParamSpec, Params,
+};
 use rand::Rng as _;
+
+/// Parameters of the random baseline: there are none ([`RandomValidParams`] once checked).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RandomParams(RandomValidParams);
+
+impl DetectorParams for RandomParams {
+    const NAME: &'static str = "random";
+    const SUMMARY: &'static str = "random baseline: seeded uniform scores in [0, 1), independent of the rows (the chance level of every metric)";
+    type Valid = RandomValidParams;
+    type Fitted = FittedRandom;
+    type Error = Infallible;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        Vec::new()
+    }
+
+    fn from_params(_: &Params) -> Result<Self, Error> {
+        Ok(Self::default())
+    }
+
+    fn check(self) -> Result<RandomValidParams, Infallible> {
+        Ok(self.0)
+    }
+}
 
 /// Scores drawn uniformly from `[0, 1)`, independent of the rows: the chance level of every
 /// metric (ROC-AUC ≈ 0.5, average precision ≈ the anomaly rate, and the often surprisingly
@@ -11,18 +40,18 @@ use rand::Rng as _;
 ///
 /// Seeded by the job's seed; scoring the same number of rows again gives the same scores.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RandomScores;
+pub struct RandomValidParams;
 
-/// A fitted [`RandomScores`]: only its seed and the feature count.
+/// A fitted random baseline: only its seed and the feature count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FittedRandomScores {
+pub struct FittedRandom {
     seed: u64,
     n_features: usize,
 }
 
-impl Detector for RandomScores {
+impl Detector for RandomValidParams {
     fn name(&self) -> &str {
-        "random"
+        RandomParams::NAME
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
@@ -30,11 +59,13 @@ impl Detector for RandomScores {
             return Err(Error::EmptyData("training data has no rows".into()));
         }
         train.check_finite()?;
-        Ok(Box::new(FittedRandomScores { seed: ctx.seed, n_features: train.n_features() }))
+        Ok(Box::new(FittedRandom { seed: ctx.seed, n_features: train.n_features() }))
     }
 }
 
-impl FittedDetector for FittedRandomScores {
+crate::saved!(FittedRandom, "random");
+
+impl FittedDetector for FittedRandom {
     fn save(&self) -> Result<Vec<u8>, Error> {
         crate::registry::save_state(self)
     }
@@ -56,9 +87,9 @@ mod tests {
     fn uniform_seeded_and_repeatable() {
         let train = Dataset::from_features("t", Array2::zeros((10, 2)));
         let test = Dataset::from_features("s", Array2::ones((5000, 2)));
-        let a = RandomScores.fit(&train, &FitContext::new(1)).unwrap().score(&test).unwrap();
-        let b = RandomScores.fit(&train, &FitContext::new(1)).unwrap().score(&test).unwrap();
-        let c = RandomScores.fit(&train, &FitContext::new(2)).unwrap().score(&test).unwrap();
+        let a = RandomValidParams.fit(&train, &FitContext::new(1)).unwrap().score(&test).unwrap();
+        let b = RandomValidParams.fit(&train, &FitContext::new(1)).unwrap().score(&test).unwrap();
+        let c = RandomValidParams.fit(&train, &FitContext::new(2)).unwrap().score(&test).unwrap();
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert!(a.iter().all(|s| (0.0..1.0).contains(s)));
@@ -69,9 +100,9 @@ mod tests {
     #[test]
     fn bad_inputs_are_errors() {
         let empty = Dataset::from_features("t", Array2::zeros((0, 2)));
-        assert!(RandomScores.fit(&empty, &FitContext::new(0)).is_err());
+        assert!(RandomValidParams.fit(&empty, &FitContext::new(0)).is_err());
         let train = Dataset::from_features("t", Array2::zeros((3, 2)));
-        let fitted = RandomScores.fit(&train, &FitContext::new(0)).unwrap();
+        let fitted = RandomValidParams.fit(&train, &FitContext::new(0)).unwrap();
         assert!(fitted.score(&Dataset::from_features("s", Array2::zeros((2, 3)))).is_err());
     }
 }

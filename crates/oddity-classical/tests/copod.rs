@@ -5,11 +5,19 @@
 mod common;
 
 use common::{check_reference, DATASETS};
-use oddity_classical::Copod;
+use oddity_classical::{CopodParams, EcdfMode};
+use oddity_core::DetectorParams;
 
 #[test]
 fn copod_pooled_matches_pyod() {
     for name in DATASETS {
-        check_reference(&Copod::new("pooled").unwrap(), name, "copod", 1e-12, 0.0, &[]);
+        check_reference(
+            &CopodParams::default().ecdf(EcdfMode::Pooled).check().unwrap(),
+            name,
+            "copod",
+            1e-12,
+            0.0,
+            &[],
+        );
     }
 }

@@ -9,8 +9,9 @@ mod common;
 use common::{check_reference, parts, DATASETS};
 use linfa::traits::Transformer;
 use linfa::ParamGuard;
-use oddity_classical::{Dbscan, Knn};
+use oddity_classical::{DbscanParams, KnnParams};
 use oddity_core::testing::shared_dir;
+use oddity_core::DetectorParams;
 use oddity_core::{Detector, FitContext, FittedDetector};
 
 /// `dbscan.eps` and `dbscan.core_sample_indices_train_part` of `NAME_params.json`, read
@@ -35,7 +36,11 @@ fn reference_params(name: &str) -> (f64, Vec<usize>) {
 fn eps_and_core_set_match_reference() {
     for name in DATASETS {
         let (train, _) = parts(name);
-        let fitted = Dbscan::default().fit_model(&train, &FitContext::new(0)).unwrap();
+        let fitted = DbscanParams::default()
+            .check()
+            .unwrap()
+            .fit_model(&train, &FitContext::new(0))
+            .unwrap();
         let (eps, core) = reference_params(name);
         assert!((fitted.eps() - eps).abs() <= 1e-12 * eps, "{name}: eps {} vs {eps}", fitted.eps());
         assert_eq!(fitted.core_sample_indices(), core.as_slice(), "{name}: core set");
@@ -45,16 +50,30 @@ fn eps_and_core_set_match_reference() {
 #[test]
 fn core_distance_matches_reference() {
     for name in DATASETS {
-        check_reference(&Dbscan::default(), name, "dbscan_core_dist", 1e-12, 0.0, &[]);
+        check_reference(
+            &DbscanParams::default().check().unwrap(),
+            name,
+            "dbscan_core_dist",
+            1e-12,
+            0.0,
+            &[],
+        );
     }
 }
 
 #[test]
 fn thread_count_does_not_change_the_scores() {
     let (train, test) = parts("thyroid");
-    let one = Dbscan::default().fit(&train, &FitContext::new(0)).unwrap().score(&test).unwrap();
+    let one = DbscanParams::default()
+        .check()
+        .unwrap()
+        .fit(&train, &FitContext::new(0))
+        .unwrap()
+        .score(&test)
+        .unwrap();
     let ctx = FitContext::new(0).with_threads(3);
-    let three = Dbscan::default().fit(&train, &ctx).unwrap().score(&test).unwrap();
+    let three =
+        DbscanParams::default().check().unwrap().fit(&train, &ctx).unwrap().score(&test).unwrap();
     assert_eq!(one, three);
 }
 
@@ -64,7 +83,11 @@ fn thread_count_does_not_change_the_scores() {
 fn clustered_rows_of_linfa_are_the_core_samples_and_their_eps_neighbours() {
     for name in ["glass", "pima", "thyroid"] {
         let (train, _) = parts(name);
-        let fitted = Dbscan::default().fit_model(&train, &FitContext::new(0)).unwrap();
+        let fitted = DbscanParams::default()
+            .check()
+            .unwrap()
+            .fit_model(&train, &FitContext::new(0))
+            .unwrap();
         let labels = linfa_clustering::Dbscan::params(5)
             .tolerance(fitted.eps())
             .check()
@@ -86,9 +109,10 @@ fn clustered_rows_of_linfa_are_the_core_samples_and_their_eps_neighbours() {
 fn every_row_core_gives_the_nearest_neighbour_distance() {
     let (train, test) = parts("cardio");
     let eps = oddity_classical::DbscanEps::Value(1e-3);
-    let dbscan = Dbscan::new(eps, 1).unwrap();
+    let dbscan = DbscanParams::default().eps(eps).min_samples(1).check().unwrap();
     let ctx = FitContext::new(0);
     let got = dbscan.fit(&train, &ctx).unwrap().score(&test).unwrap();
-    let want = Knn::new(1, "largest").unwrap().fit(&train, &ctx).unwrap().score(&test).unwrap();
+    let want =
+        KnnParams::default().k(1).check().unwrap().fit(&train, &ctx).unwrap().score(&test).unwrap();
     assert_eq!(got, want);
 }

@@ -4,13 +4,18 @@
 mod common;
 
 use common::{check_reference, DATASETS};
-use oddity_classical::Ecod;
+use oddity_classical::{EcdfMode, EcodAggregation, EcodParams, EcodValidParams};
+use oddity_core::DetectorParams;
+
+fn ecod(ecdf: EcdfMode, aggregation: EcodAggregation) -> EcodValidParams {
+    EcodParams::default().ecdf(ecdf).aggregation(aggregation).check().unwrap()
+}
 
 #[test]
 fn ecod_train_only_matches_reference() {
     for name in DATASETS {
         check_reference(
-            &Ecod::new("train", "pyod").unwrap(),
+            &ecod(EcdfMode::Train, EcodAggregation::Pyod),
             name,
             "ecod_train_only",
             1e-12,
@@ -22,7 +27,7 @@ fn ecod_train_only_matches_reference() {
 
 #[test]
 fn ecod_paper_train_only_matches_reference() {
-    let ecod = Ecod::new("train", "paper").unwrap();
+    let ecod = ecod(EcdfMode::Train, EcodAggregation::Paper);
     for name in DATASETS {
         check_reference(&ecod, name, "ecod_paper_train_only", 1e-12, 0.0, &[]);
     }
@@ -31,6 +36,13 @@ fn ecod_paper_train_only_matches_reference() {
 #[test]
 fn ecod_pooled_matches_pyod() {
     for name in DATASETS {
-        check_reference(&Ecod::new("pooled", "pyod").unwrap(), name, "ecod", 1e-12, 0.0, &[]);
+        check_reference(
+            &ecod(EcdfMode::Pooled, EcodAggregation::Pyod),
+            name,
+            "ecod",
+            1e-12,
+            0.0,
+            &[],
+        );
     }
 }

@@ -7,11 +7,19 @@ mod common;
 
 use common::{band, labels, parts, DATASETS};
 use ndarray::{array, Array2};
-use oddity_classical::{average_path_length, ExtendedIsolationForest, IsolationForest};
+use oddity_classical::{
+    average_path_length, EifParams, EifParamsError, EifValidParams, IForestParams,
+    IForestValidParams,
+};
+use oddity_core::DetectorParams;
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
 
-fn eif(level: Option<i64>) -> ExtendedIsolationForest {
-    ExtendedIsolationForest::new(100, 256, level).unwrap()
+fn eif(level: Option<usize>) -> EifValidParams {
+    EifParams::default().extension_level(level).check().unwrap()
+}
+
+fn iforest(n_estimators: usize) -> IForestValidParams {
+    IForestParams::default().n_estimators(n_estimators).check().unwrap()
 }
 
 #[test]
@@ -20,7 +28,7 @@ fn extension_level_zero_is_the_isolation_forest() {
         let (train, test) = parts(name);
         let ctx = FitContext::new(11);
         let a = eif(Some(0)).fit(&train, &ctx).unwrap().score(&test).unwrap();
-        let b = IsolationForest::default().fit(&train, &ctx).unwrap().score(&test).unwrap();
+        let b = iforest(100).fit(&train, &ctx).unwrap().score(&test).unwrap();
         assert_eq!(a, b, "{name}");
     }
 }
@@ -107,9 +115,12 @@ fn oblique_splits_reduce_axis_artefacts() {
     // ring of equidistant points unevenly (lower along the axes), the extended forest more
     // evenly. Checked on 5 seeds with 400 trees each.
     for seed in 0..5 {
-        let axis = spread(&ring_scores(&IsolationForest::new(400, 256).unwrap(), seed, 2.5));
-        let ext =
-            spread(&ring_scores(&ExtendedIsolationForest::new(400, 256, None).unwrap(), seed, 2.5));
+        let axis = spread(&ring_scores(&iforest(400), seed, 2.5));
+        let ext = spread(&ring_scores(
+            &EifParams::default().n_estimators(400).check().unwrap(),
+            seed,
+            2.5,
+        ));
         assert!(ext < axis, "seed {seed}: spread {ext} (eif) vs {axis} (iforest)");
     }
 }
@@ -144,14 +155,11 @@ fn degenerate_training_sets_score_one_half() {
 
 #[test]
 fn bad_parameters_are_errors() {
-    assert!(matches!(
-        ExtendedIsolationForest::new(100, 256, Some(-1)),
-        Err(Error::InvalidParameter { .. })
-    ));
-    assert!(matches!(
-        ExtendedIsolationForest::new(0, 256, None),
-        Err(Error::InvalidParameter { .. })
-    ));
+    assert_eq!(EifParams::default().n_estimators(0).check(), Err(EifParamsError::NEstimators(0)));
+    let mut negative = oddity_core::Params::default();
+    negative.0.insert("extension_level".into(), oddity_core::ParamValue::Int(-1));
+    let err = oddity_classical::detector("eif").unwrap().instantiate(&negative).err().unwrap();
+    assert!(matches!(&err, Error::InvalidParameter { name, .. } if name == "extension_level"));
     let train = Dataset::from_features("t", array![[0.0, 1.0], [1.0, 0.0]]);
     let err = eif(Some(2)).fit(&train, &FitContext::new(0)).err().unwrap();
     assert!(
@@ -170,6 +178,7 @@ fn bad_parameters_are_errors() {
 #[test]
 fn autotraits() {
     fn is_send_sync<T: Send + Sync + Unpin>() {}
-    is_send_sync::<ExtendedIsolationForest>();
-    is_send_sync::<oddity_classical::FittedExtendedIsolationForest>();
+    is_send_sync::<EifParams>();
+    is_send_sync::<EifValidParams>();
+    is_send_sync::<oddity_classical::FittedEif>();
 }

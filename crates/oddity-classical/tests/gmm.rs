@@ -6,7 +6,12 @@ mod common;
 
 use common::{band, labels, parts, reference, DATASETS};
 use ndarray::{Array1, Array2, Array3};
-use oddity_classical::{Components, GaussianMixture, Gmm};
+use oddity_classical::{Components, FittedGmm, GmmParams, GmmParamsError, GmmValidParams};
+use oddity_core::DetectorParams;
+
+fn gmm(components: Components, n_init: usize) -> GmmValidParams {
+    GmmParams::default().components(components).n_init(n_init).check().unwrap()
+}
 use oddity_core::testing::shared_dir;
 use oddity_core::{Dataset, Detector, FitContext};
 use serde_json::Value;
@@ -33,7 +38,7 @@ fn scoring_from_sklearn_parameters_matches() {
         let d = means.len() / k;
         let means = Array2::from_shape_vec((k, d), means).unwrap();
         let covs = Array3::from_shape_vec((k, d, d), floats(&gmm["covariances"])).unwrap();
-        let mixture = GaussianMixture::new(weights, means, covs).unwrap();
+        let mixture = FittedGmm::new(weights, means, covs).unwrap();
         let (_, test) = parts(name);
         let scores = -mixture.log_likelihood(test.features.view());
         // 1e-9 relative, plus 1e-10 absolute: on cardio the near-singular covariances make
@@ -47,7 +52,7 @@ fn scoring_from_sklearn_parameters_matches() {
 
 #[test]
 fn own_fits_lie_in_the_seed_bands() {
-    let gmm = Gmm::new(Components::Fixed(3), 1e-6, 100, 1e-3, 1).unwrap();
+    let gmm = gmm(Components::Fixed(3), 1);
     for name in DATASETS {
         let (train, test) = parts(name);
         let (lo, hi) = band(name, "gmm_loglik", 0.02);
@@ -68,13 +73,17 @@ fn own_fits_lie_in_the_seed_bands() {
 fn bic_picks_the_candidate_with_the_lowest_bic() {
     let (train, test) = parts("pima");
     let ctx = FitContext::new(1);
-    let by_bic = Gmm::new(Components::Bic(vec![1, 2, 4]), 1e-6, 100, 1e-3, 1).unwrap();
+    let by_bic = GmmParams::default()
+        .components(Components::Bic)
+        .bic_components(vec![1, 2, 4])
+        .check()
+        .unwrap();
     let chosen = by_bic.fit(&train, &ctx).unwrap().score(&test).unwrap();
     let bics: Vec<(f64, Array1<f64>)> = [1, 2, 4]
         .iter()
         .map(|&k| {
             // The same per-count seeds as inside the BIC search.
-            let one = Gmm::new(Components::Fixed(k), 1e-6, 100, 1e-3, 1).unwrap();
+            let one = gmm(Components::Fixed(k), 1);
             let fitted = one.fit(&train, &ctx).unwrap();
             let s_train = fitted.score(&train).unwrap();
             let p = (k * 8 * 11 / 2 + k - 1) as f64;
@@ -88,7 +97,7 @@ fn bic_picks_the_candidate_with_the_lowest_bic() {
 #[test]
 fn same_seed_same_scores_on_any_thread_count() {
     let (train, test) = parts("thyroid");
-    let gmm = Gmm::new(Components::Fixed(4), 1e-6, 100, 1e-3, 2).unwrap();
+    let gmm = gmm(Components::Fixed(4), 2);
     let a = gmm.fit(&train, &FitContext::new(7).with_threads(1)).unwrap().score(&test).unwrap();
     let b = gmm.fit(&train, &FitContext::new(7).with_threads(2)).unwrap().score(&test).unwrap();
     assert_eq!(a, b);
@@ -96,7 +105,7 @@ fn same_seed_same_scores_on_any_thread_count() {
 
 #[test]
 fn degenerate_fits_are_errors_or_finite() {
-    let gmm = Gmm::new(Components::Fixed(3), 1e-6, 100, 1e-3, 1).unwrap();
+    let gmm = gmm(Components::Fixed(3), 1);
     // Fewer rows than components.
     let two = Dataset::from_features("t", ndarray::array![[0.0, 1.0], [1.0, 0.0]]);
     let err = gmm.fit(&two, &FitContext::new(0)).err().unwrap();
@@ -104,14 +113,18 @@ fn degenerate_fits_are_errors_or_finite() {
     // All rows identical: reg_covar keeps the covariance positive definite, or the fit
     // fails with a typed error; never NaN scores.
     let same = Dataset::from_features("t", Array2::from_elem((20, 2), 1.5));
-    match Gmm::new(Components::Fixed(1), 1e-6, 100, 1e-3, 1)
+    match GmmParams::default()
+        .components(Components::Fixed(1))
+        .check()
         .unwrap()
         .fit(&same, &FitContext::new(0))
     {
         Ok(f) => assert!(f.score(&same).unwrap().iter().all(|s| s.is_finite())),
         Err(e) => assert!(e.to_string().starts_with("fit failed"), "{e}"),
     }
-    assert!(Gmm::new(Components::Fixed(0), 1e-6, 100, 1e-3, 1).is_err());
-    assert!(Gmm::new(Components::Bic(vec![]), 1e-6, 100, 1e-3, 1).is_err());
-    assert!(Gmm::new(Components::Fixed(2), -1.0, 100, 1e-3, 1).is_err());
+    let p = GmmParams::default;
+    assert_eq!(p().components(Components::Fixed(0)).check(), Err(GmmParamsError::Components(0)));
+    let empty = p().components(Components::Bic).bic_components(vec![]).check();
+    assert_eq!(empty, Err(GmmParamsError::BicComponents(vec![])));
+    assert_eq!(p().reg_covar(-1.0).check(), Err(GmmParamsError::RegCovar(-1.0)));
 }

@@ -4,11 +4,12 @@
 mod common;
 
 use common::{check_reference, DATASETS};
-use oddity_classical::Hbos;
+use oddity_classical::HbosParams;
+use oddity_core::DetectorParams;
 
 #[test]
 fn hbos_matches_pyod() {
     for name in DATASETS {
-        check_reference(&Hbos::default(), name, "hbos", 1e-12, 0.0, &[]);
+        check_reference(&HbosParams::default().check().unwrap(), name, "hbos", 1e-12, 0.0, &[]);
     }
 }

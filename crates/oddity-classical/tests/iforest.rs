@@ -6,7 +6,14 @@ mod common;
 
 use common::{band, labels, parts, DATASETS};
 use ndarray::{array, Array2};
-use oddity_classical::{average_path_length, IsolationForest};
+use oddity_classical::{
+    average_path_length, IForestParams, IForestParamsError, IForestValidParams,
+};
+use oddity_core::DetectorParams;
+
+fn iforest(n_estimators: usize, max_samples: usize) -> IForestValidParams {
+    IForestParams::default().n_estimators(n_estimators).max_samples(max_samples).check().unwrap()
+}
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
 
 fn roc_auc(detector: &dyn Detector, train: &Dataset, test: &Dataset, l: &[u8], seed: u64) -> f64 {
@@ -22,7 +29,7 @@ fn roc_auc_lies_in_the_seed_bands() {
         let l = labels(name);
         let (lo, hi) = band(name, "iforest", 0.02);
         for seed in 0..10 {
-            let auc = roc_auc(&IsolationForest::default(), &train, &test, &l, seed);
+            let auc = roc_auc(&iforest(100, 256), &train, &test, &l, seed);
             assert!(
                 lo <= auc && auc <= hi,
                 "{name} seed {seed}: ROC-AUC {auc} outside [{lo}, {hi}]"
@@ -43,10 +50,7 @@ fn hand_worked_forest() {
     let inlier = (-(1.0 + average_path_length(3)) / c4).exp2();
     let outlier = (-1.0 / c4).exp2();
     for seed in [0, 1, 99] {
-        let f = IsolationForest::new(7, 256)
-            .unwrap()
-            .fit_model(&train, &FitContext::new(seed))
-            .unwrap();
+        let f = iforest(7, 256).fit_model(&train, &FitContext::new(seed)).unwrap();
         assert_eq!(f.subsample_size(), 4);
         assert_eq!(f.n_trees(), 7);
         assert_eq!(f.n_nodes(), 7 * 3);
@@ -60,7 +64,7 @@ fn hand_worked_forest() {
 #[test]
 fn scores_lie_in_zero_one_and_rank_an_outlier_first() {
     let (train, test) = parts("thyroid");
-    let f = IsolationForest::default().fit(&train, &FitContext::new(3)).unwrap();
+    let f = iforest(100, 256).fit(&train, &FitContext::new(3)).unwrap();
     let s = f.score(&test).unwrap();
     assert!(s.iter().all(|&v| v > 0.0 && v <= 1.0));
     let far = Dataset::from_features("far", Array2::from_elem((1, train.n_features()), 50.0));
@@ -71,7 +75,7 @@ fn scores_lie_in_zero_one_and_rank_an_outlier_first() {
 #[test]
 fn same_seed_same_scores_on_any_thread_count() {
     let (train, test) = parts("cardio");
-    let d = IsolationForest::default();
+    let d = iforest(100, 256);
     let one = d.fit(&train, &FitContext::new(5).with_threads(1)).unwrap().score(&test).unwrap();
     for threads in [2, 3, 8] {
         let ctx = FitContext::new(5).with_threads(threads);
@@ -85,9 +89,9 @@ fn same_seed_same_scores_on_any_thread_count() {
 fn subsample_is_min_of_max_samples_and_rows() {
     let (train, _) = parts("glass");
     let ctx = FitContext::new(0);
-    let all = IsolationForest::default().fit_model(&train, &ctx).unwrap();
+    let all = iforest(100, 256).fit_model(&train, &ctx).unwrap();
     assert_eq!(all.subsample_size(), train.n_rows());
-    let some = IsolationForest::new(10, 32).unwrap().fit_model(&train, &ctx).unwrap();
+    let some = iforest(10, 32).fit_model(&train, &ctx).unwrap();
     assert_eq!(some.subsample_size(), 32);
     // Axis splits always separate rows: at most 2ψ − 1 nodes per tree.
     assert!(some.n_nodes() <= 10 * (2 * 32 - 1));
@@ -95,7 +99,7 @@ fn subsample_is_min_of_max_samples_and_rows() {
 
 #[test]
 fn degenerate_training_sets_score_one_half() {
-    let d = IsolationForest::default();
+    let d = iforest(100, 256);
     let ctx = FitContext::new(0);
     let test = Dataset::from_features("s", array![[0.0, 0.0], [5.0, -5.0]]);
     // One row: c(1) = 0, the depth ratio counts as 1 (scikit-learn's convention).
@@ -113,17 +117,20 @@ fn degenerate_training_sets_score_one_half() {
 
 #[test]
 fn bad_parameters_and_inputs_are_errors() {
-    assert!(matches!(IsolationForest::new(0, 256), Err(Error::InvalidParameter { .. })));
-    assert!(matches!(IsolationForest::new(100, 0), Err(Error::InvalidParameter { .. })));
-    assert!(matches!(IsolationForest::new(-1, 256), Err(Error::InvalidParameter { .. })));
+    let p = IForestParams::default;
+    assert_eq!(p().n_estimators(0).check(), Err(IForestParamsError::NEstimators(0)));
+    assert_eq!(p().max_samples(0).check(), Err(IForestParamsError::MaxSamples(0)));
+    let mut negative = oddity_core::Params::default();
+    negative.0.insert("n_estimators".into(), oddity_core::ParamValue::Int(-1));
+    let err = oddity_classical::detector("iforest").unwrap().instantiate(&negative).err().unwrap();
+    assert!(matches!(&err, Error::InvalidParameter { name, .. } if name == "n_estimators"));
     let ctx = FitContext::new(0);
     let empty = Dataset::from_features("e", Array2::zeros((0, 2)));
-    assert!(matches!(IsolationForest::default().fit(&empty, &ctx), Err(Error::EmptyData(_))));
+    assert!(matches!(iforest(100, 256).fit(&empty, &ctx), Err(Error::EmptyData(_))));
     let nan = Dataset::from_features("n", array![[1.0], [f64::NAN]]);
-    assert!(matches!(IsolationForest::default().fit(&nan, &ctx), Err(Error::NonFinite { .. })));
-    let f = IsolationForest::default()
-        .fit(&Dataset::from_features("t", array![[1.0], [2.0]]), &ctx)
-        .unwrap();
+    assert!(matches!(iforest(100, 256).fit(&nan, &ctx), Err(Error::NonFinite { .. })));
+    let f =
+        iforest(100, 256).fit(&Dataset::from_features("t", array![[1.0], [2.0]]), &ctx).unwrap();
     let inf = Dataset::from_features("s", array![[f64::INFINITY]]);
     assert!(matches!(f.score(&inf), Err(Error::NonFinite { .. })));
 }
@@ -132,17 +139,18 @@ fn bad_parameters_and_inputs_are_errors() {
 fn registry_defaults_match_the_type() {
     let entry = oddity_classical::detector("iforest").unwrap();
     let (params, _) = entry.instantiate(&oddity_core::Params::default()).unwrap();
-    let built = IsolationForest::new(
-        params.int("n_estimators").unwrap(),
-        params.int("max_samples").unwrap(),
-    )
-    .unwrap();
-    assert_eq!(built, IsolationForest::default());
+    let built = iforest(
+        params.int("n_estimators").unwrap() as usize,
+        params.int("max_samples").unwrap() as usize,
+    );
+    assert_eq!(built, IForestParams::default().check().unwrap());
+    assert_eq!((built.n_estimators(), built.max_samples()), (100, 256));
 }
 
 #[test]
 fn autotraits() {
     fn is_send_sync<T: Send + Sync + Unpin>() {}
-    is_send_sync::<IsolationForest>();
-    is_send_sync::<oddity_classical::FittedIsolationForest>();
+    is_send_sync::<IForestParams>();
+    is_send_sync::<IForestValidParams>();
+    is_send_sync::<oddity_classical::FittedIForest>();
 }

@@ -5,7 +5,12 @@ mod common;
 
 use common::{band, labels, parts, reference, DATASETS};
 use ndarray::Array2;
-use oddity_classical::{Centroids, KMeans};
+use oddity_classical::{FittedKmeans, KmeansParams, KmeansParamsError, KmeansValidParams};
+use oddity_core::DetectorParams;
+
+fn kmeans(n_init: usize) -> KmeansValidParams {
+    KmeansParams::default().n_init(n_init).check().unwrap()
+}
 use oddity_core::testing::{assert_close_rel, shared_dir};
 use oddity_core::{Dataset, Detector, FitContext, FittedDetector};
 use serde_json::Value;
@@ -23,14 +28,14 @@ fn distances_to_sklearn_centroids_match() {
         let rows: Vec<Vec<f64>> = serde_json::from_value(rows).unwrap();
         let c = Array2::from_shape_fn((rows.len(), rows[0].len()), |(i, j)| rows[i][j]);
         let (_, test) = parts(name);
-        let s = Centroids::new(c).unwrap().score(&test).unwrap();
+        let s = FittedKmeans::new(c).unwrap().score(&test).unwrap();
         assert_close_rel(s.as_slice().unwrap(), &reference(name, "kmeans_dist"), 1e-12, name);
     }
 }
 
 #[test]
 fn own_fits_lie_in_the_seed_bands() {
-    let km = KMeans::new(8, 10, 300, 1e-4).unwrap();
+    let km = kmeans(10);
     for name in DATASETS {
         let (train, test) = parts(name);
         let truth = labels(name);
@@ -51,7 +56,7 @@ fn own_fits_lie_in_the_seed_bands() {
 #[test]
 fn same_seed_same_scores_on_any_thread_count() {
     let (train, test) = parts("letter");
-    let km = KMeans::new(8, 4, 300, 1e-4).unwrap();
+    let km = kmeans(4);
     let a = km.fit(&train, &FitContext::new(5).with_threads(1)).unwrap().score(&test).unwrap();
     let b = km.fit(&train, &FitContext::new(5).with_threads(2)).unwrap().score(&test).unwrap();
     assert_eq!(a, b);
@@ -59,7 +64,7 @@ fn same_seed_same_scores_on_any_thread_count() {
 
 #[test]
 fn degenerate_fits_are_errors_or_finite() {
-    let km = KMeans::new(8, 2, 300, 1e-4).unwrap();
+    let km = kmeans(2);
     let few = Dataset::from_features("t", Array2::from_elem((5, 2), 0.5));
     let err = km.fit(&few, &FitContext::new(0)).err().unwrap();
     assert!(err.to_string().contains("at least 8 rows"), "{err}");
@@ -67,6 +72,7 @@ fn degenerate_fits_are_errors_or_finite() {
     let same = Dataset::from_features("t", Array2::from_elem((30, 3), -2.0));
     let s = km.fit(&same, &FitContext::new(0)).unwrap().score(&same).unwrap();
     assert!(s.iter().all(|v| *v == 0.0), "{s}");
-    assert!(KMeans::new(0, 1, 1, 0.0).is_err());
-    assert!(KMeans::new(2, 1, 1, f64::NAN).is_err());
+    assert_eq!(KmeansParams::default().clusters(0).check(), Err(KmeansParamsError::Clusters(0)));
+    let nan = KmeansParams::default().tol(f64::NAN).check().unwrap_err();
+    assert!(matches!(nan, KmeansParamsError::Tol(t) if t.is_nan()));
 }

@@ -5,19 +5,24 @@
 mod common;
 
 use common::{check_reference, DATASETS};
-use oddity_classical::Knn;
+use oddity_classical::{KnnMethod, KnnParams, KnnValidParams};
+use oddity_core::DetectorParams;
+
+fn knn(k: usize, method: KnnMethod) -> KnnValidParams {
+    KnnParams::default().k(k).method(method).check().unwrap()
+}
 
 #[test]
 fn knn_largest_matches_reference() {
     for name in DATASETS {
-        check_reference(&Knn::new(5, "largest").unwrap(), name, "knn_largest", 1e-9, 1e-7, &[]);
+        check_reference(&knn(5, KnnMethod::Largest), name, "knn_largest", 1e-9, 1e-7, &[]);
     }
 }
 
 #[test]
 fn knn_mean_matches_reference() {
     for name in DATASETS {
-        check_reference(&Knn::new(5, "mean").unwrap(), name, "knn_mean", 1e-9, 1e-7, &[]);
+        check_reference(&knn(5, KnnMethod::Mean), name, "knn_mean", 1e-9, 1e-7, &[]);
     }
 }
 
@@ -26,7 +31,7 @@ fn thread_count_does_not_change_the_scores() {
     use oddity_core::{Detector, FitContext};
     for name in ["thyroid", "cardio"] {
         let (train, test) = common::parts(name);
-        let knn = Knn::new(5, "mean").unwrap();
+        let knn = knn(5, KnnMethod::Mean);
         let one = knn.fit(&train, &FitContext::new(0)).unwrap().score(&test).unwrap();
         let ctx = FitContext::new(0).with_threads(3);
         let three = knn.fit(&train, &ctx).unwrap().score(&test).unwrap();
@@ -43,8 +48,8 @@ fn identical_rows_and_large_k() {
     let test = Dataset::from_features("s", array![[0.5, 0.5, 0.5], [0.5, 3.5, 4.5]]);
     let ctx = FitContext::new(0);
     for k in [1, 20, 499] {
-        let s = Knn::new(k, "largest").unwrap().fit(&train, &ctx).unwrap().score(&test).unwrap();
+        let s = knn(k, KnnMethod::Largest).fit(&train, &ctx).unwrap().score(&test).unwrap();
         assert_eq!(s.to_vec(), vec![0.0, 5.0], "k = {k}");
     }
-    assert!(matches!(Knn::new(500, "largest").unwrap().fit(&train, &ctx), Err(Error::Fit(_))));
+    assert!(matches!(knn(500, KnnMethod::Largest).fit(&train, &ctx), Err(Error::Fit(_))));
 }

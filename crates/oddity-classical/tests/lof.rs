@@ -5,7 +5,8 @@
 mod common;
 
 use common::{check_reference, DATASETS};
-use oddity_classical::Lof;
+use oddity_classical::LofParams;
+use oddity_core::DetectorParams;
 
 /// `thyroid_params.json → lof.tie_sensitive_test_rows_original` (0-based CSV rows).
 const THYROID_TIE_SENSITIVE_ORIGINAL: &[usize] = &[
@@ -26,7 +27,7 @@ fn lof_matches_reference() {
         THYROID_TIE_SENSITIVE_ORIGINAL.iter().map(|&i| test_position(i)).collect();
     for name in DATASETS {
         let skip: &[usize] = if *name == "thyroid" { &thyroid_skip } else { &[] };
-        check_reference(&Lof::default(), name, "lof", 1e-9, 0.0, skip);
+        check_reference(&LofParams::default().check().unwrap(), name, "lof", 1e-9, 0.0, skip);
     }
 }
 
@@ -35,16 +36,23 @@ fn lof_tie_sensitive_rows_stay_within_the_documented_band() {
     let thyroid_rows: Vec<usize> =
         THYROID_TIE_SENSITIVE_ORIGINAL.iter().map(|&i| test_position(i)).collect();
     let all: Vec<usize> = (0..1508).filter(|i| !thyroid_rows.contains(i)).collect();
-    check_reference(&Lof::default(), "thyroid", "lof", 0.0, 0.03, &all);
+    check_reference(&LofParams::default().check().unwrap(), "thyroid", "lof", 0.0, 0.03, &all);
 }
 
 #[test]
 fn thread_count_does_not_change_the_scores() {
     use oddity_core::{Detector, FitContext};
     let (train, test) = common::parts("thyroid");
-    let one = Lof::default().fit(&train, &FitContext::new(0)).unwrap().score(&test).unwrap();
+    let one = LofParams::default()
+        .check()
+        .unwrap()
+        .fit(&train, &FitContext::new(0))
+        .unwrap()
+        .score(&test)
+        .unwrap();
     let ctx = FitContext::new(0).with_threads(3);
-    let three = Lof::default().fit(&train, &ctx).unwrap().score(&test).unwrap();
+    let three =
+        LofParams::default().check().unwrap().fit(&train, &ctx).unwrap().score(&test).unwrap();
     assert_eq!(one, three);
 }
 
@@ -58,7 +66,8 @@ fn identical_rows_and_k_above_n() {
     use oddity_core::{Dataset, Detector, FitContext};
     let train = Dataset::from_features("t", Array2::from_elem((300, 2), -1.0));
     let test = Dataset::from_features("s", array![[-1.0, -1.0], [2.0, 3.0]]);
-    let s = Lof::new(1000).unwrap().fit(&train, &FitContext::new(0)).unwrap().score(&test).unwrap();
+    let lof = LofParams::default().k(1000).check().unwrap();
+    let s = lof.fit(&train, &FitContext::new(0)).unwrap().score(&test).unwrap();
     assert_eq!(s[0], 1.0);
     let want = (5.0 + LRD_EPSILON) / LRD_EPSILON;
     assert!((s[1] - want).abs() <= 1e-12 * want, "{} vs {want}", s[1]);

@@ -5,11 +5,19 @@
 mod common;
 
 use common::{check_reference, DATASETS};
-use oddity_classical::Mahalanobis;
+use oddity_classical::MahalanobisParams;
+use oddity_core::DetectorParams;
 
 #[test]
 fn mahalanobis_matches_reference() {
     for name in DATASETS {
-        check_reference(&Mahalanobis::default(), name, "mahalanobis", 1e-9, 0.0, &[]);
+        check_reference(
+            &MahalanobisParams::default().check().unwrap(),
+            name,
+            "mahalanobis",
+            1e-9,
+            0.0,
+            &[],
+        );
     }
 }

@@ -7,15 +7,22 @@ mod common;
 
 use common::{parts, reference, DATASETS};
 use ndarray::{array, Array2};
-use oddity_classical::{FittedPca, Mahalanobis, Pca, PcaScore};
+use oddity_classical::{
+    FittedPca, MahalanobisParams, PcaParams, PcaParamsError, PcaScore, PcaValidParams,
+};
 use oddity_core::testing::{assert_close_rel, shared_dir};
+use oddity_core::DetectorParams;
 use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector};
 
-fn pca(score: PcaScore) -> Pca {
-    Pca::with_score(score)
+fn params(score: PcaScore) -> PcaParams {
+    PcaParams::default().score(score)
 }
 
-fn fit(d: &Pca, train: &Dataset) -> FittedPca {
+fn pca(score: PcaScore) -> PcaValidParams {
+    params(score).check().unwrap()
+}
+
+fn fit(d: &PcaValidParams, train: &Dataset) -> FittedPca {
     d.fit_model(train, &FitContext::new(0)).unwrap()
 }
 
@@ -38,7 +45,7 @@ fn singular_covariance_without_drop_null_is_an_error() {
     // PyOD scores every cardio row `inf` (an explained-variance ratio of 0); scores must be
     // finite, so keeping null components is a fit error naming the singular covariance.
     let (train, _) = parts("cardio");
-    let strict = Pca { drop_null: false, ..pca(PcaScore::Pyod) };
+    let strict = params(PcaScore::Pyod).drop_null(false).check().unwrap();
     let err = strict.fit(&train, &FitContext::new(0)).err().unwrap();
     assert!(matches!(&err, Error::Fit(m) if m.contains("singular covariance")), "{err}");
     let dropped = fit(&pca(PcaScore::Pyod), &train);
@@ -79,7 +86,9 @@ fn weighted_score_with_all_components_is_the_mahalanobis_distance() {
     for name in DATASETS {
         let (train, test) = parts(name);
         let n = train.n_rows() as f64;
-        let want: Vec<f64> = Mahalanobis::default()
+        let want: Vec<f64> = MahalanobisParams::default()
+            .check()
+            .unwrap()
             .fit(&train, &FitContext::new(0))
             .unwrap()
             .score(&test)
@@ -88,7 +97,7 @@ fn weighted_score_with_all_components_is_the_mahalanobis_distance() {
             .map(|m| m * (n - 1.0) / n)
             .collect();
         for standardize in [true, false] {
-            let d = Pca { standardize, ..pca(PcaScore::Weighted) };
+            let d = params(PcaScore::Weighted).standardize(standardize).check().unwrap();
             let got = fit(&d, &train).score(&test).unwrap();
             assert_close_rel(got.as_slice().unwrap(), &want, 1e-9, name);
         }
@@ -102,7 +111,9 @@ fn hand_computed_oracle() {
     let train =
         Dataset::from_features("t", array![[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -2.0]]);
     let test = Dataset::from_features("s", array![[1.0, 2.0], [0.0, 0.0]]);
-    let plain = |score, components| Pca { standardize: false, components, ..pca(score) };
+    let plain = |score, components| {
+        params(score).standardize(false).components(components).check().unwrap()
+    };
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
     let f = fit(&plain(PcaScore::Weighted, None), &train);
     assert_eq!(f.components, array![[0.0, 1.0], [1.0, 0.0]]);
@@ -125,7 +136,7 @@ fn whiten_changes_no_score() {
     let (train, test) = parts("glass");
     for score in [PcaScore::Weighted, PcaScore::Pyod] {
         let a = fit(&pca(score), &train).score(&test).unwrap();
-        let b = fit(&Pca { whiten: true, ..pca(score) }, &train).score(&test).unwrap();
+        let b = fit(&params(score).whiten(true).check().unwrap(), &train).score(&test).unwrap();
         assert_eq!(a, b);
     }
 }
@@ -136,7 +147,7 @@ fn fewer_components_score_the_leading_subspace() {
     let (train, test) = parts("letter");
     let mut previous = vec![0.0; test.n_rows()];
     for k in [1, 5, 20, 32] {
-        let d = Pca { components: Some(k), ..pca(PcaScore::Weighted) };
+        let d = params(PcaScore::Weighted).components(Some(k)).check().unwrap();
         let f = fit(&d, &train);
         assert_eq!(f.components.nrows(), k);
         let s = f.score(&test).unwrap();
@@ -160,7 +171,8 @@ fn degenerate_training_sets_are_typed_errors() {
         "t",
         array![[0.0, 1.0, 2.0, 3.0], [1.0, 0.0, 1.0, 0.0], [2.0, 2.0, 0.0, 1.0]],
     );
-    let err = Pca { components: Some(4), ..d }.fit(&three, &ctx).err().unwrap();
+    let four = params(PcaScore::Weighted).components(Some(4)).check().unwrap();
+    let err = four.fit(&three, &ctx).err().unwrap();
     assert!(matches!(&err, Error::InvalidParameter { name, .. } if name == "components"), "{err}");
     // Fewer rows than features with all components: the null directions are dropped.
     let f = d.fit_model(&three, &ctx).unwrap();
@@ -181,9 +193,13 @@ fn degenerate_training_sets_are_typed_errors() {
 
 #[test]
 fn bad_parameters_and_inputs_are_errors() {
-    assert!(matches!(Pca::new(-1, false, "pyod", true, true), Err(Error::InvalidParameter { .. })));
-    assert!(matches!(Pca::new(0, false, "sum", true, true), Err(Error::InvalidParameter { .. })));
-    assert_eq!(Pca::new(0, false, "weighted", true, true).unwrap(), pca(PcaScore::Weighted));
+    let zero = params(PcaScore::Pyod).components(Some(0)).check();
+    assert_eq!(zero, Err(PcaParamsError::Components(0)));
+    assert_eq!(PcaParams::default().check().unwrap(), pca(PcaScore::Weighted));
+    let mut negative = oddity_core::Params::default();
+    negative.0.insert("components".into(), oddity_core::ParamValue::Int(-1));
+    let err = oddity_classical::detector("pca").unwrap().instantiate(&negative).err().unwrap();
+    assert!(matches!(&err, Error::InvalidParameter { name, .. } if name == "components"));
     let ctx = FitContext::new(0);
     let nan = Dataset::from_features("n", array![[1.0, 0.0], [f64::NAN, 1.0]]);
     assert!(matches!(pca(PcaScore::Pyod).fit(&nan, &ctx), Err(Error::NonFinite { .. })));
@@ -198,6 +214,7 @@ fn bad_parameters_and_inputs_are_errors() {
 #[test]
 fn autotraits() {
     fn is_send_sync<T: Send + Sync + Unpin>() {}
-    is_send_sync::<Pca>();
+    is_send_sync::<PcaParams>();
+    is_send_sync::<PcaValidParams>();
     is_send_sync::<FittedPca>();
 }

@@ -4,18 +4,26 @@
 mod common;
 
 use common::{check_reference, DATASETS};
-use oddity_classical::{RobustZScore, ZScore};
+use oddity_classical::{RobustZScoreParams, ZScoreParams};
+use oddity_core::DetectorParams;
 
 #[test]
 fn zscore_matches_reference() {
     for name in DATASETS {
-        check_reference(&ZScore::default(), name, "zscore", 1e-9, 0.0, &[]);
+        check_reference(&ZScoreParams::default().check().unwrap(), name, "zscore", 1e-9, 0.0, &[]);
     }
 }
 
 #[test]
 fn robust_zscore_matches_reference() {
     for name in DATASETS {
-        check_reference(&RobustZScore::default(), name, "robust_z", 1e-9, 0.0, &[]);
+        check_reference(
+            &RobustZScoreParams::default().check().unwrap(),
+            name,
+            "robust_z",
+            1e-9,
+            0.0,
+            &[],
+        );
     }
 }

@@ -35,7 +35,10 @@ pub mod stats;
 pub mod testing;
 
 pub use dataset::Dataset;
-pub use detector::{Detector, DetectorEntry, FitContext, FittedDetector, LoadFn};
+pub use detector::{
+    param_error, Detector, DetectorEntry, DetectorParams, FitContext, FittedDetector, LoadFn,
+    ParamsError, SavedDetector,
+};
 pub use error::Error;
-pub use params::{ParamKind, ParamSpec, ParamValue, Params};
+pub use params::{ParamChoice, ParamKind, ParamSpec, ParamValue, Params};
 pub use seed::{derive_seed, rng, Rng};

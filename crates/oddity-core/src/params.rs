@@ -127,8 +127,18 @@ impl ParamSpec {
         Self { name, kind: ParamKind::FloatOr(words), default, doc }
     }
 
+    /// A parameter taking one of the words of the enum `C`, `value` being the default.
+    pub fn choice<C: ParamChoice>(name: &'static str, value: C, doc: &'static str) -> Self {
+        Self::one_of(name, C::NAMES, value.name(), doc)
+    }
+
+    /// A count parameter (an integer in configs).
+    pub fn count(name: &'static str, default: usize, doc: &'static str) -> Self {
+        Self::int(name, default as i64, doc)
+    }
+
     /// A free-text parameter, parsed and checked by the detector.
-    pub fn text(name: &'static str, default: &'static str, doc: &'static str) -> Self {
+    pub fn text(name: &'static str, default: impl Into<String>, doc: &'static str) -> Self {
         Self { name, kind: ParamKind::Text, default: ParamValue::Str(default.into()), doc }
     }
 
@@ -158,6 +168,39 @@ impl ParamSpec {
             }
             (kind, _) => Err(bad(kind.to_string())),
         }
+    }
+}
+
+/// An enum parameter, written in configs as one of a fixed set of words.
+///
+/// ```
+/// use oddity_core::ParamChoice;
+///
+/// #[derive(Debug, Clone, Copy, PartialEq)]
+/// enum Side { Left, Right }
+/// impl ParamChoice for Side {
+///     const ALL: &'static [Self] = &[Self::Left, Self::Right];
+///     const NAMES: &'static [&'static str] = &["left", "right"];
+/// }
+/// assert_eq!(Side::Right.name(), "right");
+/// assert_eq!(Side::from_name("left"), Some(Side::Left));
+/// assert_eq!(Side::from_name("up"), None);
+/// ```
+pub trait ParamChoice: Sized + Copy + PartialEq + 'static {
+    /// Every value, in the order of [`ParamChoice::NAMES`].
+    const ALL: &'static [Self];
+    /// The word of every value, in the order of [`ParamChoice::ALL`].
+    const NAMES: &'static [&'static str];
+
+    /// The word of `self`.
+    fn name(self) -> &'static str {
+        let i = Self::ALL.iter().position(|v| *v == self).expect("every value is in ALL");
+        Self::NAMES[i]
+    }
+
+    /// The value written `word`, if any.
+    fn from_name(word: &str) -> Option<Self> {
+        Self::NAMES.iter().position(|n| *n == word).map(|i| Self::ALL[i])
     }
 }
 
@@ -221,6 +264,24 @@ impl Params {
             Some(ParamValue::Bool(v)) => Ok(*v),
             _ => Err(missing(name, "bool")),
         }
+    }
+
+    /// The integer parameter `name` as a count; a negative value is an error naming it.
+    pub fn usize(&self, name: &str) -> Result<usize, Error> {
+        let v = self.int(name)?;
+        usize::try_from(v).map_err(|_| Error::InvalidParameter {
+            name: name.into(),
+            reason: format!("must be a non-negative integer, got {v}"),
+        })
+    }
+
+    /// The parameter `name`, one of the words of the enum `C`.
+    pub fn choice<C: ParamChoice>(&self, name: &str) -> Result<C, Error> {
+        let word = self.str(name)?;
+        C::from_name(word).ok_or_else(|| Error::InvalidParameter {
+            name: name.into(),
+            reason: format!("must be one of {}, got `{word}`", C::NAMES.join("|")),
+        })
     }
 
     /// The raw value of parameter `name`, for int-or-word and float-or-word parameters.
@@ -310,5 +371,35 @@ mod tests {
         assert!(resolve("components", ParamValue::Float(1.5)).is_err());
         assert!(resolve("eps", ParamValue::Str("big".into())).is_err());
         assert_eq!(resolve("list", ParamValue::Str("3".into())).unwrap().str("list").unwrap(), "3");
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Side {
+        Left,
+        Right,
+    }
+
+    impl ParamChoice for Side {
+        const ALL: &'static [Self] = &[Self::Left, Self::Right];
+        const NAMES: &'static [&'static str] = &["left", "right"];
+    }
+
+    #[test]
+    fn counts_and_choices_are_typed() {
+        let specs = vec![ParamSpec::count("n", 3, ""), ParamSpec::choice("side", Side::Right, "")];
+        assert_eq!(specs[0].default, ParamValue::Int(3));
+        assert_eq!(specs[1].kind, ParamKind::OneOf(&["left", "right"]));
+        assert_eq!(specs[1].default, ParamValue::Str("right".into()));
+        let p = Params::resolve("d", &specs, &Params::default()).unwrap();
+        assert_eq!((p.usize("n").unwrap(), p.choice::<Side>("side").unwrap()), (3, Side::Right));
+        let negative = Params([("n".to_string(), ParamValue::Int(-1))].into());
+        let p = Params::resolve("d", &specs, &negative).unwrap();
+        let err = p.usize("n").unwrap_err();
+        assert!(matches!(&err, Error::InvalidParameter { name, .. } if name == "n"), "{err}");
+        let word = Params([("side".to_string(), ParamValue::Str("up".into()))].into());
+        assert!(p.choice::<Side>("nope").is_err());
+        assert!(Params(word.0).choice::<Side>("side").is_err());
+        assert_eq!(Side::from_name("left"), Some(Side::Left));
+        assert_eq!(Side::Left.name(), "left");
     }
 }

@@ -15,9 +15,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use ndarray::Array2;
-use oddity_core::{Dataset, FitContext, FittedDetector};
+use oddity_core::{Dataset, DetectorParams, FitContext, FittedDetector};
 use oddity_deep::train::{EpochReport, TrainConfig};
-use oddity_deep::{CnnAutoencoder, FittedSequence, LstmAutoencoder, SequenceNet, Settings};
+use oddity_deep::{
+    CnnAutoencoderParams, FittedSequence, LstmAutoencoderParams, SequenceNet, Settings,
+};
 use oddity_preprocess::{WindowScore, Windows};
 
 fn shared() -> PathBuf {
@@ -134,7 +136,7 @@ fn main() {
             .unwrap_or_else(|| d.to_string())
     };
     let methods = opt("--methods", "cnn_autoencoder,lstm_autoencoder");
-    let epochs: i64 = opt("--epochs", "5").parse().unwrap();
+    let epochs: usize = opt("--epochs", "5").parse().unwrap();
     let threads: usize = opt("--threads", "2").parse().unwrap();
     let seed: u64 = opt("--seed", "0").parse().unwrap();
     let as_method = opt("--as-method", "");
@@ -173,10 +175,7 @@ fn main() {
             .with_window(w)
             .unwrap();
         for method in methods.split(',') {
-            let settings = Settings {
-                train: TrainConfig::new(epochs, 64, 1e-3, 0.0, 0.0, 0).unwrap(),
-                device: "cpu".to_string(),
-            };
+            let settings = Settings::new(TrainConfig::new(epochs, 64, 1e-3, 0.0));
             let fit_seed = if as_method.is_empty() {
                 seed
             } else {
@@ -187,10 +186,12 @@ fn main() {
             // The typed fits (the registry's defaults) keep the per-epoch training losses.
             let (fitted, history) = match method {
                 "lstm_autoencoder" => {
-                    boxed(LstmAutoencoder::new(64, 2, settings).unwrap().fit_model(&train, &ctx))
+                    let p = LstmAutoencoderParams::default().hidden(64).layers(2);
+                    boxed(p.settings(settings).check().unwrap().fit_model(&train, &ctx))
                 }
                 "cnn_autoencoder" => {
-                    boxed(CnnAutoencoder::new(32, 7, settings).unwrap().fit_model(&train, &ctx))
+                    let p = CnnAutoencoderParams::default().channels(32).kernel(7);
+                    boxed(p.settings(settings).check().unwrap().fit_model(&train, &ctx))
                 }
                 other => panic!("unknown method {other}"),
             };

@@ -4,14 +4,17 @@ use burn::module::Module;
 use burn::nn::conv::{Conv1d, ConvTranspose1d};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
-use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector, Rng};
+use oddity_core::{
+    param_error, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec,
+    Params, ParamsError, Rng,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::conv_op;
-use crate::error::at_least;
 use crate::nn::{conv1d, conv_transpose1d, Noise};
+use crate::params::training_builders;
 use crate::sequence::{fit_sequence, mse_loss, FittedSequence, SequenceNet};
-use crate::train::TrainModel;
+use crate::train::{TrainConfig, TrainModel, TrainParamsError};
 use crate::{DeepError, Settings};
 
 /// `Conv1d(d,c₁,k,s2,p) → ReLU → Conv1d(c₁,c₂,k,s2,p) → ReLU → ConvT1d(c₂,c₁,k,s2,p,op1) →
@@ -26,7 +29,7 @@ pub struct CnnNet {
 }
 
 impl CnnNet {
-    fn new(rng: &mut Rng, w: usize, d: usize, p: &CnnAutoencoderParams, dev: &Device) -> Self {
+    fn new(rng: &mut Rng, w: usize, d: usize, p: &CnnAutoencoderValidParams, dev: &Device) -> Self {
         let (c1, c2, k) = (p.channels, 2 * p.channels, p.kernel);
         let pad = k / 2;
         Self {
@@ -41,27 +44,34 @@ impl CnnNet {
 
 impl SequenceNet for CnnNet {
     const DETECTOR: &'static str = "cnn_autoencoder";
-    type Params = CnnAutoencoderParams;
+    type Params = CnnAutoencoderValidParams;
 
-    fn settings(params: &CnnAutoencoderParams) -> &Settings {
+    fn settings(params: &CnnAutoencoderValidParams) -> &Settings {
         &params.settings
     }
 
     /// The parameters' own checks, and a window that is a multiple of 4 (two stride-2
     /// layers).
-    fn check(p: &CnnAutoencoderParams, w: usize, _d: usize) -> Result<(), DeepError> {
-        CnnAutoencoder::new(p.channels as i64, p.kernel as i64, p.settings.clone())?;
+    fn check(p: &CnnAutoencoderValidParams, w: usize, _d: usize) -> Result<(), Error> {
+        CnnAutoencoderParams(p.clone()).check().map_err(|e| param_error(&e))?;
         if !w.is_multiple_of(4) {
             return Err(DeepError::OutOfRange {
                 name: "window",
                 range: "multiples of 4 (two stride-2 layers)",
                 value: w as f64,
-            });
+            }
+            .into());
         }
         Ok(())
     }
 
-    fn build(rng: &mut Rng, p: &CnnAutoencoderParams, w: usize, d: usize, dev: &Device) -> Self {
+    fn build(
+        rng: &mut Rng,
+        p: &CnnAutoencoderValidParams,
+        w: usize,
+        d: usize,
+        dev: &Device,
+    ) -> Self {
         Self::new(rng, w, d, p, dev)
     }
 
@@ -87,15 +97,102 @@ impl TrainModel for CnnNet {
     }
 }
 
-/// Checked parameters of [`CnnAutoencoder`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CnnAutoencoderParams {
-    /// Channels of the first convolution (32); the second has twice as many.
-    pub channels: usize,
+/// Parameters of the `cnn_autoencoder` detector ([`CnnAutoencoderValidParams`] once
+/// checked); the defaults are the PyTorch peer's (32 channels, kernel 7) trained for 5 epochs
+/// of batches of 64, Adam lr 1e-3 without weight decay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CnnAutoencoderParams(CnnAutoencoderValidParams);
+
+impl Default for CnnAutoencoderParams {
+    fn default() -> Self {
+        Self(CnnAutoencoderValidParams {
+            channels: 32,
+            kernel: 7,
+            settings: Settings::new(TrainConfig::new(5, 64, 1e-3, 0.0)),
+        })
+    }
+}
+
+impl CnnAutoencoderParams {
+    /// Channels of the first convolution (≥ 1); the second has twice as many.
+    pub fn channels(mut self, channels: usize) -> Self {
+        self.0.channels = channels;
+        self
+    }
+
     /// Kernel size (odd, ≥ 3; padding is `kernel / 2`).
-    pub kernel: usize,
-    /// Training and device settings.
-    pub settings: Settings,
+    pub fn kernel(mut self, kernel: usize) -> Self {
+        self.0.kernel = kernel;
+        self
+    }
+}
+
+training_builders!(CnnAutoencoderParams);
+
+/// A rejected [`CnnAutoencoderParams`] field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CnnAutoencoderParamsError {
+    /// Occurs when `channels` is 0.
+    #[error("parameter `channels`: must be at least 1, got {0}")]
+    Channels(usize),
+    /// Occurs when `kernel` is below 3 or even.
+    #[error("parameter `kernel`: must be odd and at least 3, got {0}")]
+    Kernel(usize),
+    /// Occurs when a training setting is rejected.
+    #[error(transparent)]
+    Train(#[from] TrainParamsError),
+}
+
+impl ParamsError for CnnAutoencoderParamsError {
+    fn param(&self) -> &'static str {
+        match self {
+            Self::Channels(_) => "channels",
+            Self::Kernel(_) => "kernel",
+            Self::Train(e) => e.param(),
+        }
+    }
+}
+
+impl DetectorParams for CnnAutoencoderParams {
+    const NAME: &'static str = "cnn_autoencoder";
+    const SUMMARY: &'static str = "1-D CNN autoencoder over windows (needs `window`, a multiple of 4): per-step reconstruction error, mean over covering windows";
+    type Valid = CnnAutoencoderValidParams;
+    type Fitted = FittedCnnAutoencoder;
+    type Error = CnnAutoencoderParamsError;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        let p = &self.0;
+        let mut specs = vec![
+            ParamSpec::count(
+                "channels",
+                p.channels,
+                "channels of the first convolution; the second has twice as many (>= 1)",
+            ),
+            ParamSpec::count("kernel", p.kernel, "kernel size, odd (>= 3)"),
+        ];
+        specs.extend(p.settings.specs());
+        specs
+    }
+
+    fn from_params(p: &Params) -> Result<Self, Error> {
+        Ok(Self::default()
+            .channels(p.usize("channels")?)
+            .kernel(p.usize("kernel")?)
+            .settings(Settings::from_params(p)?))
+    }
+
+    fn check(self) -> Result<CnnAutoencoderValidParams, CnnAutoencoderParamsError> {
+        let p = self.0;
+        if p.channels < 1 {
+            return Err(CnnAutoencoderParamsError::Channels(p.channels));
+        }
+        if p.kernel < 3 || p.kernel.is_multiple_of(2) {
+            return Err(CnnAutoencoderParamsError::Kernel(p.kernel));
+        }
+        p.settings.train.check()?;
+        Ok(p)
+    }
 }
 
 /// 1-D convolutional autoencoder over sliding windows (the PyTorch peer's `cnn_ae`): two
@@ -109,40 +206,48 @@ pub struct CnnAutoencoderParams {
 /// Reference: Malhotra et al. style reconstruction detection with convolutions, as in
 /// Schmidl, Wenig & Papenbrock, *Anomaly Detection in Time Series: A Comprehensive
 /// Evaluation*, VLDB 2022.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CnnAutoencoder(pub CnnAutoencoderParams);
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CnnAutoencoderValidParams {
+    pub(crate) channels: usize,
+    pub(crate) kernel: usize,
+    pub(crate) settings: Settings,
+}
 
-impl CnnAutoencoder {
-    /// Checks `params`: channels ≥ 1, odd kernel ≥ 3.
-    pub fn new(channels: i64, kernel: i64, settings: Settings) -> Result<Self, DeepError> {
-        let channels = at_least("channels", channels, 1)?;
-        let kernel = at_least("kernel", kernel, 3)?;
-        if kernel.is_multiple_of(2) {
-            return Err(DeepError::OutOfRange {
-                name: "kernel",
-                range: "odd numbers",
-                value: kernel as f64,
-            });
-        }
-        Ok(Self(CnnAutoencoderParams { channels, kernel, settings }))
+impl CnnAutoencoderValidParams {
+    /// Channels of the first convolution; the second has twice as many.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Kernel size.
+    pub fn kernel(&self) -> usize {
+        self.kernel
+    }
+
+    /// Training and device settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 }
 
-impl CnnAutoencoder {
+/// A fitted 1-D CNN autoencoder.
+pub type FittedCnnAutoencoder = FittedSequence<CnnNet>;
+
+impl CnnAutoencoderValidParams {
     /// Fits on `train` (flattened windows, [`Dataset::window`] set) and returns the typed
     /// fitted model (with its loss history).
     pub fn fit_model(
         &self,
         train: &Dataset,
         ctx: &FitContext,
-    ) -> Result<FittedSequence<CnnNet>, Error> {
-        fit_sequence(&self.0, train, ctx)
+    ) -> Result<FittedCnnAutoencoder, Error> {
+        fit_sequence(self, train, ctx)
     }
 }
 
-impl Detector for CnnAutoencoder {
+impl Detector for CnnAutoencoderValidParams {
     fn name(&self) -> &str {
-        "cnn_autoencoder"
+        CnnAutoencoderParams::NAME
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
@@ -161,7 +266,7 @@ mod tests {
     use burn::module::Param;
     use burn::tensor::{Device, Tensor, TensorData};
 
-    use super::{CnnAutoencoderParams, CnnNet};
+    use super::{CnnAutoencoderValidParams, CnnNet};
     use crate::nn::{values, Noise};
     use crate::parity::{assert_adam_steps, assert_close, batch, fixture, tensor};
     use crate::train::{TrainConfig, TrainModel};
@@ -174,9 +279,8 @@ mod tests {
     fn load(f: &HashMap<String, Vec<f32>>, device: &Device) -> CnnNet {
         let s = &f["shape"];
         let (w, d, c) = (s[1] as usize, s[2] as usize, s[3] as usize);
-        let train = TrainConfig::new(1, 1, 1e-3, 0.0, 0.0, 0).expect("config");
-        let settings = Settings { train, device: "cpu".into() };
-        let p = CnnAutoencoderParams { channels: c, kernel: 7, settings };
+        let settings = Settings::new(TrainConfig::new(1, 1, 1e-3, 0.0));
+        let p = CnnAutoencoderValidParams { channels: c, kernel: 7, settings };
         let mut net = CnnNet::new(&mut oddity_core::rng(0), w, d, &p, device);
         let param = |name: &str, shape: [usize; 3]| {
             let v = f[&format!("param.{name}.weight")].clone();

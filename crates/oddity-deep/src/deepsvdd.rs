@@ -5,15 +5,18 @@ use burn::nn::Linear;
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 use ndarray::{Array1, Array2};
-use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector, Rng};
+use oddity_core::{
+    param_error, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamChoice,
+    ParamSpec, Params, ParamsError, Rng,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::autoencoder::check_hidden;
 use crate::fit::{f32_rows, fit, Trained};
 use crate::nn::{linear, matrix, values, Noise};
-use crate::saved::{check_features, save, Saved};
-use crate::train::{EpochReport, TrainModel};
-use crate::{DeepError, Settings};
+use crate::params::{hidden_ok, training_builders, widths, widths_text};
+use crate::saved::{check_features, save, saved_detector, Saved};
+use crate::train::{EpochReport, TrainConfig, TrainModel, TrainParamsError};
+use crate::Settings;
 
 /// Entries of the centre closer to 0 than this are pushed to ±`CENTER_EPS` (Ruff et al.'s
 /// guard, as in PyOD): a centre at 0 is reachable by zero weights, the collapsed solution.
@@ -91,13 +94,83 @@ impl TrainModel for SvddNet {
     }
 }
 
-/// Checked parameters of [`DeepSvdd`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeepSvddParams {
-    /// Layer widths after the input (`[64, 32]`); the last is the embedding size.
-    pub hidden: Vec<usize>,
-    /// Training and device settings.
-    pub settings: Settings,
+/// Parameters of the `deepsvdd` detector ([`DeepSvddValidParams`] once checked); the
+/// defaults are PyOD's (`d-64-32`) trained for 20 epochs of batches of 32, Adam lr 1e-4 with
+/// weight decay 5e-7.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeepSvddParams(DeepSvddValidParams);
+
+impl Default for DeepSvddParams {
+    fn default() -> Self {
+        Self(DeepSvddValidParams {
+            hidden: vec![64, 32],
+            settings: Settings::new(TrainConfig::new(20, 32, 1e-4, 5e-7)),
+        })
+    }
+}
+
+impl DeepSvddParams {
+    /// Layer widths after the input (each ≥ 1, at least one); the last is the embedding
+    /// size.
+    pub fn hidden(mut self, hidden: Vec<usize>) -> Self {
+        self.0.hidden = hidden;
+        self
+    }
+}
+
+training_builders!(DeepSvddParams);
+
+/// A rejected [`DeepSvddParams`] field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeepSvddParamsError {
+    /// Occurs when `hidden` is empty or holds a 0.
+    #[error("parameter `hidden`: every width must be at least 1, got {0:?}")]
+    Hidden(Vec<usize>),
+    /// Occurs when a training setting is rejected.
+    #[error(transparent)]
+    Train(#[from] TrainParamsError),
+}
+
+impl ParamsError for DeepSvddParamsError {
+    fn param(&self) -> &'static str {
+        match self {
+            Self::Hidden(_) => "hidden",
+            Self::Train(e) => e.param(),
+        }
+    }
+}
+
+impl DetectorParams for DeepSvddParams {
+    const NAME: &'static str = "deepsvdd";
+    const SUMMARY: &'static str = "one-class Deep SVDD, bias-free d-64-32 with ReLU after every layer (as PyOD), Adam lr 1e-4: squared distance of the embedding to the centre";
+    type Valid = DeepSvddValidParams;
+    type Fitted = FittedDeepSvdd;
+    type Error = DeepSvddParamsError;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        let p = &self.0;
+        let mut specs = vec![ParamSpec::text(
+            "hidden",
+            widths_text(&p.hidden),
+            "layer widths, comma separated; the last is the embedding size",
+        )];
+        specs.extend(p.settings.specs());
+        specs
+    }
+
+    fn from_params(p: &Params) -> Result<Self, Error> {
+        Ok(Self::default().hidden(widths(p, "hidden")?).settings(Settings::from_params(p)?))
+    }
+
+    fn check(self) -> Result<DeepSvddValidParams, DeepSvddParamsError> {
+        let p = self.0;
+        if !hidden_ok(&p.hidden) {
+            return Err(DeepSvddParamsError::Hidden(p.hidden));
+        }
+        p.settings.train.check()?;
+        Ok(p)
+    }
 }
 
 /// One-class Deep SVDD (Ruff et al., *Deep One-Class Classification*, ICML 2018): a
@@ -106,32 +179,40 @@ pub struct DeepSvddParams {
 /// weights, entries with |c| < 0.1 set to ±0.1 against hypersphere collapse).
 ///
 /// **Score:** the squared distance `‖φ(x) − c‖²` of the row's embedding to the centre.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeepSvdd(pub DeepSvddParams);
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeepSvddValidParams {
+    pub(crate) hidden: Vec<usize>,
+    pub(crate) settings: Settings,
+}
 
-impl DeepSvdd {
-    /// Checks `params`: hidden widths ≥ 1.
-    pub fn new(params: DeepSvddParams) -> Result<Self, DeepError> {
-        check_hidden(&params.hidden)?;
-        Ok(Self(params))
+impl DeepSvddValidParams {
+    /// Layer widths after the input; the last is the embedding size.
+    pub fn hidden(&self) -> &[usize] {
+        &self.hidden
+    }
+
+    /// Training and device settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 }
 
-impl DeepSvdd {
+impl DeepSvddValidParams {
     /// Fits on `train` and returns the typed fitted model (with its loss history).
     pub fn fit_model(&self, train: &Dataset, ctx: &FitContext) -> Result<FittedDeepSvdd, Error> {
         let rows = f32_rows(train)?;
-        let p = &self.0;
-        let trained = fit(&rows, ctx, &p.settings.train, &p.settings.device, |rng, dev, x| {
-            SvddNet::new(rng, x, &p.hidden, dev)
-        })?;
+        let p = self;
+        let trained =
+            fit(&rows, ctx, &p.settings.train, p.settings.device.name(), |rng, dev, x| {
+                SvddNet::new(rng, x, &p.hidden, dev)
+            })?;
         Ok(FittedDeepSvdd { trained, params: p.clone() })
     }
 }
 
-impl Detector for DeepSvdd {
+impl Detector for DeepSvddValidParams {
     fn name(&self) -> &str {
-        "deepsvdd"
+        DeepSvddParams::NAME
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
@@ -139,11 +220,11 @@ impl Detector for DeepSvdd {
     }
 }
 
-/// A fitted [`DeepSvdd`].
+/// A fitted Deep SVDD ([`DeepSvddValidParams`]).
 #[derive(Debug)]
 pub struct FittedDeepSvdd {
     trained: Trained<SvddNet>,
-    params: DeepSvddParams,
+    params: DeepSvddValidParams,
 }
 
 impl FittedDeepSvdd {
@@ -162,30 +243,32 @@ impl FittedDeepSvdd {
 impl Saved for FittedDeepSvdd {
     const DETECTOR: &'static str = "deepsvdd";
     type Net = SvddNet;
-    type Spec = DeepSvddParams;
+    type Spec = DeepSvddValidParams;
 
     fn trained(&self) -> &Trained<SvddNet> {
         &self.trained
     }
 
-    fn spec(&self) -> DeepSvddParams {
+    fn spec(&self) -> DeepSvddValidParams {
         self.params.clone()
     }
 
-    fn settings(spec: &DeepSvddParams) -> &Settings {
+    fn settings(spec: &DeepSvddValidParams) -> &Settings {
         &spec.settings
     }
 
-    fn structure(p: &DeepSvddParams, d: usize, dev: &Device) -> Result<SvddNet, Error> {
-        let p = DeepSvdd::new(p.clone())?.0;
+    fn structure(p: &DeepSvddValidParams, d: usize, dev: &Device) -> Result<SvddNet, Error> {
+        let p = DeepSvddParams(p.clone()).check().map_err(|e| param_error(&e))?;
         check_features(Self::DETECTOR, d)?;
         Ok(SvddNet::structure(&mut oddity_core::rng(0), d, &p.hidden, dev))
     }
 
-    fn assemble(trained: Trained<SvddNet>, params: DeepSvddParams) -> Self {
+    fn assemble(trained: Trained<SvddNet>, params: DeepSvddValidParams) -> Self {
         Self { trained, params }
     }
 }
+
+saved_detector!(FittedDeepSvdd);
 
 impl FittedDetector for FittedDeepSvdd {
     fn save(&self) -> Result<Vec<u8>, Error> {

@@ -81,11 +81,3 @@ fn parameter_reason(e: &DeepError) -> String {
         None => text,
     }
 }
-
-/// Checks `value >= min` for the integer parameter `name`.
-pub(crate) fn at_least(name: &'static str, value: i64, min: i64) -> Result<usize, DeepError> {
-    if value < min {
-        return Err(DeepError::TooSmall { name, min, value });
-    }
-    Ok(value as usize)
-}

@@ -1,6 +1,7 @@
 //! Deep anomaly detectors for oddity on [burn](https://burn.dev): a dense autoencoder, a
 //! variational autoencoder, one-class Deep SVDD, and LSTM and 1-D CNN autoencoders over
-//! sliding windows, all behind the [`oddity_core::Detector`] trait and trained by one loop
+//! sliding windows, each in linfa's shape (`FooParams` → [`oddity_core::DetectorParams::check`]
+//! → `FooValidParams`, the [`oddity_core::Detector`] → `FittedFoo`) and trained by one loop
 //! ([`train::train`]: Adam, mini-batches, optional validation with early stopping).
 //!
 //! Every random number of a fit (initialisation, shuffling, dropout masks, VAE samples)
@@ -12,14 +13,11 @@
 //!
 //! ```
 //! use ndarray::Array2;
-//! use oddity_core::{Dataset, Detector, FitContext};
+//! use oddity_core::{Dataset, Detector, DetectorParams, FitContext};
+//! use oddity_deep::AutoencoderParams;
 //!
 //! let x = Array2::from_shape_fn((64, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f64 / 11.0);
-//! let entry = oddity_deep::detector("autoencoder").unwrap();
-//! let params = oddity_core::Params(
-//!     [("epochs".to_string(), oddity_core::ParamValue::Int(2))].into(),
-//! );
-//! let (_, detector) = entry.instantiate(&params)?;
+//! let detector = AutoencoderParams::default().epochs(2).check()?;
 //! let fitted = detector.fit(&Dataset::from_features("train", x.clone()), &FitContext::new(7))?;
 //! let scores = fitted.score(&Dataset::from_features("test", x))?;
 //! assert_eq!(scores.len(), 64);
@@ -50,6 +48,7 @@ mod lstm_autoencoder;
 mod lstm_kernel;
 mod lstm_op;
 pub mod nn;
+mod params;
 #[cfg(test)]
 mod parity;
 mod registry;
@@ -60,22 +59,24 @@ pub mod train;
 mod vae;
 
 pub use autoencoder::{
-    Autoencoder, AutoencoderNet, AutoencoderParams, DenseBlock, FittedAutoencoder,
+    AutoencoderNet, AutoencoderParams, AutoencoderParamsError, AutoencoderValidParams, DenseBlock,
+    FittedAutoencoder,
 };
-pub use cnn_autoencoder::{CnnAutoencoder, CnnAutoencoderParams, CnnNet};
-pub use deepsvdd::{DeepSvdd, DeepSvddParams, FittedDeepSvdd, SvddNet, CENTER_EPS};
+pub use cnn_autoencoder::{
+    CnnAutoencoderParams, CnnAutoencoderParamsError, CnnAutoencoderValidParams, CnnNet,
+    FittedCnnAutoencoder,
+};
+pub use deepsvdd::{
+    DeepSvddParams, DeepSvddParamsError, DeepSvddValidParams, FittedDeepSvdd, SvddNet, CENTER_EPS,
+};
 pub use device::{device, DEVICES};
 pub use error::DeepError;
-pub use lstm_autoencoder::{LstmAutoencoder, LstmAutoencoderParams, LstmNet};
+pub use lstm_autoencoder::{
+    FittedLstmAutoencoder, LstmAutoencoderParams, LstmAutoencoderParamsError,
+    LstmAutoencoderValidParams, LstmNet,
+};
+pub use params::{Backend, Settings};
 pub use registry::{detector, detectors};
 pub use sequence::{FittedSequence, SequenceNet};
-pub use vae::{FittedVae, Vae, VaeNet, VaeParams};
-
-/// Training and device settings common to every deep detector.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Settings {
-    /// The training loop's settings.
-    pub train: train::TrainConfig,
-    /// The burn device name (`cpu`, `cuda`, `wgpu`; see [`DEVICES`]).
-    pub device: String,
-}
+pub use train::TrainParamsError;
+pub use vae::{FittedVae, VaeNet, VaeParams, VaeParamsError, VaeValidParams};

@@ -4,14 +4,17 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::Device;
 use burn::tensor::Tensor;
-use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector, Rng};
+use oddity_core::{
+    param_error, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec,
+    Params, ParamsError, Rng,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::error::at_least;
 use crate::nn::{linear, LstmLayer, Noise};
+use crate::params::training_builders;
 use crate::sequence::{fit_sequence, mse_loss, FittedSequence, SequenceNet};
-use crate::train::TrainModel;
-use crate::{DeepError, Settings};
+use crate::train::{TrainConfig, TrainModel, TrainParamsError};
+use crate::Settings;
 
 /// Encoder LSTM (`d → h`, L layers); the top layer's last hidden state repeated W times
 /// feeds the decoder LSTM (`h → h`, L layers), then `Linear(h → d)` at every step.
@@ -74,7 +77,8 @@ impl LstmNet {
         // The input needs no gradient: slicing it per step costs only the step's values.
         let enc = Self::stack(&self.encoder, w, |t| first.project(x.clone().narrow(1, t * d, d)));
         let z = enc.last().expect("W >= 2 steps").clone(); // [b, h]
-                                                           // The decoder's input is z at every step: its projection is computed once.
+                                                           // The decoder's input is z at every
+                                                           // step: its projection is computed once.
         let dec0 = &self.decoder[0];
         let zp = dec0.project(z);
         let dec = Self::stack(&self.decoder, w, |_| zp.clone());
@@ -86,17 +90,23 @@ impl LstmNet {
 
 impl SequenceNet for LstmNet {
     const DETECTOR: &'static str = "lstm_autoencoder";
-    type Params = LstmAutoencoderParams;
+    type Params = LstmAutoencoderValidParams;
 
-    fn settings(params: &LstmAutoencoderParams) -> &Settings {
+    fn settings(params: &LstmAutoencoderValidParams) -> &Settings {
         &params.settings
     }
 
-    fn check(p: &LstmAutoencoderParams, _w: usize, _d: usize) -> Result<(), DeepError> {
-        LstmAutoencoder::new(p.hidden as i64, p.layers as i64, p.settings.clone()).map(drop)
+    fn check(p: &LstmAutoencoderValidParams, _w: usize, _d: usize) -> Result<(), Error> {
+        LstmAutoencoderParams(p.clone()).check().map(drop).map_err(|e| param_error(&e))
     }
 
-    fn build(rng: &mut Rng, p: &LstmAutoencoderParams, _w: usize, d: usize, dev: &Device) -> Self {
+    fn build(
+        rng: &mut Rng,
+        p: &LstmAutoencoderValidParams,
+        _w: usize,
+        d: usize,
+        dev: &Device,
+    ) -> Self {
         Self::new(rng, d, p.hidden, p.layers, dev)
     }
 
@@ -113,15 +123,102 @@ impl TrainModel for LstmNet {
     }
 }
 
-/// Checked parameters of [`LstmAutoencoder`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LstmAutoencoderParams {
-    /// Hidden size of every LSTM layer (64).
-    pub hidden: usize,
-    /// Layers of the encoder and of the decoder (2).
-    pub layers: usize,
-    /// Training and device settings.
-    pub settings: Settings,
+/// Parameters of the `lstm_autoencoder` detector ([`LstmAutoencoderValidParams`] once
+/// checked); the defaults are the PyTorch peer's (hidden 64, 2 layers) trained for 5 epochs
+/// of batches of 64, Adam lr 1e-3 without weight decay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LstmAutoencoderParams(LstmAutoencoderValidParams);
+
+impl Default for LstmAutoencoderParams {
+    fn default() -> Self {
+        Self(LstmAutoencoderValidParams {
+            hidden: 64,
+            layers: 2,
+            settings: Settings::new(TrainConfig::new(5, 64, 1e-3, 0.0)),
+        })
+    }
+}
+
+impl LstmAutoencoderParams {
+    /// Hidden size of every LSTM layer (≥ 1).
+    pub fn hidden(mut self, hidden: usize) -> Self {
+        self.0.hidden = hidden;
+        self
+    }
+
+    /// Layers of the encoder and of the decoder (≥ 1).
+    pub fn layers(mut self, layers: usize) -> Self {
+        self.0.layers = layers;
+        self
+    }
+}
+
+training_builders!(LstmAutoencoderParams);
+
+/// A rejected [`LstmAutoencoderParams`] field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LstmAutoencoderParamsError {
+    /// Occurs when `hidden` is 0.
+    #[error("parameter `hidden`: must be at least 1, got {0}")]
+    Hidden(usize),
+    /// Occurs when `layers` is 0.
+    #[error("parameter `layers`: must be at least 1, got {0}")]
+    Layers(usize),
+    /// Occurs when a training setting is rejected.
+    #[error(transparent)]
+    Train(#[from] TrainParamsError),
+}
+
+impl ParamsError for LstmAutoencoderParamsError {
+    fn param(&self) -> &'static str {
+        match self {
+            Self::Hidden(_) => "hidden",
+            Self::Layers(_) => "layers",
+            Self::Train(e) => e.param(),
+        }
+    }
+}
+
+impl DetectorParams for LstmAutoencoderParams {
+    const NAME: &'static str = "lstm_autoencoder";
+    const SUMMARY: &'static str = "LSTM encoder-decoder over windows (needs `window`): per-step reconstruction error, mean over covering windows";
+    type Valid = LstmAutoencoderValidParams;
+    type Fitted = FittedLstmAutoencoder;
+    type Error = LstmAutoencoderParamsError;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        let p = &self.0;
+        let mut specs = vec![
+            ParamSpec::count("hidden", p.hidden, "hidden size of every LSTM layer (>= 1)"),
+            ParamSpec::count(
+                "layers",
+                p.layers,
+                "LSTM layers of the encoder and of the decoder (>= 1)",
+            ),
+        ];
+        specs.extend(p.settings.specs());
+        specs
+    }
+
+    fn from_params(p: &Params) -> Result<Self, Error> {
+        Ok(Self::default()
+            .hidden(p.usize("hidden")?)
+            .layers(p.usize("layers")?)
+            .settings(Settings::from_params(p)?))
+    }
+
+    fn check(self) -> Result<LstmAutoencoderValidParams, LstmAutoencoderParamsError> {
+        let p = self.0;
+        if p.hidden < 1 {
+            return Err(LstmAutoencoderParamsError::Hidden(p.hidden));
+        }
+        if p.layers < 1 {
+            return Err(LstmAutoencoderParamsError::Layers(p.layers));
+        }
+        p.settings.train.check()?;
+        Ok(p)
+    }
 }
 
 /// LSTM encoder–decoder autoencoder over sliding windows (Malhotra et al., *LSTM-based
@@ -133,33 +230,48 @@ pub struct LstmAutoencoderParams {
 /// **Score:** per window, the squared reconstruction error at every step (mean over
 /// features); each time step gets the mean (or max) of the errors at that step of the windows
 /// covering it (see `FittedDetector::score_steps`). Row scores (`score`) are the window MSE.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LstmAutoencoder(pub LstmAutoencoderParams);
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LstmAutoencoderValidParams {
+    pub(crate) hidden: usize,
+    pub(crate) layers: usize,
+    pub(crate) settings: Settings,
+}
 
-impl LstmAutoencoder {
-    /// Checks `params`: hidden ≥ 1, layers ≥ 1.
-    pub fn new(hidden: i64, layers: i64, settings: Settings) -> Result<Self, DeepError> {
-        let hidden = at_least("hidden", hidden, 1)?;
-        let layers = at_least("layers", layers, 1)?;
-        Ok(Self(LstmAutoencoderParams { hidden, layers, settings }))
+impl LstmAutoencoderValidParams {
+    /// Hidden size of every LSTM layer.
+    pub fn hidden(&self) -> usize {
+        self.hidden
+    }
+
+    /// Layers of the encoder and of the decoder.
+    pub fn layers(&self) -> usize {
+        self.layers
+    }
+
+    /// Training and device settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 }
 
-impl LstmAutoencoder {
+/// A fitted LSTM autoencoder.
+pub type FittedLstmAutoencoder = FittedSequence<LstmNet>;
+
+impl LstmAutoencoderValidParams {
     /// Fits on `train` (flattened windows, [`Dataset::window`] set) and returns the typed
     /// fitted model (with its loss history).
     pub fn fit_model(
         &self,
         train: &Dataset,
         ctx: &FitContext,
-    ) -> Result<FittedSequence<LstmNet>, Error> {
-        fit_sequence(&self.0, train, ctx)
+    ) -> Result<FittedLstmAutoencoder, Error> {
+        fit_sequence(self, train, ctx)
     }
 }
 
-impl Detector for LstmAutoencoder {
+impl Detector for LstmAutoencoderValidParams {
     fn name(&self) -> &str {
-        "lstm_autoencoder"
+        LstmAutoencoderParams::NAME
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {

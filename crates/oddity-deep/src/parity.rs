@@ -60,7 +60,7 @@ pub(crate) fn assert_adam_steps<M: TrainModel>(
     rel: f32,
 ) {
     let x = batch(f);
-    let cfg = TrainConfig::new(3, x.nrows() as i64, 0.01, 0.0, 0.0, 0).expect("config");
+    let cfg = TrainConfig::new(3, x.nrows(), 0.01, 0.0);
     let (trained, reports) =
         train(model, &x, &cfg, device, oddity_core::rng(1), &mut |_| {}).expect("train");
     let mut losses: Vec<f32> = reports.iter().map(|r| r.train_loss as f32).collect();

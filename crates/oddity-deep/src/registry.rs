@@ -1,181 +1,150 @@
 //! The deep detectors as the runner and `oddity list` see them.
 
-use oddity_core::{Detector, DetectorEntry, Error, ParamSpec, Params};
+use oddity_core::DetectorEntry;
 
-use crate::device::DEVICES;
-use crate::saved::load;
-use crate::train::TrainConfig;
 use crate::{
-    Autoencoder, AutoencoderParams, CnnAutoencoder, CnnNet, DeepSvdd, DeepSvddParams,
-    FittedAutoencoder, FittedDeepSvdd, FittedSequence, FittedVae, LstmAutoencoder, LstmNet,
-    Settings, Vae, VaeParams,
+    AutoencoderParams, CnnAutoencoderParams, DeepSvddParams, LstmAutoencoderParams, VaeParams,
 };
 
-/// The training parameters every deep detector takes, with its own defaults.
-fn training_specs(epochs: i64, batch: i64, lr: f64, weight_decay: f64) -> Vec<ParamSpec> {
-    vec![
-        ParamSpec::int("epochs", epochs, "passes over the training rows (>= 1)"),
-        ParamSpec::int("batch_size", batch, "rows per Adam step (>= 1)"),
-        ParamSpec::float("lr", lr, "Adam learning rate (> 0)"),
-        ParamSpec::float(
-            "weight_decay",
-            weight_decay,
-            "L2 weight decay added to the gradients (>= 0)",
-        ),
-        ParamSpec::float(
-            "validation",
-            0.0,
-            "share of training rows held out for a validation loss, in [0, 1); 0 = none",
-        ),
-        ParamSpec::int(
-            "patience",
-            0,
-            "with validation: stop after this many epochs without improvement (0 = never)",
-        ),
-        ParamSpec::one_of(
-            "device",
-            DEVICES,
-            "cpu",
-            "burn device: cpu (Flex), cuda or wgpu (cargo features)",
-        ),
-    ]
-}
-
-/// The training settings from resolved parameters.
-fn settings(p: &Params) -> Result<Settings, Error> {
-    let train = TrainConfig::new(
-        p.int("epochs")?,
-        p.int("batch_size")?,
-        p.float("lr")?,
-        p.float("weight_decay")?,
-        p.float("validation")?,
-        p.int("patience")?,
-    )?;
-    Ok(Settings { train, device: p.str("device")?.to_string() })
-}
-
-/// A comma-separated list of layer widths (`"64,32"`).
-fn widths(p: &Params, name: &str) -> Result<Vec<usize>, Error> {
-    p.str(name)?
-        .split(',')
-        .map(|s| match s.trim().parse::<usize>() {
-            Ok(v) if v >= 1 => Ok(v),
-            _ => Err(Error::InvalidParameter {
-                name: name.into(),
-                reason: format!("expected comma-separated widths >= 1, got `{}`", p.str(name)?),
-            }),
-        })
-        .collect()
-}
-
-fn with(mut specs: Vec<ParamSpec>, common: Vec<ParamSpec>) -> Vec<ParamSpec> {
-    specs.extend(common);
-    specs
-}
-
 /// Every deep detector: name, one-line summary, parameters, constructor and loader of its
-/// saved fitted state.
+/// saved fitted state, all derived from its parameter type
+/// ([`oddity_core::DetectorParams`]).
 pub fn detectors() -> Vec<DetectorEntry> {
     vec![
-        DetectorEntry {
-            load: Some(load::<FittedAutoencoder>),
-            name: "autoencoder",
-            summary: "dense autoencoder d-64-32-64-d (ReLU, batch norm, dropout): reconstruction MSE of the row",
-            params: with(
-                vec![
-                    ParamSpec::text("hidden", "64,32", "encoder widths, comma separated; the decoder mirrors them"),
-                    ParamSpec::float("dropout", 0.2, "dropout after every hidden layer, in [0, 1)"),
-                    ParamSpec::bool("batch_norm", true, "batch normalisation after every hidden layer"),
-                ],
-                training_specs(10, 32, 1e-3, 1e-5),
-            ),
-            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
-                Ok(Box::new(Autoencoder::new(AutoencoderParams {
-                    hidden: widths(p, "hidden")?,
-                    dropout: p.float("dropout")?,
-                    batch_norm: p.bool("batch_norm")?,
-                    settings: settings(p)?,
-                })?))
-            },
-        },
-        DetectorEntry {
-            load: Some(load::<FittedVae>),
-            name: "vae",
-            summary: "variational autoencoder d-128-64-32-(mu, log var; latent 2), mirrored decoder: reconstruction MSE of the decoded posterior mean",
-            params: with(
-                vec![
-                    ParamSpec::text("hidden", "128,64,32", "encoder widths, comma separated; the decoder mirrors them"),
-                    ParamSpec::int("latent", 2, "latent dimension (>= 1)"),
-                    ParamSpec::float("beta", 1.0, "weight of the KL term (>= 0)"),
-                    ParamSpec::float("dropout", 0.2, "dropout after every hidden layer, in [0, 1)"),
-                    ParamSpec::bool("batch_norm", true, "batch normalisation after every hidden layer"),
-                ],
-                training_specs(10, 32, 1e-3, 1e-5),
-            ),
-            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
-                let latent = p.int("latent")?;
-                if latent < 1 {
-                    return Err(crate::DeepError::TooSmall { name: "latent", min: 1, value: latent }.into());
-                }
-                Ok(Box::new(Vae::new(VaeParams {
-                    hidden: widths(p, "hidden")?,
-                    latent: latent as usize,
-                    beta: p.float("beta")?,
-                    dropout: p.float("dropout")?,
-                    batch_norm: p.bool("batch_norm")?,
-                    settings: settings(p)?,
-                })?))
-            },
-        },
-        DetectorEntry {
-            load: Some(load::<FittedDeepSvdd>),
-            name: "deepsvdd",
-            summary: "one-class Deep SVDD, bias-free d-64-32 with ReLU after every layer (as PyOD), Adam lr 1e-4: squared distance of the embedding to the centre",
-            params: with(
-                vec![ParamSpec::text("hidden", "64,32", "layer widths, comma separated; the last is the embedding size")],
-                training_specs(20, 32, 1e-4, 5e-7),
-            ),
-            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
-                Ok(Box::new(DeepSvdd::new(DeepSvddParams {
-                    hidden: widths(p, "hidden")?,
-                    settings: settings(p)?,
-                })?))
-            },
-        },
-        DetectorEntry {
-            load: Some(load::<FittedSequence<LstmNet>>),
-            name: "lstm_autoencoder",
-            summary: "LSTM encoder-decoder over windows (needs `window`): per-step reconstruction error, mean over covering windows",
-            params: with(
-                vec![
-                    ParamSpec::int("hidden", 64, "hidden size of every LSTM layer (>= 1)"),
-                    ParamSpec::int("layers", 2, "LSTM layers of the encoder and of the decoder (>= 1)"),
-                ],
-                training_specs(5, 64, 1e-3, 0.0),
-            ),
-            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
-                Ok(Box::new(LstmAutoencoder::new(p.int("hidden")?, p.int("layers")?, settings(p)?)?))
-            },
-        },
-        DetectorEntry {
-            load: Some(load::<FittedSequence<CnnNet>>),
-            name: "cnn_autoencoder",
-            summary: "1-D CNN autoencoder over windows (needs `window`, a multiple of 4): per-step reconstruction error, mean over covering windows",
-            params: with(
-                vec![
-                    ParamSpec::int("channels", 32, "channels of the first convolution; the second has twice as many (>= 1)"),
-                    ParamSpec::int("kernel", 7, "kernel size, odd (>= 3)"),
-                ],
-                training_specs(5, 64, 1e-3, 0.0),
-            ),
-            build: |p: &Params| -> Result<Box<dyn Detector>, Error> {
-                Ok(Box::new(CnnAutoencoder::new(p.int("channels")?, p.int("kernel")?, settings(p)?)?))
-            },
-        },
+        DetectorEntry::of::<AutoencoderParams>(),
+        DetectorEntry::of::<VaeParams>(),
+        DetectorEntry::of::<DeepSvddParams>(),
+        DetectorEntry::of::<LstmAutoencoderParams>(),
+        DetectorEntry::of::<CnnAutoencoderParams>(),
     ]
 }
 
 /// The deep detector named `name`.
 pub fn detector(name: &str) -> Option<DetectorEntry> {
     detectors().into_iter().find(|d| d.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use oddity_core::{DetectorParams, Params, ParamsError};
+
+    use super::*;
+    use crate::train::TrainParamsError;
+    use crate::{
+        AutoencoderParamsError, CnnAutoencoderParamsError, DeepSvddParamsError,
+        LstmAutoencoderParamsError, VaeParamsError,
+    };
+
+    /// `P`'s specification defaults resolve back to `P::default()`, and every spec default
+    /// is the value of `P::default()` (both come from `Default`, never from a second copy).
+    fn defaults_agree<P: DetectorParams + PartialEq + std::fmt::Debug>() {
+        let specs = P::default().specs();
+        let resolved = Params::resolve(P::NAME, &specs, &Params::default()).unwrap();
+        let from_specs = P::from_params(&resolved).unwrap();
+        assert_eq!(from_specs, P::default(), "{}", P::NAME);
+        assert_eq!(from_specs.specs(), specs, "{}", P::NAME);
+        let entry = detector(P::NAME).unwrap();
+        assert_eq!(entry.params, specs, "{}", P::NAME);
+        assert_eq!(entry.summary, P::SUMMARY);
+        assert!(P::default().check().is_ok(), "{}", P::NAME);
+    }
+
+    #[test]
+    fn spec_defaults_equal_the_params_defaults() {
+        defaults_agree::<AutoencoderParams>();
+        defaults_agree::<VaeParams>();
+        defaults_agree::<DeepSvddParams>();
+        defaults_agree::<LstmAutoencoderParams>();
+        defaults_agree::<CnnAutoencoderParams>();
+        assert_eq!(detectors().len(), 5, "a detector is missing from this test");
+    }
+
+    #[test]
+    fn names_and_state_tags_are_unique_and_stable() {
+        let all = detectors();
+        let tags: BTreeSet<_> = all.iter().map(|e| e.tag).collect();
+        assert_eq!(tags.len(), all.len());
+        for e in &all {
+            assert_eq!(e.tag, e.name, "{}", e.name);
+        }
+    }
+
+    #[test]
+    fn training_errors_name_their_field() {
+        let p = AutoencoderParams::default;
+        for (err, field) in [
+            (p().epochs(0).check().unwrap_err(), "epochs"),
+            (p().batch_size(0).check().unwrap_err(), "batch_size"),
+            (p().lr(0.0).check().unwrap_err(), "lr"),
+            (p().lr(f64::NAN).check().unwrap_err(), "lr"),
+            (p().weight_decay(-1.0).check().unwrap_err(), "weight_decay"),
+            (p().validation(1.0).check().unwrap_err(), "validation"),
+        ] {
+            assert!(matches!(err, AutoencoderParamsError::Train(_)), "{err}");
+            assert_eq!(err.param(), field);
+        }
+        assert_eq!(
+            p().epochs(0).check(),
+            Err(AutoencoderParamsError::Train(TrainParamsError::Epochs(0)))
+        );
+        assert_eq!(
+            TrainParamsError::BatchSize(0).to_string(),
+            "parameter `batch_size`: must be at least 1, got 0"
+        );
+    }
+
+    #[test]
+    fn autoencoder_hidden_and_dropout_are_checked() {
+        let err = AutoencoderParams::default().hidden(vec![64, 0]).check().unwrap_err();
+        assert_eq!(err, AutoencoderParamsError::Hidden(vec![64, 0]));
+        assert_eq!(err.param(), "hidden");
+        for bad in [1.0, -0.1, f64::NAN] {
+            let err = AutoencoderParams::default().dropout(bad).check().unwrap_err();
+            assert!(matches!(err, AutoencoderParamsError::Dropout(_)), "{err}");
+            assert_eq!(err.param(), "dropout");
+        }
+    }
+
+    #[test]
+    fn vae_fields_are_checked() {
+        let p = VaeParams::default;
+        assert_eq!(p().hidden(vec![]).check(), Err(VaeParamsError::Hidden(vec![])));
+        assert_eq!(p().latent(0).check(), Err(VaeParamsError::Latent(0)));
+        assert_eq!(p().beta(-0.5).check(), Err(VaeParamsError::Beta(-0.5)));
+        assert!(matches!(p().beta(f64::NAN).check(), Err(VaeParamsError::Beta(_))));
+        assert_eq!(p().dropout(1.0).check(), Err(VaeParamsError::Dropout(1.0)));
+        assert_eq!(p().latent(0).check().unwrap_err().param(), "latent");
+        assert_eq!(p().epochs(0).check().unwrap_err().param(), "epochs");
+    }
+
+    #[test]
+    fn deepsvdd_hidden_is_checked() {
+        let err = DeepSvddParams::default().hidden(vec![0]).check().unwrap_err();
+        assert_eq!(err, DeepSvddParamsError::Hidden(vec![0]));
+        assert_eq!(err.param(), "hidden");
+        let err = DeepSvddParams::default().lr(0.0).check().unwrap_err();
+        assert_eq!(err.param(), "lr");
+    }
+
+    #[test]
+    fn lstm_hidden_and_layers_are_checked() {
+        let p = LstmAutoencoderParams::default;
+        assert_eq!(p().hidden(0).check(), Err(LstmAutoencoderParamsError::Hidden(0)));
+        assert_eq!(p().layers(0).check(), Err(LstmAutoencoderParamsError::Layers(0)));
+        assert_eq!(p().layers(0).check().unwrap_err().param(), "layers");
+        assert_eq!(p().batch_size(0).check().unwrap_err().param(), "batch_size");
+    }
+
+    #[test]
+    fn cnn_channels_and_kernel_are_checked() {
+        let p = CnnAutoencoderParams::default;
+        assert_eq!(p().channels(0).check(), Err(CnnAutoencoderParamsError::Channels(0)));
+        for bad in [1, 2, 6] {
+            assert_eq!(p().kernel(bad).check(), Err(CnnAutoencoderParamsError::Kernel(bad)));
+        }
+        assert_eq!(p().kernel(6).check().unwrap_err().param(), "kernel");
+        assert!(p().kernel(3).check().is_ok());
+    }
 }

@@ -10,7 +10,7 @@
 use burn::module::Module;
 use burn::tensor::{Bytes, Device};
 use burn_store::{ApplyResult, BurnpackStore, ModuleSnapshot};
-use oddity_core::{state, Error, FittedDetector};
+use oddity_core::{state, Error, FittedDetector, ParamChoice};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -77,11 +77,26 @@ pub(crate) fn save<F: Saved>(fitted: &F) -> Result<Vec<u8>, Error> {
     )
 }
 
-/// A fitted `F` from the bytes of [`save`] (the registry entries' `load`).
-pub(crate) fn load<F: Saved + 'static>(bytes: &[u8]) -> Result<Box<dyn FittedDetector>, Error> {
+/// Implements [`oddity_core::SavedDetector`] for a [`Saved`] fitted type, tagged with its
+/// registry name.
+macro_rules! saved_detector {
+    ($fitted:ty) => {
+        impl oddity_core::SavedDetector for $fitted {
+            const TAG: &'static str = <$fitted as $crate::saved::Saved>::DETECTOR;
+
+            fn load(bytes: &[u8]) -> Result<Self, oddity_core::Error> {
+                $crate::saved::load(bytes)
+            }
+        }
+    };
+}
+pub(crate) use saved_detector;
+
+/// A fitted `F` from the bytes of [`save`] (its [`oddity_core::SavedDetector::load`]).
+pub(crate) fn load<F: Saved>(bytes: &[u8]) -> Result<F, Error> {
     let what = F::DETECTOR;
     let saved: State<F::Spec> = state::decode_tagged(bytes, what)?;
-    let dev = device(&F::settings(&saved.spec).device)?;
+    let dev = device(F::settings(&saved.spec).device.name())?;
     let mut model = F::structure(&saved.spec, saved.n_features, &dev)?;
     unpack(&mut model, saved.weights, what)?;
     let trained = Trained {
@@ -91,7 +106,7 @@ pub(crate) fn load<F: Saved + 'static>(bytes: &[u8]) -> Result<Box<dyn FittedDet
         n_features: saved.n_features,
         history: saved.history,
     };
-    Ok(Box::new(F::assemble(trained, saved.spec)))
+    Ok(F::assemble(trained, saved.spec))
 }
 
 /// The tensors of `model` (parameters, batch-norm running statistics) as burnpack bytes.

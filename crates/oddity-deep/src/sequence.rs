@@ -5,7 +5,7 @@ use std::fmt::Debug;
 
 use burn::tensor::{Device, Tensor};
 use ndarray::{Array1, Array2, Axis};
-use oddity_core::{Dataset, Error, FitContext, FittedDetector, Rng};
+use oddity_core::{Dataset, Error, FitContext, FittedDetector, ParamChoice, Rng, SavedDetector};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -24,8 +24,9 @@ pub trait SequenceNet: TrainModel + Sync {
     /// The training and device settings among `params`.
     fn settings(params: &Self::Params) -> &Settings;
 
-    /// Checks that `params` make a network for windows of `w` steps of `d` features.
-    fn check(params: &Self::Params, w: usize, d: usize) -> Result<(), DeepError>;
+    /// Checks that `params` (checked again: they may come from saved bytes) make a network
+    /// for windows of `w` steps of `d` features.
+    fn check(params: &Self::Params, w: usize, d: usize) -> Result<(), Error>;
 
     /// A network for windows of `w` steps of `d` features with weights drawn from `rng`
     /// (`params` and the shape passed [`SequenceNet::check`]).
@@ -63,8 +64,9 @@ pub(crate) fn fit_sequence<M: SequenceNet>(
     M::check(params, w, d)?;
     let rows = f32_rows(train)?;
     let s = M::settings(params);
+    let device = s.device.name();
     let trained =
-        fit(&rows, ctx, &s.train, &s.device, |rng, dev, _| M::build(rng, params, w, d, dev))?;
+        fit(&rows, ctx, &s.train, device, |rng, dev, _| M::build(rng, params, w, d, dev))?;
     Ok(FittedSequence { trained, window: w, params: params.clone() })
 }
 
@@ -118,6 +120,14 @@ impl<M: SequenceNet> Saved for FittedSequence<M> {
 
     fn assemble(trained: Trained<M>, spec: Self::Spec) -> Self {
         Self { trained, window: spec.window, params: spec.params }
+    }
+}
+
+impl<M: SequenceNet + 'static> SavedDetector for FittedSequence<M> {
+    const TAG: &'static str = M::DETECTOR;
+
+    fn load(bytes: &[u8]) -> Result<Self, Error> {
+        crate::saved::load(bytes)
     }
 }
 

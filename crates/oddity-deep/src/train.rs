@@ -6,67 +6,129 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 use ndarray::Array2;
-use oddity_core::Rng;
+use oddity_core::{ParamsError, Rng};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::error::at_least;
 use crate::nn::{matrix, values, Noise};
 use crate::DeepError;
 
-/// Training settings shared by every deep detector.
+/// Training settings shared by every deep detector, checked with the detector's parameters
+/// ([`TrainConfig::check`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
-    /// Passes over the training rows (≥ 1).
-    pub epochs: usize,
-    /// Rows per Adam step (≥ 1); the last batch of an epoch may be smaller.
-    pub batch_size: usize,
-    /// Adam's learning rate (> 0).
-    pub lr: f64,
-    /// L2 weight decay added to the gradients, PyTorch `Adam(weight_decay=…)` style (≥ 0).
-    pub weight_decay: f64,
-    /// Share of the training rows held out to measure a validation loss each epoch, in
-    /// [0, 1); 0 = no validation and no early stopping.
-    pub validation: f64,
-    /// With validation: stop after this many epochs without a better validation loss and
-    /// keep the best model; 0 = never stop early.
-    pub patience: usize,
+    pub(crate) epochs: usize,
+    pub(crate) batch_size: usize,
+    pub(crate) lr: f64,
+    pub(crate) weight_decay: f64,
+    pub(crate) validation: f64,
+    pub(crate) patience: usize,
 }
 
 impl TrainConfig {
-    /// Checks every field; the messages name the parameter.
-    pub fn new(
-        epochs: i64,
-        batch_size: i64,
-        lr: f64,
-        weight_decay: f64,
-        validation: f64,
-        patience: i64,
-    ) -> Result<Self, DeepError> {
-        let epochs = at_least("epochs", epochs, 1)?;
-        let batch_size = at_least("batch_size", batch_size, 1)?;
-        #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        if !(lr > 0.0 && lr.is_finite()) {
-            return Err(DeepError::OutOfRange { name: "lr", range: "(0, inf)", value: lr });
+    /// `epochs` passes of batches of `batch_size` rows, Adam with learning rate `lr` and
+    /// `weight_decay`; no validation part, no early stopping.
+    pub fn new(epochs: usize, batch_size: usize, lr: f64, weight_decay: f64) -> Self {
+        Self { epochs, batch_size, lr, weight_decay, validation: 0.0, patience: 0 }
+    }
+
+    /// The same settings holding out `validation` of the training rows (in [0, 1)) to
+    /// measure a validation loss each epoch.
+    pub fn with_validation(mut self, validation: f64) -> Self {
+        self.validation = validation;
+        self
+    }
+
+    /// The same settings stopping after `patience` epochs without a better validation loss
+    /// (0 = never stop early).
+    pub fn with_patience(mut self, patience: usize) -> Self {
+        self.patience = patience;
+        self
+    }
+
+    /// Passes over the training rows (≥ 1).
+    pub fn epochs(&self) -> usize {
+        self.epochs
+    }
+
+    /// Rows per Adam step (≥ 1); the last batch of an epoch may be smaller.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// Adam's learning rate (> 0).
+    pub fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    /// L2 weight decay added to the gradients, PyTorch `Adam(weight_decay=…)` style (≥ 0).
+    pub fn weight_decay(&self) -> f64 {
+        self.weight_decay
+    }
+
+    /// Share of the training rows held out to measure a validation loss each epoch, in
+    /// [0, 1); 0 = no validation and no early stopping.
+    pub fn validation(&self) -> f64 {
+        self.validation
+    }
+
+    /// With validation: stop after this many epochs without a better validation loss and
+    /// keep the best model; 0 = never stop early.
+    pub fn patience(&self) -> usize {
+        self.patience
+    }
+
+    /// Checks every field; the error names the parameter.
+    pub fn check(&self) -> Result<(), TrainParamsError> {
+        if self.epochs < 1 {
+            return Err(TrainParamsError::Epochs(self.epochs));
         }
-        #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        if !(weight_decay >= 0.0 && weight_decay.is_finite()) {
-            return Err(DeepError::OutOfRange {
-                name: "weight_decay",
-                range: "[0, inf)",
-                value: weight_decay,
-            });
+        if self.batch_size < 1 {
+            return Err(TrainParamsError::BatchSize(self.batch_size));
         }
-        #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        if !((0.0..1.0).contains(&validation)) {
-            return Err(DeepError::OutOfRange {
-                name: "validation",
-                range: "[0, 1)",
-                value: validation,
-            });
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(TrainParamsError::Lr(self.lr));
         }
-        let patience = at_least("patience", patience, 0)?;
-        Ok(Self { epochs, batch_size, lr, weight_decay, validation, patience })
+        if !(self.weight_decay >= 0.0 && self.weight_decay.is_finite()) {
+            return Err(TrainParamsError::WeightDecay(self.weight_decay));
+        }
+        if !(0.0..1.0).contains(&self.validation) {
+            return Err(TrainParamsError::Validation(self.validation));
+        }
+        Ok(())
+    }
+}
+
+/// A rejected [`TrainConfig`] field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrainParamsError {
+    /// Occurs when `epochs` is 0.
+    #[error("parameter `epochs`: must be at least 1, got {0}")]
+    Epochs(usize),
+    /// Occurs when `batch_size` is 0.
+    #[error("parameter `batch_size`: must be at least 1, got {0}")]
+    BatchSize(usize),
+    /// Occurs when `lr` is not positive and finite (NaN included).
+    #[error("parameter `lr`: must be in (0, inf), got {0}")]
+    Lr(f64),
+    /// Occurs when `weight_decay` is negative or not finite (NaN included).
+    #[error("parameter `weight_decay`: must be in [0, inf), got {0}")]
+    WeightDecay(f64),
+    /// Occurs when `validation` is outside [0, 1) (NaN included).
+    #[error("parameter `validation`: must be in [0, 1), got {0}")]
+    Validation(f64),
+}
+
+impl ParamsError for TrainParamsError {
+    fn param(&self) -> &'static str {
+        match self {
+            Self::Epochs(_) => "epochs",
+            Self::BatchSize(_) => "batch_size",
+            Self::Lr(_) => "lr",
+            Self::WeightDecay(_) => "weight_decay",
+            Self::Validation(_) => "validation",
+        }
     }
 }
 

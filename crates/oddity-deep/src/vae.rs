@@ -4,14 +4,18 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 use ndarray::Array1;
-use oddity_core::{Dataset, Detector, Error, FitContext, FittedDetector, Rng};
+use oddity_core::{
+    param_error, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamChoice,
+    ParamSpec, Params, ParamsError, Rng,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::autoencoder::{blocks, check_dropout, check_hidden, DenseBlock};
+use crate::autoencoder::{blocks, DenseBlock};
 use crate::fit::{f32_rows, fit, Trained};
 use crate::nn::{linear, Noise};
-use crate::saved::{check_features, save, Saved};
-use crate::train::{EpochReport, TrainModel};
+use crate::params::{dropout_ok, hidden_ok, training_builders, widths, widths_text};
+use crate::saved::{check_features, save, saved_detector, Saved};
+use crate::train::{EpochReport, TrainConfig, TrainModel, TrainParamsError};
 use crate::{DeepError, Settings};
 
 /// The network: encoder blocks `d → 128 → 64 → 32`, heads `→ (μ, log σ²)` of the latent
@@ -28,7 +32,7 @@ pub struct VaeNet {
 }
 
 impl VaeNet {
-    fn new(rng: &mut Rng, d: usize, p: &VaeParams, dev: &Device) -> Self {
+    fn new(rng: &mut Rng, d: usize, p: &VaeValidParams, dev: &Device) -> Self {
         let mut enc = vec![d];
         enc.extend(&p.hidden);
         let top = *enc.last().expect("at least d");
@@ -67,21 +71,147 @@ impl TrainModel for VaeNet {
     }
 }
 
-/// Checked parameters of [`Vae`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VaeParams {
-    /// Encoder widths (`[128, 64, 32]`); the decoder mirrors them.
-    pub hidden: Vec<usize>,
+/// Parameters of the `vae` detector ([`VaeValidParams`] once checked); the defaults are
+/// PyOD's `VAE` (`d-128-64-32`, latent 2, β = 1, batch norm, dropout 0.2) trained for 10
+/// epochs of batches of 32, Adam lr 1e-3 with weight decay 1e-5.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VaeParams(VaeValidParams);
+
+impl Default for VaeParams {
+    fn default() -> Self {
+        Self(VaeValidParams {
+            hidden: vec![128, 64, 32],
+            latent: 2,
+            beta: 1.0,
+            dropout: 0.2,
+            batch_norm: true,
+            settings: Settings::new(TrainConfig::new(10, 32, 1e-3, 1e-5)),
+        })
+    }
+}
+
+impl VaeParams {
+    /// Encoder widths (each ≥ 1, at least one); the decoder mirrors them.
+    pub fn hidden(mut self, hidden: Vec<usize>) -> Self {
+        self.0.hidden = hidden;
+        self
+    }
+
     /// Latent dimension (≥ 1).
-    pub latent: usize,
-    /// Weight of the KL term (≥ 0; 1 = the plain VAE).
-    pub beta: f64,
+    pub fn latent(mut self, latent: usize) -> Self {
+        self.0.latent = latent;
+        self
+    }
+
+    /// Weight of the KL term (≥ 0, finite; 1 = the plain VAE).
+    pub fn beta(mut self, beta: f64) -> Self {
+        self.0.beta = beta;
+        self
+    }
+
     /// Dropout probability after every hidden layer, in [0, 1).
-    pub dropout: f64,
+    pub fn dropout(mut self, dropout: f64) -> Self {
+        self.0.dropout = dropout;
+        self
+    }
+
     /// Batch normalisation after every hidden linear layer.
-    pub batch_norm: bool,
-    /// Training and device settings.
-    pub settings: Settings,
+    pub fn batch_norm(mut self, batch_norm: bool) -> Self {
+        self.0.batch_norm = batch_norm;
+        self
+    }
+}
+
+training_builders!(VaeParams);
+
+/// A rejected [`VaeParams`] field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VaeParamsError {
+    /// Occurs when `hidden` is empty or holds a 0.
+    #[error("parameter `hidden`: every width must be at least 1, got {0:?}")]
+    Hidden(Vec<usize>),
+    /// Occurs when `latent` is 0.
+    #[error("parameter `latent`: must be at least 1, got {0}")]
+    Latent(usize),
+    /// Occurs when `beta` is negative or not finite (NaN included).
+    #[error("parameter `beta`: must be in [0, inf), got {0}")]
+    Beta(f64),
+    /// Occurs when `dropout` is outside [0, 1) (NaN included).
+    #[error("parameter `dropout`: must be in [0, 1), got {0}")]
+    Dropout(f64),
+    /// Occurs when a training setting is rejected.
+    #[error(transparent)]
+    Train(#[from] TrainParamsError),
+}
+
+impl ParamsError for VaeParamsError {
+    fn param(&self) -> &'static str {
+        match self {
+            Self::Hidden(_) => "hidden",
+            Self::Latent(_) => "latent",
+            Self::Beta(_) => "beta",
+            Self::Dropout(_) => "dropout",
+            Self::Train(e) => e.param(),
+        }
+    }
+}
+
+impl DetectorParams for VaeParams {
+    const NAME: &'static str = "vae";
+    const SUMMARY: &'static str = "variational autoencoder d-128-64-32-(mu, log var; latent 2), mirrored decoder: reconstruction MSE of the decoded posterior mean";
+    type Valid = VaeValidParams;
+    type Fitted = FittedVae;
+    type Error = VaeParamsError;
+
+    fn specs(&self) -> Vec<ParamSpec> {
+        let p = &self.0;
+        let mut specs = vec![
+            ParamSpec::text(
+                "hidden",
+                widths_text(&p.hidden),
+                "encoder widths, comma separated; the decoder mirrors them",
+            ),
+            ParamSpec::count("latent", p.latent, "latent dimension (>= 1)"),
+            ParamSpec::float("beta", p.beta, "weight of the KL term (>= 0)"),
+            ParamSpec::float("dropout", p.dropout, "dropout after every hidden layer, in [0, 1)"),
+            ParamSpec::bool(
+                "batch_norm",
+                p.batch_norm,
+                "batch normalisation after every hidden layer",
+            ),
+        ];
+        specs.extend(p.settings.specs());
+        specs
+    }
+
+    fn from_params(p: &Params) -> Result<Self, Error> {
+        Ok(Self::default()
+            .hidden(widths(p, "hidden")?)
+            .latent(p.usize("latent")?)
+            .beta(p.float("beta")?)
+            .dropout(p.float("dropout")?)
+            .batch_norm(p.bool("batch_norm")?)
+            .settings(Settings::from_params(p)?))
+    }
+
+    fn check(self) -> Result<VaeValidParams, VaeParamsError> {
+        let p = self.0;
+        if !hidden_ok(&p.hidden) {
+            return Err(VaeParamsError::Hidden(p.hidden));
+        }
+        if p.latent < 1 {
+            return Err(VaeParamsError::Latent(p.latent));
+        }
+        if !(p.beta >= 0.0 && p.beta.is_finite()) {
+            return Err(VaeParamsError::Beta(p.beta));
+        }
+        if !dropout_ok(p.dropout) {
+            return Err(VaeParamsError::Dropout(p.dropout));
+        }
+        p.settings.train.check()?;
+        Ok(p)
+    }
 }
 
 /// Variational autoencoder (Kingma & Welling, *Auto-Encoding Variational Bayes*, ICLR 2014)
@@ -92,46 +222,67 @@ pub struct VaeParams {
 /// **Score:** the reconstruction MSE of the row decoded from the posterior mean μ (not a
 /// mean over samples: deterministic, and it ranks like the expected error for small σ), with
 /// the network in evaluation mode. Higher = less like the training data.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Vae(pub VaeParams);
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VaeValidParams {
+    pub(crate) hidden: Vec<usize>,
+    pub(crate) latent: usize,
+    pub(crate) beta: f64,
+    pub(crate) dropout: f64,
+    pub(crate) batch_norm: bool,
+    pub(crate) settings: Settings,
+}
 
-impl Vae {
-    /// Checks `params`: hidden widths ≥ 1, latent ≥ 1, β ≥ 0, dropout in [0, 1).
-    pub fn new(params: VaeParams) -> Result<Self, DeepError> {
-        check_hidden(&params.hidden)?;
-        if params.latent == 0 {
-            return Err(DeepError::TooSmall { name: "latent", min: 1, value: 0 });
-        }
-        if !(params.beta >= 0.0 && params.beta.is_finite()) {
-            return Err(DeepError::OutOfRange {
-                name: "beta",
-                range: "[0, inf)",
-                value: params.beta,
-            });
-        }
-        check_dropout(params.dropout)?;
-        Ok(Self(params))
+impl VaeValidParams {
+    /// Encoder widths; the decoder mirrors them.
+    pub fn hidden(&self) -> &[usize] {
+        &self.hidden
+    }
+
+    /// Latent dimension.
+    pub fn latent(&self) -> usize {
+        self.latent
+    }
+
+    /// Weight of the KL term.
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+
+    /// Dropout probability after every hidden layer.
+    pub fn dropout(&self) -> f64 {
+        self.dropout
+    }
+
+    /// Batch normalisation after every hidden linear layer.
+    pub fn batch_norm(&self) -> bool {
+        self.batch_norm
+    }
+
+    /// Training and device settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 }
 
-impl Vae {
+impl VaeValidParams {
     /// Fits on `train` and returns the typed fitted model (with its loss history).
     pub fn fit_model(&self, train: &Dataset, ctx: &FitContext) -> Result<FittedVae, Error> {
         let rows = f32_rows(train)?;
         if rows.nrows() < 2 {
             Err(DeepError::TooFewRows { detector: "vae", min: 2, got: rows.nrows() })?;
         }
-        let p = &self.0;
-        let trained = fit(&rows, ctx, &p.settings.train, &p.settings.device, |rng, dev, x| {
-            VaeNet::new(rng, x.ncols(), p, dev)
-        })?;
+        let p = self;
+        let trained =
+            fit(&rows, ctx, &p.settings.train, p.settings.device.name(), |rng, dev, x| {
+                VaeNet::new(rng, x.ncols(), p, dev)
+            })?;
         Ok(FittedVae { trained, params: p.clone() })
     }
 }
 
-impl Detector for Vae {
+impl Detector for VaeValidParams {
     fn name(&self) -> &str {
-        "vae"
+        VaeParams::NAME
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
@@ -139,11 +290,11 @@ impl Detector for Vae {
     }
 }
 
-/// A fitted [`Vae`].
+/// A fitted variational autoencoder ([`VaeValidParams`]).
 #[derive(Debug)]
 pub struct FittedVae {
     trained: Trained<VaeNet>,
-    params: VaeParams,
+    params: VaeValidParams,
 }
 
 impl FittedVae {
@@ -156,30 +307,32 @@ impl FittedVae {
 impl Saved for FittedVae {
     const DETECTOR: &'static str = "vae";
     type Net = VaeNet;
-    type Spec = VaeParams;
+    type Spec = VaeValidParams;
 
     fn trained(&self) -> &Trained<VaeNet> {
         &self.trained
     }
 
-    fn spec(&self) -> VaeParams {
+    fn spec(&self) -> VaeValidParams {
         self.params.clone()
     }
 
-    fn settings(spec: &VaeParams) -> &Settings {
+    fn settings(spec: &VaeValidParams) -> &Settings {
         &spec.settings
     }
 
-    fn structure(p: &VaeParams, d: usize, dev: &Device) -> Result<VaeNet, Error> {
-        let p = Vae::new(p.clone())?.0;
+    fn structure(p: &VaeValidParams, d: usize, dev: &Device) -> Result<VaeNet, Error> {
+        let p = VaeParams(p.clone()).check().map_err(|e| param_error(&e))?;
         check_features(Self::DETECTOR, d)?;
         Ok(VaeNet::new(&mut oddity_core::rng(0), d, &p, dev))
     }
 
-    fn assemble(trained: Trained<VaeNet>, params: VaeParams) -> Self {
+    fn assemble(trained: Trained<VaeNet>, params: VaeValidParams) -> Self {
         Self { trained, params }
     }
 }
+
+saved_detector!(FittedVae);
 
 impl FittedDetector for FittedVae {
     fn save(&self) -> Result<Vec<u8>, Error> {

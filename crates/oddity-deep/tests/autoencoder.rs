@@ -3,21 +3,17 @@
 mod common;
 
 use common::{entry, odds, params, roc_auc};
-use oddity_core::{Detector, Error, FitContext, ParamValue};
-use oddity_deep::train::TrainConfig;
-use oddity_deep::{Autoencoder, AutoencoderParams, DeepError, Settings};
+use oddity_core::{Detector, DetectorParams, Error, FitContext, ParamValue};
+use oddity_deep::train::TrainParamsError;
+use oddity_deep::{AutoencoderParams, AutoencoderParamsError, AutoencoderValidParams};
 
-fn autoencoder(epochs: i64, validation: f64, patience: i64) -> Autoencoder {
-    Autoencoder::new(AutoencoderParams {
-        hidden: vec![64, 32],
-        dropout: 0.2,
-        batch_norm: true,
-        settings: Settings {
-            train: TrainConfig::new(epochs, 32, 1e-3, 1e-5, validation, patience).unwrap(),
-            device: "cpu".into(),
-        },
-    })
-    .unwrap()
+fn autoencoder(epochs: usize, validation: f64, patience: usize) -> AutoencoderValidParams {
+    AutoencoderParams::default()
+        .epochs(epochs)
+        .validation(validation)
+        .patience(patience)
+        .check()
+        .unwrap()
 }
 
 #[test]
@@ -99,8 +95,8 @@ fn bad_parameters_are_typed_errors() {
         );
     }
     assert!(matches!(
-        TrainConfig::new(0, 32, 1e-3, 0.0, 0.0, 0),
-        Err(DeepError::TooSmall { name: "epochs", min: 1, value: 0 })
+        AutoencoderParams::default().epochs(0).check(),
+        Err(AutoencoderParamsError::Train(TrainParamsError::Epochs(0)))
     ));
     #[cfg(not(feature = "cuda"))]
     {

@@ -3,27 +3,16 @@
 mod common;
 
 use common::{entry, odds, params, roc_auc};
-use oddity_core::{Detector, Error, FitContext, ParamValue};
+use oddity_core::{Detector, DetectorParams, Error, FitContext, ParamValue};
 use oddity_deep::train::TrainConfig;
-use oddity_deep::{DeepSvdd, DeepSvddParams, Settings, Vae, VaeParams, CENTER_EPS};
+use oddity_deep::{DeepSvddParams, Settings, VaeParams, VaeValidParams, CENTER_EPS};
 
-fn settings(epochs: i64) -> Settings {
-    Settings {
-        train: TrainConfig::new(epochs, 32, 1e-3, 1e-5, 0.0, 0).unwrap(),
-        device: "cpu".into(),
-    }
+fn settings(epochs: usize) -> Settings {
+    Settings::new(TrainConfig::new(epochs, 32, 1e-3, 1e-5))
 }
 
-fn vae(epochs: i64) -> Vae {
-    Vae::new(VaeParams {
-        hidden: vec![128, 64, 32],
-        latent: 2,
-        beta: 1.0,
-        dropout: 0.2,
-        batch_norm: true,
-        settings: settings(epochs),
-    })
-    .unwrap()
+fn vae(epochs: usize) -> VaeValidParams {
+    VaeParams::default().settings(settings(epochs)).check().unwrap()
 }
 
 #[test]
@@ -51,7 +40,7 @@ fn vae_scores_are_reproducible() {
 fn deepsvdd_centre_is_guarded_and_training_pulls_rows_in() {
     let (data, labels) = odds("cardio");
     let model =
-        DeepSvdd::new(DeepSvddParams { hidden: vec![64, 32], settings: settings(20) }).unwrap();
+        DeepSvddParams::default().hidden(vec![64, 32]).settings(settings(20)).check().unwrap();
     let fitted = model.fit_model(&data, &FitContext::new(1)).unwrap();
     let c = fitted.center();
     assert_eq!(c.len(), 32);

@@ -17,7 +17,12 @@
 //! * [`stats`]: average ranks, Friedman / Iman–Davenport, Nemenyi CD, Wilcoxon + Holm.
 //!
 //! The [`metrics`] registry lists every metric by its config name, so that the runner can
-//! look one up with [`metric`] and pass per-metric [`MetricOptions`].
+//! look one up with [`metric`] and pass per-metric [`MetricOptions`]. This crate owns the
+//! evaluation vocabulary: the options ([`MetricOptions::set`], [`MetricOptions::describe`],
+//! [`Compat`]), a metric with its options ([`MetricChoice`]), the metrics computed at a
+//! threshold rule ([`at_threshold`], decided by [`MetricEntry::at_threshold`]), the threshold
+//! rules and their parameters ([`threshold::ThresholdRule`], its `describe` table), and
+//! the identity of a result ([`MetricKey`]).
 //!
 //! # Example: score two slices
 //!
@@ -46,13 +51,16 @@
 #![deny(missing_docs)]
 
 mod error;
+mod key;
 mod metrics;
+mod options;
 mod period;
 mod registry;
 pub mod stats;
 pub mod threshold;
 
 pub use error::MetricError;
+pub use key::MetricKey;
 pub use metrics::tsbad;
 pub use metrics::{
     affiliation_f1, affiliation_f1_at, affiliation_precision_recall_at, average_precision, best_f1,
@@ -60,7 +68,11 @@ pub use metrics::{
     precision_recall_at, predict, range_f1, range_f1_at, range_precision_recall_at, roc_auc,
     segments, vus, vus_pr, vus_roc, Bias, Cardinality, RangeParams, VusParams, VusThresholds,
 };
+pub use options::{
+    Compat, MetricOptions, OptionError, OptionSpec, OptionValue, DEFAULT_VUS_BUFFER,
+};
 pub use period::{estimate_period, FALLBACK_PERIOD};
 pub use registry::{
-    metric, metrics, Compat, MetricEntry, MetricOptions, MetricWithOptions, DEFAULT_VUS_BUFFER,
+    at_threshold, metric, metrics, AtThreshold, MetricChoice, MetricEntry, MetricWithOptions,
+    ThresholdMetric,
 };

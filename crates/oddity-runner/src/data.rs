@@ -5,9 +5,9 @@ use std::path::Path;
 use oddity_core::{derive_seed, Dataset};
 use oddity_ingest::{
     label_rows_in_windows, read_label_windows, read_labels, read_matrix, read_table,
-    IngestErrorKind, ReadOptions,
+    IngestError, IngestErrorKind, ReadOptions,
 };
-use oddity_preprocess::{Split, SplitIndices};
+use oddity_preprocess::{PreprocessError, Split, SplitIndices};
 
 use crate::plan::{DataSource, DatasetPlan};
 use crate::RunError;
@@ -67,9 +67,11 @@ pub fn load(plan: &DatasetPlan, allow_missing: bool) -> Result<Loaded, RunError>
         DataSource::Separate { train, test, test_labels } => {
             let part_opts = |label| opts(label, vec![]);
             let train_set =
-                read_part(train, &plan.name, part_opts, &plan.label, false).map_err(err)?;
+                read_part(train, &plan.name, part_opts, &plan.label, false)
+                    .map_err(|e| err(e.to_string()))?;
             let mut test_set =
-                read_part(test, &plan.name, part_opts, &plan.label, true).map_err(err)?;
+                read_part(test, &plan.name, part_opts, &plan.label, true)
+                    .map_err(|e| err(e.to_string()))?;
             if let Some(labels_path) = test_labels {
                 let labels = read_labels(labels_path).map_err(|e| err(e.to_string()))?;
                 test_set = test_set
@@ -105,16 +107,16 @@ pub(crate) fn read_part(
     opts: impl Fn(Option<String>) -> ReadOptions,
     label: &str,
     is_test: bool,
-) -> Result<Dataset, String> {
+) -> Result<Dataset, IngestError> {
     if path.extension().is_some_and(|e| e == "txt") {
-        return read_matrix(path, name, opts(None).allow_missing).map_err(|e| e.to_string());
+        return read_matrix(path, name, opts(None).allow_missing);
     }
     match read_table(path, name, &opts(Some(label.to_string()))) {
         Ok(t) => Ok(t.dataset),
         Err(e) if !is_test && matches!(e.kind(), IngestErrorKind::LabelMissing { .. }) => {
-            read_table(path, name, &opts(None)).map(|t| t.dataset).map_err(|e| e.to_string())
+            read_table(path, name, &opts(None)).map(|t| t.dataset)
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     }
 }
 
@@ -124,7 +126,7 @@ pub fn split(
     plan: &DatasetPlan,
     loaded: &Loaded,
     seed: u64,
-) -> Result<Option<SplitIndices>, String> {
+) -> Result<Option<SplitIndices>, PreprocessError> {
     match loaded {
         Loaded::Separate { .. } => Ok(None),
         Loaded::Single { rows, split_column } => {
@@ -140,16 +142,18 @@ fn single_split(
     rows: &Dataset,
     split_column: Option<&[f64]>,
     seed: u64,
-) -> Result<SplitIndices, String> {
+) -> Result<SplitIndices, PreprocessError> {
     let split_seed = derive_seed(seed, &[&plan.name, "split"]);
     let labels = rows.labels.as_ref().map(|l| l.to_vec());
-    plan.split
-        .indices(rows.n_rows(), labels.as_deref(), split_column, split_seed)
-        .map_err(|e| e.to_string())
+    plan.split.indices(rows.n_rows(), labels.as_deref(), split_column, split_seed)
 }
 
 /// The training and test parts of `loaded` for experiment seed `seed`.
-pub fn parts(plan: &DatasetPlan, loaded: &Loaded, seed: u64) -> Result<(Dataset, Dataset), String> {
+pub fn parts(
+    plan: &DatasetPlan,
+    loaded: &Loaded,
+    seed: u64,
+) -> Result<(Dataset, Dataset), PreprocessError> {
     match loaded {
         Loaded::Separate { train, test } => Ok((train.clone(), test.clone())),
         Loaded::Single { rows, split_column } => {

@@ -60,21 +60,6 @@ pub enum RunError {
         /// What is wrong.
         message: String,
     },
-    /// Occurs when shard folders cannot be merged (they come from different configs).
-    #[error("merge: {message}")]
-    Merge {
-        /// What is wrong.
-        message: String,
-    },
-    /// Occurs when `oddity init` cannot write a starter config for a data file (no label
-    /// column, a named column missing or unusable, no feature left).
-    #[error("init `{}`: {message}", path.display())]
-    Init {
-        /// The data file.
-        path: PathBuf,
-        /// What is wrong, with a hint.
-        message: String,
-    },
     /// Occurs when a model file cannot be written or read (not a model, another model
     /// format, truncated or corrupt, an unknown detector).
     #[error("model `{}`: {message}", path.display())]
@@ -97,7 +82,8 @@ pub enum RunError {
 }
 
 impl RunError {
-    pub(crate) fn output(path: impl Into<PathBuf>, e: impl fmt::Display) -> Self {
+    /// An [`RunError::Output`] error for `path`.
+    pub fn output(path: impl Into<PathBuf>, e: impl fmt::Display) -> Self {
         Self::Output { path: path.into(), message: e.to_string() }
     }
 }

@@ -1,7 +1,8 @@
-//! The oddity experiment runner: a TOML config becomes a [`Plan`] (datasets × method
-//! variants × seeds), the plan (or one shard of it) runs on a rayon pool, each job in a
-//! worker process or in-process, every finished job is appended to a journal, and
-//! `results.csv`, `results.parquet` and `report.md` are derived from that journal.
+//! The oddity experiment runner, in stages: a TOML config ([`config`]) becomes a [`Plan`]
+//! (datasets × method variants × seeds), the plan (or one shard of it) is dispatched on a
+//! rayon pool ([`run`]), each job in a worker process or in-process, and every finished job
+//! is appended to the journal ([`record`]). The results tables and reports are derived from
+//! that record by the `oddity-report` crate.
 //!
 //! # Example: plan an experiment from config text
 //!
@@ -40,26 +41,16 @@ pub mod allocator;
 pub mod config;
 mod data;
 mod error;
-mod execute;
-mod files;
-pub mod journal;
 pub mod limits;
 pub mod model;
 mod plan;
-pub mod progress;
-mod ranking;
+pub mod record;
 pub mod registry;
-pub mod report;
-mod report_html;
-pub mod slurm;
-mod starter;
-pub mod tracks;
-pub mod worker;
+pub mod run;
 
 pub use error::{ConfigError, RunError};
-pub use execute::{prepare, run, Isolation, JobEvent, RunOptions, RunSummary};
 pub use limits::Limits;
 pub use plan::{
     DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Shard, Variant, DEFAULT_METRICS,
 };
-pub use starter::{starter_config, StarterKind, StarterOptions};
+pub use run::{prepare, run, Isolation, JobEvent, RunOptions, RunSummary};

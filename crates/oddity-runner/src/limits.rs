@@ -24,9 +24,33 @@ impl Limits {
     }
 }
 
+/// Why a `time_limit` or `memory_limit` value was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LimitError {
+    /// Occurs when a time is neither a number nor a string with a number.
+    #[error("expected seconds or a duration like \"30s\", \"10m\", \"2h\", got {0}")]
+    NotATime(String),
+    /// Occurs when a time's unit is not one of ms, s, m, h.
+    #[error("unknown time unit `{0}` (use ms, s, m or h)")]
+    TimeUnit(String),
+    /// Occurs when a time is zero, negative, NaN or infinite.
+    #[error("must be a positive duration, got {0} s")]
+    TimeNotPositive(f64),
+    /// Occurs when a size is neither a number nor a string with a number.
+    #[error("expected bytes or a size like \"512MB\", \"2GB\", got {0}")]
+    NotASize(String),
+    /// Occurs when a size's unit is not one of B, KB, MB, GB, KiB, MiB, GiB.
+    #[error("unknown size unit `{0}` (use KB, MB, GB, KiB, MiB or GiB)")]
+    SizeUnit(String),
+    /// Occurs when a size is below one byte, NaN or too large.
+    #[error("must be a positive size, got {0} bytes")]
+    SizeNotPositive(f64),
+}
+
 /// Parses a `time_limit`: a number of seconds, or a string with a unit (`"250ms"`, `"30s"`,
 /// `"10m"`, `"2h"`).
-pub fn parse_time(value: &toml::Value) -> Result<Duration, String> {
+pub fn parse_time(value: &toml::Value) -> Result<Duration, LimitError> {
     let seconds = match value {
         toml::Value::Integer(i) => *i as f64,
         toml::Value::Float(f) => *f,
@@ -34,40 +58,36 @@ pub fn parse_time(value: &toml::Value) -> Result<Duration, String> {
             let s = s.trim();
             let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
             let (number, unit) = s.split_at(split);
-            let number: f64 = number.trim().parse().map_err(|_| {
-                format!("expected seconds or a duration like \"30s\", \"10m\", \"2h\", got \"{s}\"")
-            })?;
+            let number: f64 =
+                number.trim().parse().map_err(|_| LimitError::NotATime(format!("\"{s}\"")))?;
             let scale = match unit.trim() {
                 "ms" => 0.001,
                 "" | "s" => 1.0,
                 "m" | "min" => 60.0,
                 "h" => 3600.0,
-                other => return Err(format!("unknown time unit `{other}` (use ms, s, m or h)")),
+                other => return Err(LimitError::TimeUnit(other.to_string())),
             };
             number * scale
         }
-        other => {
-            return Err(format!("expected seconds or a duration string, got {}", other.type_str()))
-        }
+        other => return Err(LimitError::NotATime(other.type_str().to_string())),
     };
     if !(seconds > 0.0 && seconds.is_finite()) {
-        return Err(format!("must be a positive duration, got {seconds} s"));
+        return Err(LimitError::TimeNotPositive(seconds));
     }
     Ok(Duration::from_secs_f64(seconds))
 }
 
 /// Parses a `memory_limit`: a number of bytes, or a string with a unit (`"512MB"`, `"2GB"`,
 /// `"1.5GiB"`; KB/MB/GB are powers of 1000, KiB/MiB/GiB and K/M/G of 1024).
-pub fn parse_memory(value: &toml::Value) -> Result<u64, String> {
+pub fn parse_memory(value: &toml::Value) -> Result<u64, LimitError> {
     let bytes = match value {
         toml::Value::Integer(i) => *i as f64,
         toml::Value::String(s) => {
             let s = s.trim();
             let split = s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len());
             let (number, unit) = s.split_at(split);
-            let number: f64 = number.trim().parse().map_err(|_| {
-                format!("expected bytes or a size like \"512MB\", \"2GB\", got \"{s}\"")
-            })?;
+            let number: f64 =
+                number.trim().parse().map_err(|_| LimitError::NotASize(format!("\"{s}\"")))?;
             let scale = match unit.trim() {
                 "" | "B" => 1.0,
                 "KB" => 1e3,
@@ -76,18 +96,14 @@ pub fn parse_memory(value: &toml::Value) -> Result<u64, String> {
                 "K" | "KiB" => 1024.0,
                 "M" | "MiB" => 1024.0 * 1024.0,
                 "G" | "GiB" => 1024.0 * 1024.0 * 1024.0,
-                other => {
-                    return Err(format!(
-                        "unknown size unit `{other}` (use KB, MB, GB, KiB, MiB or GiB)"
-                    ))
-                }
+                other => return Err(LimitError::SizeUnit(other.to_string())),
             };
             number * scale
         }
-        other => return Err(format!("expected bytes or a size string, got {}", other.type_str())),
+        other => return Err(LimitError::NotASize(other.type_str().to_string())),
     };
     if !(bytes >= 1.0 && bytes.is_finite() && bytes < u64::MAX as f64) {
-        return Err(format!("must be a positive size, got {bytes} bytes"));
+        return Err(LimitError::SizeNotPositive(bytes));
     }
     Ok(bytes as u64)
 }

@@ -17,18 +17,102 @@ use std::path::{Path, PathBuf};
 
 use ndarray::Array1;
 use oddity_core::{Dataset, FittedDetector};
-use oddity_preprocess::{FittedImputer, FittedScaler, Imputer, Scaler, Windows};
+use oddity_preprocess::{FittedImputer, FittedScaler, Imputer, PreprocessError, Scaler, Windows};
 use serde::{Deserialize, Serialize};
 
-use crate::journal::JobRecord;
+use crate::record::JobRecord;
 use crate::{registry, RunError};
 
 /// The first line of every model file.
 pub const MODEL_MAGIC: &str = "ODDITY-MODEL";
 /// The model format this oddity writes and reads.
-pub const MODEL_FORMAT: u32 = 1;
+pub const MODEL_FORMAT: u32 = 2;
 /// The extension of model files.
 pub const MODEL_EXTENSION: &str = "oddity";
+
+/// Why a pipeline could not be fitted or could not score rows.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// Occurs when imputing, scaling or windowing fails (a missing value without an
+    /// imputer, a window longer than the part …).
+    #[error(transparent)]
+    Preprocess(#[from] PreprocessError),
+    /// Occurs when the preprocessed rows do not fit the dataset's shape.
+    #[error(transparent)]
+    Shape(#[from] oddity_core::Error),
+    /// Occurs when the detector fails to score.
+    #[error("score: {0}")]
+    Score(oddity_core::Error),
+    /// Occurs when the detector returns a score count other than the row count.
+    #[error("detector returned {got} scores for {rows} {part} rows")]
+    ScoreCount {
+        /// Scores returned.
+        got: usize,
+        /// Rows given.
+        rows: usize,
+        /// The part scored (`test`, `training`, `scored`).
+        part: &'static str,
+    },
+    /// Occurs when the detector returns NaN or an infinity.
+    #[error("detector returned a non-finite score at {part} row {row}")]
+    NonFinite {
+        /// The part scored.
+        part: &'static str,
+        /// The first row with a non-finite score.
+        row: usize,
+    },
+}
+
+/// Why a model file could not be written or read (the message of [`RunError::Model`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelFileError {
+    /// Occurs when the file does not start with [`MODEL_MAGIC`].
+    #[error("not an oddity model file (it does not start with `{MODEL_MAGIC}`); models are written by `oddity fit --save DIR`")]
+    NotAModel,
+    /// Occurs when the file ends before its header line does.
+    #[error("truncated model file (no header line)")]
+    NoHeader,
+    /// Occurs when the header line is not the JSON header.
+    #[error("corrupt model header ({0})")]
+    Header(String),
+    /// Occurs when the file is of another model format.
+    #[error("written by oddity {oddity} in model format {format}; this oddity ({this}) reads model format {MODEL_FORMAT} only: refit with `oddity fit --save`")]
+    Format {
+        /// The oddity version that wrote it.
+        oddity: String,
+        /// Its model format.
+        format: u32,
+        /// This oddity's version.
+        this: &'static str,
+    },
+    /// Occurs when the body cannot be decoded.
+    #[error("truncated or corrupt model file ({0})")]
+    Body(oddity_core::Error),
+    /// Occurs when the model's detector is not in this oddity's registry.
+    #[error("the model's detector `{0}` is not known to this oddity")]
+    UnknownDetector(String),
+    /// Occurs when the detector's state cannot be loaded.
+    #[error("truncated or corrupt model file (detector `{detector}`: {error})")]
+    State {
+        /// The detector.
+        detector: String,
+        /// Why its state was refused.
+        error: oddity_core::Error,
+    },
+    /// Occurs when the header and the body name different detectors.
+    #[error("corrupt model file: the header says detector `{header}`, the body `{body}`")]
+    Mismatch {
+        /// The header's detector.
+        header: String,
+        /// The body's detector.
+        body: String,
+    },
+    /// Occurs when the fitted state cannot be encoded.
+    #[error("{0}")]
+    Save(oddity_core::Error),
+}
 
 /// The preprocessing of a job, fitted on its training part.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,22 +126,23 @@ pub struct Preprocessing {
 impl Preprocessing {
     /// Fits `impute` then `scale` on the training part `train`; returns them with `train`
     /// imputed and scaled.
-    pub fn fit(impute: Imputer, scale: Scaler, train: &Dataset) -> Result<(Self, Dataset), String> {
+    pub fn fit(
+        impute: Imputer,
+        scale: Scaler,
+        train: &Dataset,
+    ) -> Result<(Self, Dataset), PipelineError> {
         let names = &train.feature_names;
-        let imputer = impute.fit(&train.features, names).map_err(|e| e.to_string())?;
-        let x = imputer.transform(&train.features, names).map_err(|e| e.to_string())?;
-        let scaler = scale.fit(&x).map_err(|e| e.to_string())?;
-        let train = train.with_features(scaler.transform(&x)).map_err(|e| e.to_string())?;
+        let imputer = impute.fit(&train.features, names)?;
+        let x = imputer.transform(&train.features, names)?;
+        let scaler = scale.fit(&x)?;
+        let train = train.with_features(scaler.transform(&x))?;
         Ok((Self { imputer, scaler }, train))
     }
 
     /// `part` with its features imputed and scaled.
-    pub fn apply(&self, part: &Dataset) -> Result<Dataset, String> {
-        let x = self
-            .imputer
-            .transform(&part.features, &part.feature_names)
-            .map_err(|e| e.to_string())?;
-        part.with_features(self.scaler.transform(&x)).map_err(|e| e.to_string())
+    pub fn apply(&self, part: &Dataset) -> Result<Dataset, PipelineError> {
+        let x = self.imputer.transform(&part.features, &part.feature_names)?;
+        Ok(part.with_features(self.scaler.transform(&x))?)
     }
 }
 
@@ -68,9 +153,9 @@ pub(crate) fn windowed(
     part: &Dataset,
     stride: usize,
     name: &'static str,
-) -> Result<Dataset, String> {
-    let x = w.flatten(part.features.view(), stride, name).map_err(|e| e.to_string())?;
-    Dataset::from_features(part.name.clone(), x).with_window(w.size).map_err(|e| e.to_string())
+) -> Result<Dataset, PipelineError> {
+    let x = w.flatten(part.features.view(), stride, name)?;
+    Ok(Dataset::from_features(part.name.clone(), x).with_window(w.size)?)
 }
 
 /// Everything a job fitted: preprocessing, windows and detector. Scoring rows with it is
@@ -102,20 +187,20 @@ impl FittedPipeline {
         &self,
         part: &Dataset,
         name: &'static str,
-    ) -> Result<Vec<f64>, String> {
+    ) -> Result<Vec<f64>, PipelineError> {
         let scores: Array1<f64> = match &self.window {
-            None => self.detector.score(part).map_err(|e| format!("score: {e}"))?,
+            None => self.detector.score(part).map_err(PipelineError::Score)?,
             Some(w) => {
                 let on = windowed(w, part, 1, name)?;
                 // Sequence detectors give each window's error at every step; others one
                 // score per window.
                 match self.detector.score_steps(&on) {
                     Some(steps) => {
-                        let steps = steps.map_err(|e| format!("score: {e}"))?;
+                        let steps = steps.map_err(PipelineError::Score)?;
                         w.spread_steps(part.n_rows(), steps.view()).into()
                     }
                     None => {
-                        let scores = self.detector.score(&on).map_err(|e| format!("score: {e}"))?;
+                        let scores = self.detector.score(&on).map_err(PipelineError::Score)?;
                         if scores.len() == on.n_rows() {
                             w.spread(part.n_rows(), &scores.to_vec()).into()
                         } else {
@@ -126,20 +211,20 @@ impl FittedPipeline {
             }
         };
         if scores.len() != part.n_rows() {
-            return Err(format!(
-                "detector returned {} scores for {} {name} rows",
-                scores.len(),
-                part.n_rows()
-            ));
+            return Err(PipelineError::ScoreCount {
+                got: scores.len(),
+                rows: part.n_rows(),
+                part: name,
+            });
         }
         if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
-            return Err(format!("detector returned a non-finite score at {name} row {i}"));
+            return Err(PipelineError::NonFinite { part: name, row: i });
         }
         Ok(scores.to_vec())
     }
 
     /// One score per row of `rows` as read (preprocessing applied first).
-    pub fn score(&self, rows: &Dataset) -> Result<Vec<f64>, String> {
+    pub fn score(&self, rows: &Dataset) -> Result<Vec<f64>, PipelineError> {
         self.score_preprocessed(&self.preprocessing.apply(rows)?, "scored")
     }
 }
@@ -233,8 +318,8 @@ fn model_error(path: &Path, message: impl std::fmt::Display) -> RunError {
 
 impl SavedModel {
     /// The model file's bytes.
-    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
-        let state = self.pipeline.detector.save().map_err(|e| e.to_string())?;
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ModelFileError> {
+        let state = self.pipeline.detector.save().map_err(ModelFileError::Save)?;
         let header = ModelHeader {
             format: MODEL_FORMAT,
             oddity: env!("CARGO_PKG_VERSION").into(),
@@ -242,7 +327,7 @@ impl SavedModel {
         };
         let mut out = format!(
             "{MODEL_MAGIC}\n{}\n",
-            serde_json::to_string(&header).map_err(|e| e.to_string())?
+            serde_json::to_string(&header).map_err(|e| ModelFileError::Header(e.to_string()))?
         )
         .into_bytes();
         let body = Body {
@@ -251,14 +336,14 @@ impl SavedModel {
             window: self.pipeline.window,
             state,
         };
-        out.extend(oddity_core::state::encode(&body).map_err(|e| e.to_string())?);
+        out.extend(oddity_core::state::encode(&body).map_err(ModelFileError::Save)?);
         Ok(out)
     }
 
     /// Writes the model file at `path` (through a temporary file: never half a model).
     pub fn write(&self, path: &Path) -> Result<(), RunError> {
         let bytes = self.to_bytes().map_err(|e| model_error(path, e))?;
-        crate::files::write_whole(path, bytes)
+        crate::record::write_whole(path, bytes)
             .map_err(|e| model_error(path, format!("cannot write: {e}")))
     }
 
@@ -271,21 +356,21 @@ impl SavedModel {
     }
 
     /// The model in `bytes` (see [`SavedModel::read`]).
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelFileError> {
         let (header, body) = parts(bytes)?;
-        let body: Body = oddity_core::state::decode(body, "model")
-            .map_err(|e| format!("truncated or corrupt model file ({e})"))?;
-        let entry = registry::detector(&header.detector).ok_or_else(|| {
-            format!("the model's detector `{}` is not known to this oddity", header.detector)
-        })?;
-        let detector = entry.load_fitted(&body.state).map_err(|e| {
-            format!("truncated or corrupt model file (detector `{}`: {e})", header.detector)
+        let body: Body =
+            oddity_core::state::decode(body, "model").map_err(ModelFileError::Body)?;
+        let entry = registry::detector(&header.detector)
+            .ok_or_else(|| ModelFileError::UnknownDetector(header.detector.clone()))?;
+        let detector = entry.load_fitted(&body.state).map_err(|error| ModelFileError::State {
+            detector: header.detector.clone(),
+            error,
         })?;
         if body.info.detector != header.detector {
-            return Err(format!(
-                "corrupt model file: the header says detector `{}`, the body `{}`",
-                header.detector, body.info.detector
-            ));
+            return Err(ModelFileError::Mismatch {
+                header: header.detector,
+                body: body.info.detector,
+            });
         }
         Ok(Self {
             info: body.info,
@@ -300,24 +385,20 @@ impl SavedModel {
 
 /// The header of the model in `bytes`, checked (the magic line, then a header of this
 /// oddity's model format), and the body after it.
-fn parts(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), String> {
-    let not_a_model = || {
-        format!("not an oddity model file (it does not start with `{MODEL_MAGIC}`); models are written by `oddity fit --save DIR`")
-    };
-    let (magic, rest) = split_line(bytes).ok_or_else(not_a_model)?;
+fn parts(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), ModelFileError> {
+    let (magic, rest) = split_line(bytes).ok_or(ModelFileError::NotAModel)?;
     if magic != MODEL_MAGIC.as_bytes() {
-        return Err(not_a_model());
+        return Err(ModelFileError::NotAModel);
     }
-    let (line, body) = split_line(rest).ok_or("truncated model file (no header line)")?;
+    let (line, body) = split_line(rest).ok_or(ModelFileError::NoHeader)?;
     let header: ModelHeader =
-        serde_json::from_slice(line).map_err(|e| format!("corrupt model header ({e})"))?;
+        serde_json::from_slice(line).map_err(|e| ModelFileError::Header(e.to_string()))?;
     if header.format != MODEL_FORMAT {
-        return Err(format!(
-                "written by oddity {} in model format {}; this oddity ({}) reads model format {MODEL_FORMAT} only: refit with `oddity fit --save`",
-                header.oddity,
-                header.format,
-                env!("CARGO_PKG_VERSION")
-            ));
+        return Err(ModelFileError::Format {
+            oddity: header.oddity,
+            format: header.format,
+            this: env!("CARGO_PKG_VERSION"),
+        });
     }
     Ok((header, body))
 }
@@ -332,7 +413,7 @@ fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 /// `<dataset>/<method>-seed<S>.oddity`, with characters other than letters, digits, `-`, `_`
 /// and `.` replaced by `_`.
 pub fn model_path(dir: &Path, dataset: &str, method: &str, seed: u64) -> PathBuf {
-    let safe = crate::tracks::file_safe;
+    let safe = crate::record::tracks::file_safe;
     dir.join(safe(dataset)).join(format!("{}-seed{seed}.{MODEL_EXTENSION}", safe(method)))
 }
 
@@ -349,5 +430,5 @@ pub fn read_rows(path: &Path, info: &ModelInfo) -> Result<Dataset, RunError> {
         allow_missing: true,
     };
     crate::data::read_part(path, &info.dataset, opts, &info.label, false)
-        .map_err(|message| RunError::Data { dataset: path.display().to_string(), message })
+        .map_err(|e| RunError::Data { dataset: path.display().to_string(), message: e.to_string() })
 }

@@ -7,7 +7,7 @@ mod pot;
 mod rule;
 
 pub use pot::{fit_gpd, pot, spot, Gpd, PotFit, Spot};
-pub use rule::{Applied, ThresholdRule, DEFAULT_LEVEL};
+pub use rule::{Applied, RuleParam, RuleSpec, ThresholdRule, DEFAULT_LEVEL};
 
 /// Why a threshold could not be fitted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -29,6 +29,42 @@ pub enum ThresholdError {
         name: &'static str,
         /// What is wrong with it.
         reason: String,
+    },
+    /// Occurs when a rule names no known threshold method.
+    #[error("unknown threshold method `{method}` (known: {})", rule::known_methods())]
+    UnknownMethod {
+        /// The name given.
+        method: String,
+    },
+    /// Occurs when a rule gives a parameter its method does not take.
+    #[error("unknown parameter `{parameter}`: `{method}` takes {}", rule::known_params(method))]
+    UnknownParameter {
+        /// The method.
+        method: &'static str,
+        /// The parameter given.
+        parameter: String,
+    },
+    /// Occurs when a rule lacks a parameter that has no default.
+    #[error("`{method}` needs `{parameter}`")]
+    MissingParameter {
+        /// The method.
+        method: &'static str,
+        /// The missing parameter.
+        parameter: &'static str,
+    },
+    /// Occurs when a value of the `METHOD:VALUE` form is not a number.
+    #[error("`{text}` is not a number")]
+    NotANumber {
+        /// The text given.
+        text: String,
+    },
+    /// Occurs when the `METHOD:VALUE` form gives more values than the method has parameters.
+    #[error("`{method}` takes at most {max} value(s)")]
+    TooManyValues {
+        /// The method.
+        method: &'static str,
+        /// Its number of parameters.
+        max: usize,
     },
     /// Occurs when the generalized Pareto distribution cannot be fitted to the excesses
     /// (too few excesses, all equal, or no admissible estimate).

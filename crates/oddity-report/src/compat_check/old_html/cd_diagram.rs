@@ -1,0 +1,145 @@
+// The critical-difference diagram (Demšar 2006): methods on an axis of average ranks over
+// the datasets, and bars joining the methods whose ranks differ by less than the Nemenyi
+// critical difference at α = 0.05.
+
+use oddity_eval::stats;
+use plotters::prelude::*;
+
+use super::page::{anchored, escape, figure, section, short, HPos};
+use super::Summary;
+
+/// The groups of methods (indices into `ranks` sorted ascending) that are not significantly
+/// different: maximal runs whose rank range is below `cd`, runs of one left out.
+pub(crate) fn cliques(sorted_ranks: &[f64], cd: f64) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for i in 0..sorted_ranks.len() {
+        let mut j = i;
+        while j + 1 < sorted_ranks.len() && sorted_ranks[j + 1] - sorted_ranks[i] < cd {
+            j += 1;
+        }
+        // Keep only maximal runs: not inside the previous one.
+        if j > i && out.last().is_none_or(|&(_, end)| j > end) {
+            out.push((i, j));
+        }
+    }
+    out
+}
+
+/// The `critical-difference` section for the first metric.
+pub(crate) fn section_of(s: &Summary<'_>) -> String {
+    let title = "Critical-difference diagram";
+    let Some(metric) = s.primary() else {
+        return section("critical-difference", title, "<p>No metric was computed.</p>");
+    };
+    // Methods without any value (failed everywhere) are left out; then the datasets where
+    // one of the others has no value.
+    let means = s.means(metric);
+    let kept: Vec<usize> =
+        (0..s.methods.len()).filter(|&m| means.iter().any(|row| row[m].is_some())).collect();
+    let mut complete: Vec<Vec<f64>> = Vec::new();
+    let mut left_out: Vec<String> = Vec::new();
+    for (d, row) in s.datasets.iter().zip(&means) {
+        match kept.iter().map(|&m| row[m]).collect::<Option<Vec<f64>>>() {
+            Some(values) => complete.push(values),
+            None => left_out.push(escape(d)),
+        }
+    }
+    left_out
+        .extend((0..s.methods.len()).filter(|m| !kept.contains(m)).map(|m| escape(&s.methods[m])));
+    let (n, k) = (complete.len(), kept.len());
+    if n < 2 || k < 2 {
+        return section(
+            "critical-difference",
+            title,
+            &format!(
+                "<p>Needs at least 2 datasets on which all of at least 2 methods have a value of {} \
+                 (there are {n} datasets and {k} methods).</p>",
+                escape(metric)
+            ),
+        );
+    }
+    let (ranks, cd) = match (stats::average_ranks(&complete), stats::nemenyi(k, n, 0.05)) {
+        (Ok(r), Ok(c)) => (r, c.cd),
+        (Err(e), _) | (_, Err(e)) => {
+            return section(
+                "critical-difference",
+                title,
+                &format!("<p>Not computed: {}.</p>", escape(&e.to_string())),
+            )
+        }
+    };
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by(|&a, &b| ranks[a].total_cmp(&ranks[b]));
+    let sorted: Vec<f64> = order.iter().map(|&m| ranks[m]).collect();
+    let groups = cliques(&sorted, cd);
+
+    // Layout: the rank axis on top, the bars of the groups under it, then the methods'
+    // names, the better half on the left, the rest on the right, each joined to its rank.
+    // A label is `name (rank)`; at 14 px a character takes about 8.5 px.
+    let longest = kept.iter().map(|&m| s.methods[m].chars().count().min(22)).max().unwrap_or(1);
+    let margin = ((longest + 7) as f64 * 8.5) as i32 + 30;
+    let (left, right) = (margin, margin);
+    let width = left + right + (90 * (k as i32 - 1)).clamp(420, 640);
+    let axis_y = 64;
+    let half = k.div_ceil(2);
+    let rows = half.max(k - half) as i32;
+    let bars_y = axis_y + 16;
+    let labels_y = bars_y + 12 * groups.len() as i32 + 22;
+    let height = labels_y + 24 * rows;
+    let x_of =
+        |rank: f64| left + ((rank - 1.0) / (k as f64 - 1.0) * (width - left - right) as f64) as i32;
+    let caption = format!(
+        "Average rank of {} over {n} datasets (1 = best, on the left). Methods joined by a bar are \
+         not significantly different (Nemenyi, α = 0.05, CD = {cd:.3}).",
+        escape(metric)
+    );
+    let svg = figure(width as u32, height as u32, &caption, |root| {
+        let e = |e: DrawingAreaErrorKind<_>| e.to_string();
+        let grey = RGBColor(89, 99, 110);
+        root.draw(&PathElement::new(
+            vec![(x_of(1.0), axis_y), (x_of(k as f64), axis_y)],
+            BLACK.stroke_width(2),
+        ))
+        .map_err(e)?;
+        for r in 1..=k {
+            let x = x_of(r as f64);
+            root.draw(&PathElement::new(vec![(x, axis_y - 7), (x, axis_y)], BLACK)).map_err(e)?;
+            let tick = anchored(13.0, HPos::Center).color(&grey);
+            root.draw(&Text::new(r.to_string(), (x, axis_y - 17), tick)).map_err(e)?;
+        }
+        // The CD as a ruler above the axis, from rank 1.
+        let (x0, x1) = (x_of(1.0), x_of(1.0 + cd.min(k as f64 - 1.0)));
+        for (a, b) in [((x0, 14), (x1, 14)), ((x0, 9), (x0, 19)), ((x1, 9), (x1, 19))] {
+            root.draw(&PathElement::new(vec![a, b], RED.stroke_width(2))).map_err(e)?;
+        }
+        let label = anchored(13.0, HPos::Left).color(&RED);
+        root.draw(&Text::new(format!("CD = {cd:.3}"), (x1 + 8, 14), label)).map_err(e)?;
+        for (g, (i, j)) in groups.iter().enumerate() {
+            let y = bars_y + 12 * g as i32;
+            let (a, b) = (x_of(sorted[*i]) - 5, x_of(sorted[*j]) + 5);
+            root.draw(&PathElement::new(vec![(a, y), (b, y)], BLACK.stroke_width(5))).map_err(e)?;
+        }
+        for (pos, &m) in order.iter().enumerate() {
+            let x = x_of(ranks[m]);
+            let (row, on_left) = if pos < half { (pos, true) } else { (k - 1 - pos, false) };
+            let y = labels_y + 24 * row as i32;
+            let end = if on_left { left - 16 } else { width - right + 16 };
+            root.draw(&PathElement::new(vec![(x, axis_y), (x, y), (end, y)], BLACK)).map_err(e)?;
+            root.draw(&Circle::new((x, axis_y), 3, BLACK.filled())).map_err(e)?;
+            let label = format!("{} ({:.2})", short(&s.methods[kept[m]], 22), ranks[m]);
+            let (tx, h) = if on_left { (end - 6, HPos::Right) } else { (end + 6, HPos::Left) };
+            root.draw(&Text::new(label, (tx, y), anchored(14.0, h))).map_err(e)?;
+        }
+        Ok(())
+    });
+    let note = if left_out.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<p class=\"note\">Left out (a method without any value, or a dataset where a method has none): {}.</p>",
+            left_out.join(", ")
+        )
+    };
+    section("critical-difference", title, &format!("{svg}{note}"))
+}
+

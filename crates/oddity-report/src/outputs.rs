@@ -1,0 +1,90 @@
+//! Writing every derived file of a run's records into a folder: the results tables,
+//! `report.md` and `report.html`, all from one [`Summary`].
+
+use std::path::Path;
+
+use oddity_runner::record::{write_whole, JobRecord};
+
+use crate::error::ReportError;
+use crate::html::{self, HTML_FILE};
+use crate::markdown::{self, REPORT_FILE};
+use crate::summary::Summary;
+use crate::tables;
+
+/// Writes the derived files of `records` (the last record of each job, in plan order) into
+/// `dir`: `results.csv`, `results.parquet`, `report.md` and `report.html`.
+pub(crate) fn write_all(dir: &Path, records: &[JobRecord]) -> Result<(), ReportError> {
+    let summary = Summary::new(records);
+    tables::write(dir, &summary)?;
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        write_whole(&path, text).map_err(|source| ReportError::Write { path, source })
+    };
+    write(REPORT_FILE, markdown::report_md(&summary))?;
+    write(HTML_FILE, html::report_html(&summary, dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::tests::{job, metric};
+    use oddity_runner::record::JobStatus;
+
+    /// Jobs of methods `a` and `b` on d1…d4 (roc_auc), `b` failed on the datasets `b_failed`.
+    fn records(b_failed: &[&str]) -> Vec<JobRecord> {
+        let mut out = Vec::new();
+        for (i, d) in ["d1", "d2", "d3", "d4"].into_iter().enumerate() {
+            for (method, auc) in [("a", 0.9 - 0.05 * i as f64), ("b", 0.6 + 0.1 * i as f64)] {
+                let mut r = job(d, method, method, 0, vec![metric("roc_auc", auc, false, None)]);
+                if method == "b" && b_failed.contains(&d) {
+                    r.status = JobStatus::Failed;
+                    r.metrics.clear();
+                }
+                out.push(r);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn markdown_and_html_rank_over_the_same_datasets() {
+        // `b` failed on d2: d2 is left out of the ranking of both reports.
+        let records = records(&["d2"]);
+        let summary = Summary::new(&records);
+        let complete = summary.primary().unwrap().complete();
+        assert_eq!(complete.datasets(), [0, 2, 3]);
+        let md = markdown::report_md(&summary);
+        assert!(md.contains("3 datasets × 2 methods (left out, some method has no value: d2)."), "{md}");
+        let page = html::report_html(&summary, Path::new("/nonexistent"));
+        assert!(page.contains("over 3 datasets (1 = best"), "{page}");
+        assert!(page.contains("Left out (a dataset where a method has no value): d2."), "{page}");
+        // The diagram's ranks are the ranking section's.
+        let ranks = complete.ranks().unwrap();
+        for (method, rank) in ["a", "b"].iter().zip(ranks) {
+            assert!(md.contains(&format!("| {method} | {rank:.2} |")), "{md}");
+            assert!(page.contains(&format!("{method} ({rank:.2})")), "{page}");
+        }
+    }
+
+    #[test]
+    fn a_method_without_any_value_leaves_nothing_to_rank_in_either_report() {
+        let records = records(&["d1", "d2", "d3", "d4"]);
+        let summary = Summary::new(&records);
+        let md = markdown::report_md(&summary);
+        assert!(md.contains("Needs at least 2 datasets on which all 2 methods have a value (there are 0)."), "{md}");
+        let page = html::report_html(&summary, Path::new("/nonexistent"));
+        assert!(page.contains("Needs at least 2 datasets on which all of at least 2 methods"), "{page}");
+        assert!(!page.contains("CD = "), "{page}");
+    }
+
+    #[test]
+    fn every_derived_file_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        write_all(dir.path(), &records(&[])).unwrap();
+        for file in [tables::RESULTS_FILE, tables::PARQUET_FILE, REPORT_FILE, HTML_FILE] {
+            assert!(dir.path().join(file).exists(), "no {file}");
+        }
+        let err = write_all(&dir.path().join("results.csv/x"), &[]).unwrap_err();
+        assert!(matches!(err, ReportError::Write { .. } | ReportError::Parquet { .. }), "{err}");
+    }
+}

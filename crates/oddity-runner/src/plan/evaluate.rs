@@ -1,0 +1,213 @@
+//! `[evaluate]` at its three layers (experiment, dataset, method): metrics and their
+//! options, `compat`, threshold rules and the random baseline switch.
+
+use std::collections::BTreeMap;
+
+use oddity_eval::threshold::ThresholdRule;
+use oddity_eval::{Compat, MetricChoice, OptionError, OptionValue};
+use toml::Spanned;
+
+use super::datasets::Overrides;
+use super::methods::MethodBlock;
+use super::{MetricSpec, ThresholdSpec, DEFAULT_METRICS};
+use crate::config::{RawEvaluate, Source};
+use crate::ConfigError;
+
+/// Refuses `threshold` and `random_baseline` in a dataset's or a method's `evaluate`.
+pub(super) fn check_layers(
+    source: &Source,
+    dataset_overrides: &[Overrides],
+    blocks: &[MethodBlock],
+) -> Result<(), ConfigError> {
+    for (i, e) in dataset_overrides.iter().filter_map(|(_, e)| e.as_ref()).enumerate() {
+        top_level_only(source, &format!("dataset[{i}].evaluate"), e)?;
+    }
+    for (i, b) in blocks.iter().enumerate() {
+        if let Some(e) = &b.evaluate {
+            top_level_only(source, &format!("method[{i}].evaluate"), e)?;
+        }
+    }
+    Ok(())
+}
+
+/// The most specific metric list among `layers`, checked against the registry, with each
+/// metric's options (and the most specific `compat`).
+pub(super) fn pick_metrics(
+    source: &Source,
+    layers: &[Option<&RawEvaluate>],
+) -> Result<Vec<MetricSpec>, ConfigError> {
+    let compat = match layers.iter().flatten().find_map(|e| e.compat.as_ref()) {
+        None => None,
+        Some(c) => Some(c.get_ref().parse::<Compat>().map_err(|e| {
+            let message = match e {
+                OptionError::InvalidValue { expected, got, .. } => {
+                    format!("expected {expected}, got `{got}`")
+                }
+                e => e.to_string(),
+            };
+            source.error(Some(c.span()), "evaluate.compat", message)
+        })?),
+    };
+    let plain = |name: &str| metric_spec(name, &BTreeMap::new(), compat);
+    let Some(list) = layers.iter().flatten().find_map(|e| e.metrics.as_ref()) else {
+        return DEFAULT_METRICS
+            .iter()
+            .map(|m| plain(m).map_err(|e| source.error(None, "evaluate.metrics", e)))
+            .collect();
+    };
+    if list.get_ref().is_empty() {
+        return Err(source.error(
+            Some(list.span()),
+            "evaluate.metrics",
+            "must list at least one metric",
+        ));
+    }
+    let mut specs: Vec<MetricSpec> = Vec::new();
+    for (i, item) in list.get_ref().iter().enumerate() {
+        let err = |e: String| source.error(Some(list.span()), format!("evaluate.metrics[{i}]"), e);
+        let spec = match item {
+            toml::Value::String(name) => plain(name).map_err(err)?,
+            toml::Value::Table(table) => {
+                let Some(toml::Value::String(name)) = table.get("metric") else {
+                    return Err(err("a metric table needs `metric = \"name\"`".into()));
+                };
+                let options: BTreeMap<String, toml::Value> = table
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "metric")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                metric_spec(name, &options, compat).map_err(err)?
+            }
+            other => {
+                return Err(err(format!(
+                    "expected a metric name or a table {{ metric = \"...\", ... }}, got {}",
+                    other.type_str()
+                )))
+            }
+        };
+        if specs.iter().any(|s| s.name == spec.name && s.described == spec.described) {
+            return Err(err(format!(
+                "metric `{}` is listed twice with the same options",
+                spec.name
+            )));
+        }
+        specs.push(spec);
+    }
+    Ok(specs)
+}
+
+/// The metric `name` with `options` (config keys and values) and the enclosing layers'
+/// `compat`, checked against what the registry entry reads (`oddity_eval::MetricChoice`).
+fn metric_spec(
+    name: &str,
+    options: &BTreeMap<String, toml::Value>,
+    compat: Option<Compat>,
+) -> Result<MetricSpec, String> {
+    let given: Vec<(&str, OptionValue)> =
+        options.iter().map(|(key, value)| (key.as_str(), option_value(value))).collect();
+    let choice = MetricChoice::new(name, &given, compat).map_err(|e| match e {
+        OptionError::NeedsThreshold { metric } => format!(
+            "`{metric}` needs a threshold: set `[evaluate] threshold` and it is computed at every threshold"
+        ),
+        OptionError::UnknownMetric { .. } => e.to_string(),
+        e => format!("metric `{name}`: {e}"),
+    })?;
+    Ok(MetricSpec {
+        name: name.to_string(),
+        period: choice.options.period,
+        options: choice.options,
+        described: choice.label,
+    })
+}
+
+/// A TOML value as an option value; a table or an array is refused by every option (its
+/// type name is what messages show).
+fn option_value(v: &toml::Value) -> OptionValue {
+    match v {
+        toml::Value::String(s) => OptionValue::Text(s.clone()),
+        toml::Value::Integer(i) => OptionValue::Integer(*i),
+        toml::Value::Float(f) => OptionValue::Float(*f),
+        toml::Value::Boolean(b) => OptionValue::Bool(*b),
+        other => OptionValue::Text(other.type_str().to_string()),
+    }
+}
+
+/// Refuses `threshold` and `random_baseline` outside the top-level `[evaluate]`: they apply
+/// to every method alike.
+fn top_level_only(source: &Source, table: &str, e: &RawEvaluate) -> Result<(), ConfigError> {
+    if let Some(t) = &e.threshold {
+        return Err(source.error(
+            Some(t.span()),
+            format!("{table}.threshold"),
+            "only valid in the top-level [evaluate] (thresholds apply to every method alike)",
+        ));
+    }
+    if let Some(b) = &e.random_baseline {
+        return Err(source.error(
+            Some(b.span()),
+            format!("{table}.random_baseline"),
+            "only valid in the top-level [evaluate]",
+        ));
+    }
+    Ok(())
+}
+
+/// The rules of `[evaluate] threshold`: one table or a list of tables
+/// `{ method = "...", name = "...", <numeric parameters> }`.
+pub(super) fn threshold_specs(
+    source: &Source,
+    value: Option<&Spanned<toml::Value>>,
+) -> Result<Vec<ThresholdSpec>, ConfigError> {
+    let Some(value) = value else { return Ok(vec![]) };
+    let tables: Vec<&toml::Value> = match value.get_ref() {
+        toml::Value::Array(items) if items.is_empty() => {
+            return Err(source.error(
+                Some(value.span()),
+                "evaluate.threshold",
+                "an empty list gives no threshold",
+            ))
+        }
+        toml::Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    let mut specs: Vec<ThresholdSpec> = Vec::new();
+    for (i, t) in tables.into_iter().enumerate() {
+        let key = if matches!(value.get_ref(), toml::Value::Array(_)) {
+            format!("evaluate.threshold[{i}]")
+        } else {
+            "evaluate.threshold".to_string()
+        };
+        let err = |m: String| source.error(Some(value.span()), key.clone(), m);
+        let toml::Value::Table(table) = t else {
+            return Err(err(format!(
+                "expected a table like {{ method = \"pot\", q = 1e-3 }}, got {}",
+                t.type_str()
+            )));
+        };
+        let Some(toml::Value::String(method)) = table.get("method") else {
+            let known: Vec<&str> = ThresholdRule::describe().iter().map(|r| r.name).collect();
+            return Err(err(format!("missing `method = \"...\"` ({})", known.join(", "))));
+        };
+        let mut params: Vec<(&str, f64)> = Vec::new();
+        let mut name = None;
+        for (k, v) in table {
+            match (k.as_str(), v) {
+                ("method", _) => {}
+                ("name", toml::Value::String(s)) => name = Some(s.clone()),
+                (k, toml::Value::Float(f)) => params.push((k, *f)),
+                (k, toml::Value::Integer(n)) => params.push((k, *n as f64)),
+                (k, other) => {
+                    return Err(err(format!("`{k}` must be a number, got {}", other.type_str())))
+                }
+            }
+        }
+        let rule = ThresholdRule::from_params(method, &params).map_err(|e| err(e.to_string()))?;
+        let label = name.unwrap_or_else(|| rule.label());
+        if specs.iter().any(|s| s.label == label) {
+            return Err(err(format!("two thresholds are labelled `{label}`: give one a `name`")));
+        }
+        specs.push(ThresholdSpec { label, rule });
+    }
+    Ok(specs)
+}
+

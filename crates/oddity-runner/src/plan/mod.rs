@@ -1,0 +1,265 @@
+//! The plan: a validated, expanded experiment. Pure — nothing here reads data or runs a
+//! detector, so every rule is testable on config text alone (see the `check` cases in
+//! `tests.rs`).
+//!
+//! [`Plan::new`] checks the parts in order: the [`header`], the [`datasets`], the
+//! [`methods`] (lists expand into variants), [`evaluate`] (metrics, thresholds), then the
+//! [`grid`] of jobs with stable ids.
+
+mod datasets;
+mod evaluate;
+mod grid;
+mod header;
+mod methods;
+#[cfg(test)]
+mod tests;
+
+pub use grid::Shard;
+
+use std::path::{Path, PathBuf};
+
+use oddity_core::Params;
+use oddity_eval::threshold::ThresholdRule;
+use oddity_eval::MetricOptions;
+use oddity_preprocess::{Imputer, Scaler, Split, WindowScore, Windows};
+
+use crate::config::{RawExperiment, Source};
+use crate::limits::Limits;
+use crate::ConfigError;
+
+/// Method keys that set the job's limits rather than detector parameters.
+pub const LIMIT_KEYS: &[&str] = &["time_limit", "memory_limit"];
+
+/// Method keys that any detector accepts: sliding windows over the rows.
+pub const WINDOW_KEYS: &[&str] = &["window", "stride", "window_score"];
+
+/// Metrics computed when no `[evaluate] metrics` is given.
+pub const DEFAULT_METRICS: &[&str] = &["roc_auc", "average_precision", "best_f1"];
+
+/// The label of the random baseline added to every experiment (unless
+/// `[evaluate] random_baseline = false`).
+pub const RANDOM_BASELINE: &str = "random";
+
+/// One metric of a job, with its options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricSpec {
+    /// Registry name.
+    pub name: String,
+    /// Options (never a threshold: thresholds come from `[evaluate] threshold`).
+    pub options: MetricOptions,
+    /// Whether VUS's buffer is the period estimated from the test part's first feature
+    /// (`buffer = "period"`, as TSB-AD's benchmark does).
+    pub period: bool,
+    /// The options as written into results (`k=50`, `buffer=period`), empty for none.
+    pub described: String,
+}
+
+impl MetricSpec {
+    /// The metric with its options as one word: `roc_auc`, `pak_f1(k=50)`.
+    pub fn key(&self) -> String {
+        if self.described.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}({})", self.name, self.described)
+        }
+    }
+}
+
+/// A threshold rule of `[evaluate] threshold`, with its label in results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdSpec {
+    /// `name`, or the rule's own label (`pot(q=0.001,level=0.98)`).
+    pub label: String,
+    /// The rule.
+    pub rule: ThresholdRule,
+}
+
+/// Where a dataset's rows come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataSource {
+    /// One file, split by the dataset's [`Split`].
+    Single(PathBuf),
+    /// Separate training and test files (SMD, ASD, SMAP/MSL layouts).
+    Separate {
+        /// Training part (labels, if any, are ignored).
+        train: PathBuf,
+        /// Test part.
+        test: PathBuf,
+        /// Labels of a header-less test matrix, one 0/1 per line.
+        test_labels: Option<PathBuf>,
+    },
+}
+
+/// Preprocessing of one job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Preprocess {
+    /// Imputation of missing values.
+    pub impute: Imputer,
+    /// Feature scaling.
+    pub scale: Scaler,
+}
+
+/// One dataset of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetPlan {
+    /// Unique name.
+    pub name: String,
+    /// Its files, resolved against the data folder.
+    pub source: DataSource,
+    /// Label column of CSV / Parquet files.
+    pub label: String,
+    /// Timestamp column, if any.
+    pub timestamp: Option<String>,
+    /// Labels from anomaly windows: the windows file and the series' key in it.
+    pub label_windows: Option<(PathBuf, String)>,
+    /// Explicit feature columns, if any.
+    pub features: Option<Vec<String>>,
+    /// How a single file is split ([`Split::None`] never applies to separate files).
+    pub split: Split,
+    /// The feature the HTML report draws as the series, and its config line (default: the
+    /// first feature).
+    pub plot_feature: Option<(String, usize)>,
+    /// The config line of the dataset's name, for messages.
+    pub line: usize,
+}
+
+/// One method variant: a detector with fully resolved parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// The label in results: the method's name, plus the expanded values when a list
+    /// expanded into several variants.
+    pub label: String,
+    /// The registry name of the detector.
+    pub detector: String,
+    /// Resolved parameters (defaults filled in).
+    pub params: Params,
+    /// Sliding windows applied before the detector, if any.
+    pub window: Option<Windows>,
+}
+
+impl Variant {
+    /// The `params` column of results: detector parameters, then the window settings.
+    pub fn describe_params(&self) -> String {
+        let mut s = self.params.describe();
+        if let Some(w) = &self.window {
+            let stride = w.stride.map_or("auto".to_string(), |s| s.to_string());
+            let score = match w.score {
+                WindowScore::Mean => "mean",
+                WindowScore::Max => "max",
+            };
+            let sep = if s.is_empty() { "" } else { ";" };
+            s = format!("{s}{sep}window={};stride={stride};window_score={score}", w.size);
+        }
+        s
+    }
+}
+
+/// One unit of work: a dataset, a variant and a seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    /// Stable id: a hash of the job's definition.
+    pub id: String,
+    /// Position in the whole plan (shards keep the positions of the whole plan).
+    pub index: usize,
+    /// Index into [`Plan::datasets`].
+    pub dataset: usize,
+    /// Index into [`Plan::variants`].
+    pub variant: usize,
+    /// The experiment seed.
+    pub seed: u64,
+    /// Preprocessing for this job.
+    pub preprocess: Preprocess,
+    /// Metrics to compute.
+    pub metrics: Vec<MetricSpec>,
+    /// Time and memory limits.
+    pub limits: Limits,
+}
+
+/// Overrides from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Replaces `[experiment] data_dir`.
+    pub data_dir: Option<PathBuf>,
+    /// Replaces `[experiment] output`.
+    pub output: Option<PathBuf>,
+    /// Runs only this part of the jobs, in the folder `shard-I-of-N` inside the output.
+    pub shard: Option<Shard>,
+    /// Saves every fitted pipeline into this folder (`oddity fit --save DIR`); replaces
+    /// `[experiment] save_models`.
+    pub save_models: Option<PathBuf>,
+}
+
+/// A validated experiment: datasets × variants × seeds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Experiment name.
+    pub experiment: String,
+    /// Seeds.
+    pub seeds: Vec<u64>,
+    /// Output folder (a shard's own folder when `shard` is set).
+    pub output: PathBuf,
+    /// The part of the jobs this plan runs, if not all.
+    pub shard: Option<Shard>,
+    /// Where each job saves its fitted pipeline as a model file, if anywhere
+    /// ([`crate::model::model_path`]).
+    pub save_models: Option<PathBuf>,
+    /// Datasets in config order.
+    pub datasets: Vec<DatasetPlan>,
+    /// Method variants in config order.
+    pub variants: Vec<Variant>,
+    /// Threshold rules: each is fitted on every job's training scores, and the
+    /// threshold-dependent metrics are computed at it.
+    pub thresholds: Vec<ThresholdSpec>,
+    /// Jobs: for each dataset, each variant, each seed (all of them, whatever the shard).
+    pub jobs: Vec<Job>,
+}
+
+impl Plan {
+    /// Reads, parses and validates the config at `path`.
+    pub fn from_file(path: &Path, opts: &PlanOptions) -> Result<Self, ConfigError> {
+        let source = Source::read(path)?;
+        let raw = source.parse()?;
+        Self::new(&source, raw, opts)
+    }
+
+    /// The jobs this plan runs: all of them, or those of its shard, in plan order.
+    pub fn selected(&self) -> Vec<&Job> {
+        self.jobs.iter().filter(|j| self.shard.is_none_or(|s| s.contains(&j.id))).collect()
+    }
+
+    /// Validates `raw` (parsed from `source`) and expands the grid.
+    pub fn new(
+        source: &Source,
+        raw: RawExperiment,
+        opts: &PlanOptions,
+    ) -> Result<Self, ConfigError> {
+        let header = header::check(source, &raw, opts)?;
+        let (datasets, dataset_overrides) = datasets::check(source, &raw, &header.data_dir)?;
+        let mut blocks = methods::check(source, &raw)?;
+        evaluate::check_layers(source, &dataset_overrides, &blocks)?;
+        let thresholds = evaluate::threshold_specs(source, raw.evaluate.threshold.as_ref())?;
+        methods::add_random_baseline(source, &raw, &mut blocks)?;
+        let variants: Vec<Variant> = blocks.iter().flat_map(|b| b.variants.clone()).collect();
+        grid::check_windows(source, &variants, &datasets)?;
+        let jobs = grid::jobs(
+            source,
+            &raw,
+            &header,
+            &datasets,
+            &dataset_overrides,
+            &blocks,
+            &thresholds,
+        )?;
+        Ok(Self {
+            experiment: header.experiment,
+            seeds: header.seeds,
+            output: header.output,
+            shard: opts.shard,
+            save_models: header.save_models,
+            datasets,
+            variants,
+            thresholds,
+            jobs,
+        })
+    }
+}
