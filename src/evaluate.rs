@@ -171,26 +171,23 @@ fn print_table(path: &Path, n: usize, threshold: Option<f64>, rows: &[Row]) {
 }
 
 fn print_json(path: &Path, n: usize, threshold: Option<f64>, rows: &[Row]) {
-    let number = |v: f64| if v.is_finite() { format!("{v:?}") } else { "null".to_owned() };
-    let text = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-    let metrics: Vec<String> = rows
+    // A non-finite value has no JSON number: it is written as null.
+    let number = |v: f64| v.is_finite().then_some(v);
+    let metrics: Vec<serde_json::Value> = rows
         .iter()
         .map(|r| {
             let (value, error) = match &r.value {
-                Ok(v) => (number(*v), "null".to_owned()),
-                Err(e) => ("null".to_owned(), text(e)),
+                Ok(v) => (number(*v), None),
+                Err(e) => (None, Some(e.as_str())),
             };
-            format!(
-                "{{\"metric\":{},\"oracle\":{},\"value\":{value},\"error\":{error}}}",
-                text(&r.name),
-                r.oracle
-            )
+            serde_json::json!({ "metric": r.name, "oracle": r.oracle, "value": value, "error": error })
         })
         .collect();
-    println!(
-        "{{\"file\":{},\"rows\":{n},\"threshold\":{},\"metrics\":[{}]}}",
-        text(&path.display().to_string()),
-        threshold.map_or("null".to_owned(), number),
-        metrics.join(",")
-    );
+    let out = serde_json::json!({
+        "file": path.display().to_string(),
+        "rows": n,
+        "threshold": threshold.and_then(number),
+        "metrics": metrics,
+    });
+    println!("{out}");
 }

@@ -9,12 +9,11 @@ fn case(name: &str) -> String {
     shared_dir().join(format!("reference/metrics/{name}.csv")).display().to_string()
 }
 
-/// The `"value"` of `metric` in the JSON output.
+/// The `"value"` of `metric` in the JSON output (`None` when it is null or absent).
 fn value(json: &str, metric: &str) -> Option<f64> {
-    let at = json.find(&format!("\"metric\":\"{metric}\""))?;
-    let rest = &json[at..];
-    let v = &rest[rest.find("\"value\":")? + 8..];
-    v[..v.find(',')?].parse().ok()
+    let out: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+    let metrics = out["metrics"].as_array().expect("a metrics array");
+    metrics.iter().find(|m| m["metric"] == metric)?["value"].as_f64()
 }
 
 #[test]
@@ -62,12 +61,8 @@ fn streaming_spot_rule_reports_its_last_threshold_and_event_recall() {
     assert!((0.0..=1.0).contains(&recall), "{json}");
     assert!(value(json, "f1@threshold").is_some(), "{json}");
     // Uniform scores are bounded: the fitted tail lies just below 1.
-    let t: f64 = json[json.find("\"threshold\":").unwrap() + 12..]
-        .split(',')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let out: serde_json::Value = serde_json::from_str(json).unwrap();
+    let t = out["threshold"].as_f64().unwrap();
     assert!(t > 0.95 && t < 1.05, "{t}");
     let bad = oddity(dir.path(), &["evaluate", &case("case06"), "--threshold", "spot"]);
     bad.assert_one_line_error(&["threshold spot", "needs `q`"]);

@@ -15,7 +15,7 @@
 //! its rows could enter the result, including through the index tie-break: the result is
 //! bit-for-bit that of an exhaustive search.
 
-use crate::neighbors::{squared, TopK};
+use crate::topk::{squared, TopK};
 
 /// Most rows in a leaf.
 const LEAF: usize = 16;

@@ -81,6 +81,7 @@ mod pca;
 mod random;
 mod registry;
 mod robust_zscore;
+mod topk;
 mod zscore;
 
 pub use copod::{CopodParams, CopodValidParams, FittedCopod};

@@ -73,7 +73,10 @@ mod tests {
     #[test]
     fn messages_name_the_paths() {
         let e = ReportError::DifferentPlans { first: "a".into(), other: "b".into() };
-        assert_eq!(e.to_string(), "merge: `a` and `b` come from different configs (their plans differ)");
+        assert_eq!(
+            e.to_string(),
+            "merge: `a` and `b` come from different configs (their plans differ)"
+        );
         let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
         let e = ReportError::Write { path: "out/report.md".into(), source: io };
         assert_eq!(e.to_string(), "output `out/report.md`: denied");

@@ -194,7 +194,9 @@ mod tests {
             job("d|1", "b", "zscore", 0, vec![metric("roc_auc", 0.7, false, None)]),
         ];
         let text = report_md(&Summary::new(&records));
-        assert!(text.starts_with("# Report: exp\n\n2 jobs (2 ok, 0 failed) · 1 datasets · 2 methods · seeds: 0\n"));
+        assert!(text.starts_with(
+            "# Report: exp\n\n2 jobs (2 ok, 0 failed) · 1 datasets · 2 methods · seeds: 0\n"
+        ));
         assert!(text.contains("## roc_auc\n\n| dataset | a | b |\n|---|---:|---:|\n| d\\|1 | **0.9000** | 0.7000 |\n| *average rank* | 1.00 | 2.00 |\n"), "{text}");
         assert!(!text.contains("## Ranking across datasets"), "{text}");
     }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use oddity_runner::record::journal::JOURNAL_FILE;
 use oddity_runner::record::tracks::copy_tracks;
-use oddity_runner::record::{current_records, write_manifest, Current, JobRecord, Journal, Manifest, ManifestJob};
+use oddity_runner::record::{
+    current_records, write_manifest, Current, JobRecord, Journal, Manifest, ManifestJob,
+};
 
 use crate::error::ReportError;
 use crate::outputs::write_all;
@@ -118,7 +120,6 @@ fn same_folder(a: &Path, b: &Path) -> bool {
         _ => a == b,
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -54,7 +54,10 @@ mod tests {
         let complete = summary.primary().unwrap().complete();
         assert_eq!(complete.datasets(), [0, 2, 3]);
         let md = markdown::report_md(&summary);
-        assert!(md.contains("3 datasets × 2 methods (left out, some method has no value: d2)."), "{md}");
+        assert!(
+            md.contains("3 datasets × 2 methods (left out, some method has no value: d2)."),
+            "{md}"
+        );
         let page = html::report_html(&summary, Path::new("/nonexistent"));
         assert!(page.contains("over 3 datasets (1 = best"), "{page}");
         assert!(page.contains("Left out (a dataset where a method has no value): d2."), "{page}");
@@ -71,9 +74,17 @@ mod tests {
         let records = records(&["d1", "d2", "d3", "d4"]);
         let summary = Summary::new(&records);
         let md = markdown::report_md(&summary);
-        assert!(md.contains("Needs at least 2 datasets on which all 2 methods have a value (there are 0)."), "{md}");
+        assert!(
+            md.contains(
+                "Needs at least 2 datasets on which all 2 methods have a value (there are 0)."
+            ),
+            "{md}"
+        );
         let page = html::report_html(&summary, Path::new("/nonexistent"));
-        assert!(page.contains("Needs at least 2 datasets on which all of at least 2 methods"), "{page}");
+        assert!(
+            page.contains("Needs at least 2 datasets on which all of at least 2 methods"),
+            "{page}"
+        );
         assert!(!page.contains("CD = "), "{page}");
     }
 

@@ -12,10 +12,15 @@ use crate::summary::Complete;
 /// Levels at which the Nemenyi critical difference is given.
 const ALPHAS: [f64; 2] = [0.05, 0.10];
 
-/// The ranking of `methods` on `metric` over the datasets of `complete` (the
-/// [`Summary`](crate::Summary)'s one rule: only datasets where every method has a value
+/// The ranking of `methods` on `metric` over the datasets of `complete` (the one rule of
+/// the [`Summary`](crate::summary::Summary): only datasets where every method has a value
 /// take part). Returns Markdown.
-pub fn section(metric: &str, methods: &[String], datasets: &[String], complete: &Complete) -> String {
+pub fn section(
+    metric: &str,
+    methods: &[String],
+    datasets: &[String],
+    complete: &Complete,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### {metric}\n");
     let (n, k) = (complete.datasets().len(), methods.len());

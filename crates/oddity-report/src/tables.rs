@@ -42,7 +42,8 @@ pub const MEASURED_COLUMNS: &[&str] = &["fit_seconds", "score_seconds", "peak_rs
 pub(crate) fn write(dir: &Path, summary: &Summary<'_>) -> Result<(), ReportError> {
     let rows = result_rows(summary);
     let csv = dir.join(RESULTS_FILE);
-    write_whole(&csv, rows_csv(&rows)).map_err(|source| ReportError::Write { path: csv, source })?;
+    write_whole(&csv, rows_csv(&rows))
+        .map_err(|source| ReportError::Write { path: csv, source })?;
     let parquet = dir.join(PARQUET_FILE);
     let columns: Vec<(&str, ColumnData)> = RESULTS_COLUMNS
         .iter()
@@ -165,10 +166,8 @@ mod tests {
         let mut failed = job("d", "lof", "lof", 1, vec![]);
         failed.status = JobStatus::Failed;
         failed.error = Some("no neighbours, at all".into());
-        let records = vec![
-            job("d", "knn", "knn", 0, vec![metric("f1", 0.5, false, Some("pot"))]),
-            failed,
-        ];
+        let records =
+            vec![job("d", "knn", "knn", 0, vec![metric("f1", 0.5, false, Some("pot"))]), failed];
         let csv = results_csv(&Summary::new(&records));
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], RESULTS_COLUMNS.join(","));

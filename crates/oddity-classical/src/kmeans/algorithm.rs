@@ -8,7 +8,7 @@ use rand::Rng as _;
 use rayon::prelude::*;
 
 use super::{KmeansParams, KmeansValidParams};
-use crate::neighbors::squared;
+use crate::topk::squared;
 
 impl KmeansValidParams {
     /// Fits the centroids of `x` (call inside the thread pool that should do the work).

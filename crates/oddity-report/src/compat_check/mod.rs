@@ -151,3 +151,25 @@ fn new_reports_match_old_ones() {
     eprintln!("{cases} cases: csv and md identical");
     eprintln!("html identical in {same_html} cases; differs (CD rule) in {diff_html}");
 }
+
+#[test]
+fn real_runs_match_old_reports() {
+    let Ok(dirs) = std::env::var("ODDITY_COMPAT_DIRS") else { return };
+    for dir in dirs.split(',') {
+        let dir = Path::new(dir);
+        let current = oddity_runner::record::current_records(dir).unwrap();
+        let records = current.records;
+        let s = Summary::new(&records);
+        assert_eq!(crate::tables::results_csv(&s), old_report::results_csv(&records));
+        assert_eq!(crate::markdown::report_md(&s), old_report::report_md(&records));
+        let new = crate::html::report_html(&s, dir);
+        let old = old_html::report_html(&records, dir);
+        std::fs::write(format!("/tmp/{}_old.html", dir.file_name().unwrap().to_str().unwrap()), &old).unwrap();
+        std::fs::write(format!("/tmp/{}_new.html", dir.file_name().unwrap().to_str().unwrap()), &new).unwrap();
+        eprintln!("{}: {} records, cd rule differs: {}, html same: {}", dir.display(), records.len(), cd_rule_differs(&s), new == old);
+        // Also against the files the binary wrote.
+        assert_eq!(std::fs::read_to_string(dir.join("report.md")).unwrap(), old_report::report_md(&records));
+        assert_eq!(std::fs::read_to_string(dir.join("results.csv")).unwrap(), old_report::results_csv(&records));
+        assert_eq!(std::fs::read_to_string(dir.join("report.html")).unwrap(), old);
+    }
+}

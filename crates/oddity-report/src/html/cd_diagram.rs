@@ -34,7 +34,8 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
     };
     let metric = primary.key();
     let complete = primary.complete();
-    let left_out: Vec<String> = complete.left_out().iter().map(|&d| escape(&s.datasets()[d])).collect();
+    let left_out: Vec<String> =
+        complete.left_out().iter().map(|&d| escape(&s.datasets()[d])).collect();
     let (n, k) = (complete.datasets().len(), complete.methods());
     if !complete.is_rankable() {
         return section(
@@ -129,7 +130,11 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
 
 /// The section saying why the diagram could not be drawn.
 fn not_computed(title: &str, e: &stats::StatsError) -> String {
-    section("critical-difference", title, &format!("<p>Not computed: {}.</p>", escape(&e.to_string())))
+    section(
+        "critical-difference",
+        title,
+        &format!("<p>Not computed: {}.</p>", escape(&e.to_string())),
+    )
 }
 
 #[cfg(test)]

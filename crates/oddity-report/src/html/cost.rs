@@ -27,7 +27,11 @@ fn costs(s: &Summary<'_>) -> Vec<(f64, f64, Option<u64>, usize)> {
             (
                 ok.iter().map(|r| r.fit_seconds).sum::<f64>() / n,
                 ok.iter().map(|r| r.score_seconds).sum::<f64>() / n,
-                s.records().iter().filter(|r| &r.method == m).filter_map(|r| r.peak_rss_bytes).max(),
+                s.records()
+                    .iter()
+                    .filter(|r| &r.method == m)
+                    .filter_map(|r| r.peak_rss_bytes)
+                    .max(),
                 ok.len(),
             )
         })

@@ -159,7 +159,11 @@ pub(crate) fn section_of(s: &Summary<'_>, dir: &Path) -> String {
             Ok(Some(t)) => t,
             Ok(None) => continue,
             Err(e) => {
-                out.push_str(&format!("<p class=\"note\">{}: {}</p>", escape(d), escape(&e.to_string())));
+                out.push_str(&format!(
+                    "<p class=\"note\">{}: {}</p>",
+                    escape(d),
+                    escape(&e.to_string())
+                ));
                 continue;
             }
         };
