@@ -8,8 +8,6 @@ mod common;
 use common::{oddity, repo, results, shared_dir, Row};
 use oddity_ingest::{read_table, ReadOptions};
 
-/// Columns of `results.csv` used here.
-
 /// TSB-AD's `find_length_rank(x, rank=1)` on each file's first feature column
 /// (`tests/fixtures/periods.csv`, computed with TSB-AD's `slidingWindows.py`, statsmodels
 /// 0.15.0, SciPy 1.17.1, NumPy 2.4.6).

@@ -52,8 +52,6 @@ mod outputs;
 mod ranking;
 mod summary;
 mod tables;
-#[cfg(test)]
-mod compat_check;
 
 use std::path::Path;
 

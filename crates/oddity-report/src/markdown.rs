@@ -22,7 +22,7 @@ pub fn report_md(summary: &Summary<'_>) -> String {
     let failed = summary.failed();
     let (datasets, methods) = (summary.datasets(), summary.methods());
     let oracles: Vec<&str> =
-        summary.metrics().iter().filter(|m| m.is_oracle()).map(|m| m.key()).collect();
+        summary.metrics().iter().filter(|m| m.is_oracle()).map(|m| m.label()).collect();
 
     let _ = writeln!(out, "# Report: {}\n", md(experiment));
     let _ = writeln!(
@@ -48,7 +48,7 @@ pub fn report_md(summary: &Summary<'_>) -> String {
 
     let mut rankings = String::new();
     for metric in summary.metrics() {
-        let key = metric.key();
+        let key = metric.label();
         let mark = if metric.is_oracle() { " †" } else { "" };
         let _ = writeln!(out, "## {}{mark}\n", md(key));
         let _ = writeln!(
@@ -77,7 +77,8 @@ pub fn report_md(summary: &Summary<'_>) -> String {
         let _ = writeln!(out, "| *average rank* | {} |\n", avg.join(" | "));
         // Ranked: threshold-free and oracle metrics, and F1 at each threshold rule (the
         // other values at a threshold are in the tables above).
-        if !key.contains(" @ ") || key.starts_with("f1 @ ") {
+        let typed = metric.key();
+        if !typed.is_at_threshold() || typed.metric == "f1" {
             rankings.push_str(&ranking::section(
                 &format!("{key}{mark}"),
                 methods,
@@ -121,7 +122,7 @@ pub fn report_md(summary: &Summary<'_>) -> String {
     let mut undefined: BTreeMap<(String, String, String), (Vec<u64>, String)> = BTreeMap::new();
     for r in records {
         for m in r.metrics.iter().filter(|m| m.status != MetricStatus::Ok) {
-            let key = (r.dataset.clone(), r.method.clone(), metric_key(m));
+            let key = (r.dataset.clone(), r.method.clone(), metric_key(m).to_string());
             let e = undefined
                 .entry(key)
                 .or_insert_with(|| (vec![], m.error.clone().unwrap_or_default()));

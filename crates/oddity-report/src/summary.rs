@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use oddity_eval::stats::{self, StatsError};
+use oddity_eval::MetricKey;
 use oddity_runner::record::{JobRecord, JobStatus, MetricRecord, MetricStatus};
 
 /// What the seeds of one (dataset, method) gave for one metric.
@@ -114,7 +115,8 @@ impl Complete {
 /// over every dataset and method.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricSummary {
-    key: String,
+    key: MetricKey,
+    label: String,
     oracle: bool,
     /// `cells[d][m]`; `None` where no job of dataset `d` and method `m` ran.
     cells: Vec<Vec<Option<Cell>>>,
@@ -126,9 +128,14 @@ pub struct MetricSummary {
 }
 
 impl MetricSummary {
-    /// The key: `metric [options] @ rule`.
-    pub fn key(&self) -> &str {
+    /// The key: the metric, its options and its threshold rule.
+    pub fn key(&self) -> &MetricKey {
         &self.key
+    }
+
+    /// The key as the reports show it: `metric [options] @ rule`.
+    pub fn label(&self) -> &str {
+        &self.label
     }
 
     /// Whether the metric is an oracle metric (its threshold chosen with the test labels);
@@ -197,16 +204,16 @@ impl<'a> Summary<'a> {
 
         // The metric keys in order of appearance, whether each is an oracle metric (the
         // last record decides), and which are threshold-free or at a rule.
-        let keys: Vec<Vec<String>> =
+        let keys: Vec<Vec<MetricKey>> =
             records.iter().map(|r| r.metrics.iter().map(metric_key).collect()).collect();
-        let mut key_index: HashMap<&str, usize> = HashMap::new();
-        let mut names: Vec<&str> = Vec::new();
+        let mut key_index: HashMap<&MetricKey, usize> = HashMap::new();
+        let mut names: Vec<&MetricKey> = Vec::new();
         let mut oracle: Vec<bool> = Vec::new();
         let (mut threshold_free, mut at_rules) = (Vec::new(), Vec::new());
         for (r, k) in records.iter().zip(&keys) {
             for (m, key) in r.metrics.iter().zip(k) {
-                let i = *key_index.entry(key.as_str()).or_insert_with(|| {
-                    names.push(key.as_str());
+                let i = *key_index.entry(key).or_insert_with(|| {
+                    names.push(key);
                     oracle.push(false);
                     names.len() - 1
                 });
@@ -243,7 +250,7 @@ impl<'a> Summary<'a> {
                 continue;
             }
             for (record, key) in r.metrics.iter().zip(k) {
-                let Some(cell) = &mut cells[key_index[key.as_str()]][d][m] else { continue };
+                let Some(cell) = &mut cells[key_index[key]][d][m] else { continue };
                 match (record.status, record.value) {
                     (MetricStatus::Ok, Some(v)) => cell.values.push(v),
                     (MetricStatus::Undefined, _) => cell.undefined += 1,
@@ -273,7 +280,8 @@ impl<'a> Summary<'a> {
                     })
                     .collect();
                 MetricSummary {
-                    key: key.to_string(),
+                    label: key.to_string(),
+                    key: (*key).clone(),
                     oracle,
                     average_ranks: average_ranks(&means),
                     complete: Complete::of(&means, methods.len()),
@@ -326,9 +334,10 @@ impl<'a> Summary<'a> {
         &self.metrics
     }
 
-    /// The metric of `key`, if the run has it.
-    pub fn metric(&self, key: &str) -> Option<&MetricSummary> {
-        self.metrics.iter().find(|m| m.key == key)
+    /// The metric shown as `label` (`roc_auc`, `pak_f1 [k=50]`, `f1 @ pot(q=0.001)`), if the
+    /// run has it.
+    pub fn metric(&self, label: &str) -> Option<&MetricSummary> {
+        self.metrics.iter().find(|m| m.label == label)
     }
 
     /// The metric keys computed without a threshold rule, in order of appearance.
@@ -348,17 +357,14 @@ impl<'a> Summary<'a> {
     }
 }
 
-/// How a metric is shown in the reports: its name, its options in brackets, and the
-/// threshold rule it was computed at after `@`.
-pub fn metric_key(m: &MetricRecord) -> String {
-    let mut key = m.metric.clone();
-    if let Some(o) = &m.options {
-        key = format!("{key} [{o}]");
+/// The typed key of a metric record: its name, its options and the threshold rule it was
+/// computed at, from the record's own fields (displayed as `metric [options] @ rule`).
+pub fn metric_key(m: &MetricRecord) -> MetricKey {
+    let key = MetricKey::new(m.metric.as_str()).with_options(m.options.clone().unwrap_or_default());
+    match &m.threshold {
+        Some(t) => key.at(t.as_str()),
+        None => key,
     }
-    if let Some(t) = &m.threshold {
-        key = format!("{key} @ {t}");
-    }
-    key
 }
 
 /// Ranks of `values` in descending order (1 = largest), ties sharing their average rank.
@@ -513,14 +519,18 @@ pub(crate) mod tests {
             ],
         )];
         let s = Summary::new(&records);
-        let keys: Vec<&str> = s.metrics().iter().map(MetricSummary::key).collect();
+        let keys: Vec<&str> = s.metrics().iter().map(MetricSummary::label).collect();
         assert_eq!(keys, ["roc_auc", "pak_f1 [k=50]", "threshold @ pot", "f1 @ pot"]);
-        let free: Vec<&str> = s.threshold_free().map(MetricSummary::key).collect();
+        let free: Vec<&str> = s.threshold_free().map(MetricSummary::label).collect();
         assert_eq!(free, ["roc_auc", "pak_f1 [k=50]"]);
-        let at: Vec<&str> = s.at_rules().map(MetricSummary::key).collect();
+        let at: Vec<&str> = s.at_rules().map(MetricSummary::label).collect();
         assert_eq!(at, ["f1 @ pot"]);
         assert!(s.metric("pak_f1 [k=50]").unwrap().is_oracle());
-        assert_eq!(s.primary().map(MetricSummary::key), Some("roc_auc"));
+        assert_eq!(s.primary().map(MetricSummary::label), Some("roc_auc"));
+        // The key is typed: compared by its fields, never parsed back from the label.
+        let f1 = s.at_rules().next().unwrap().key();
+        assert_eq!((f1.metric.as_str(), f1.options.as_deref(), f1.threshold.as_deref()), ("f1", None, Some("pot")));
+        assert_eq!(s.metrics()[1].key().options.as_deref(), Some("k=50"));
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub mod run;
 pub use error::{ConfigError, RunError};
 pub use limits::Limits;
 pub use plan::{
-    DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Shard, Variant, DEFAULT_METRICS,
+    DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Shard, ShardError, Variant,
+    DEFAULT_METRICS,
 };
 pub use run::{prepare, run, Isolation, JobEvent, RunOptions, RunSummary};

@@ -49,7 +49,7 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
     let Some(primary) = s.primary() else {
         return section("boxplots", title, "<p>No metric was computed.</p>");
     };
-    let metric = primary.key();
+    let metric = primary.label();
     let n = s.methods().len();
     let longest = s.methods().iter().map(|m| m.chars().count().min(18)).max().unwrap_or(1);
     let names_w = (longest as f64 * 7.5) as i32 + 16;
@@ -70,7 +70,6 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
             extent(boxes.iter().flat_map(|(_, b)| b.five.iter().chain(&b.outliers)).copied());
         let pad = ((hi - lo) * 0.08).max(0.01);
         charts.push_str(&figure(width, height, "", |root| {
-            let e = |e: DrawingAreaErrorKind<_>| e.to_string();
             let mut chart = ChartBuilder::on(root)
                 .margin(8)
                 .margin_right(16)
@@ -79,7 +78,7 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
                 .caption(short(d, 36), font(14.0))
                 // Method j on row j from the top.
                 .build_cartesian_2d(lo - pad..hi + pad, n as f64 - 0.5..-0.5)
-                .map_err(e)?;
+                ?;
             chart
                 .configure_mesh()
                 .disable_y_mesh()
@@ -91,11 +90,11 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
                 .axis_desc_style(font(12.0))
                 .x_desc(short(metric, 40))
                 .draw()
-                .map_err(e)?;
+                ?;
             for (j, name) in s.methods().iter().enumerate() {
                 let (x, y) = chart.backend_coord(&(lo - pad, j as f64));
                 let label = anchored(12.0, HPos::Right);
-                root.draw(&Text::new(short(name, 18), (x - 8, y), label)).map_err(e)?;
+                root.draw(&Text::new(short(name, 18), (x - 8, y), label))?;
             }
             for (j, b) in &boxes {
                 let (y, colour) = (*j as f64, method_colour(*j));
@@ -111,11 +110,11 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
                         path(vec![(high, y - h / 2.0), (high, y + h / 2.0)]),
                         path(vec![(median, y - h), (median, y + h)]),
                     ])
-                    .map_err(e)?;
-                chart.draw_series([Rectangle::new([(q1, y - h), (q3, y + h)], line)]).map_err(e)?;
+                    ?;
+                chart.draw_series([Rectangle::new([(q1, y - h), (q3, y + h)], line)])?;
                 chart
                     .draw_series(b.outliers.iter().map(|&v| Circle::new((v, y), 3, line)))
-                    .map_err(e)?;
+                    ?;
             }
             Ok(())
         }));

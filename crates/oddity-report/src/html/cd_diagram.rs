@@ -32,7 +32,7 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
     let Some(primary) = s.primary() else {
         return section("critical-difference", title, "<p>No metric was computed.</p>");
     };
-    let metric = primary.key();
+    let metric = primary.label();
     let complete = primary.complete();
     let left_out: Vec<String> =
         complete.left_out().iter().map(|&d| escape(&s.datasets()[d])).collect();
@@ -79,41 +79,40 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
         escape(metric)
     );
     let svg = figure(width as u32, height as u32, &caption, |root| {
-        let e = |e: DrawingAreaErrorKind<_>| e.to_string();
         let grey = RGBColor(89, 99, 110);
         root.draw(&PathElement::new(
             vec![(x_of(1.0), axis_y), (x_of(k as f64), axis_y)],
             BLACK.stroke_width(2),
         ))
-        .map_err(e)?;
+        ?;
         for r in 1..=k {
             let x = x_of(r as f64);
-            root.draw(&PathElement::new(vec![(x, axis_y - 7), (x, axis_y)], BLACK)).map_err(e)?;
+            root.draw(&PathElement::new(vec![(x, axis_y - 7), (x, axis_y)], BLACK))?;
             let tick = anchored(13.0, HPos::Center).color(&grey);
-            root.draw(&Text::new(r.to_string(), (x, axis_y - 17), tick)).map_err(e)?;
+            root.draw(&Text::new(r.to_string(), (x, axis_y - 17), tick))?;
         }
         // The CD as a ruler above the axis, from rank 1.
         let (x0, x1) = (x_of(1.0), x_of(1.0 + cd.min(k as f64 - 1.0)));
         for (a, b) in [((x0, 14), (x1, 14)), ((x0, 9), (x0, 19)), ((x1, 9), (x1, 19))] {
-            root.draw(&PathElement::new(vec![a, b], RED.stroke_width(2))).map_err(e)?;
+            root.draw(&PathElement::new(vec![a, b], RED.stroke_width(2)))?;
         }
         let label = anchored(13.0, HPos::Left).color(&RED);
-        root.draw(&Text::new(format!("CD = {cd:.3}"), (x1 + 8, 14), label)).map_err(e)?;
+        root.draw(&Text::new(format!("CD = {cd:.3}"), (x1 + 8, 14), label))?;
         for (g, (i, j)) in groups.iter().enumerate() {
             let y = bars_y + 12 * g as i32;
             let (a, b) = (x_of(sorted[*i]) - 5, x_of(sorted[*j]) + 5);
-            root.draw(&PathElement::new(vec![(a, y), (b, y)], BLACK.stroke_width(5))).map_err(e)?;
+            root.draw(&PathElement::new(vec![(a, y), (b, y)], BLACK.stroke_width(5)))?;
         }
         for (pos, &m) in order.iter().enumerate() {
             let x = x_of(ranks[m]);
             let (row, on_left) = if pos < half { (pos, true) } else { (k - 1 - pos, false) };
             let y = labels_y + 24 * row as i32;
             let end = if on_left { left - 16 } else { width - right + 16 };
-            root.draw(&PathElement::new(vec![(x, axis_y), (x, y), (end, y)], BLACK)).map_err(e)?;
-            root.draw(&Circle::new((x, axis_y), 3, BLACK.filled())).map_err(e)?;
+            root.draw(&PathElement::new(vec![(x, axis_y), (x, y), (end, y)], BLACK))?;
+            root.draw(&Circle::new((x, axis_y), 3, BLACK.filled()))?;
             let label = format!("{} ({:.2})", short(&s.methods()[m], 22), ranks[m]);
             let (tx, h) = if on_left { (end - 6, HPos::Right) } else { (end + 6, HPos::Left) };
-            root.draw(&Text::new(label, (tx, y), anchored(14.0, h))).map_err(e)?;
+            root.draw(&Text::new(label, (tx, y), anchored(14.0, h)))?;
         }
         Ok(())
     });

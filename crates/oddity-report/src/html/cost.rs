@@ -9,7 +9,9 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::page::{anchored, escape, extent, figure, font, method_colour, section, short, HPos};
+use super::page::{
+    anchored, escape, extent, figure, font, method_colour, section, short, DrawError, HPos,
+};
 use crate::summary::Summary;
 use oddity_runner::record::JobStatus;
 
@@ -59,7 +61,7 @@ fn scatter<X>(
     metric: &str,
     points: &[(usize, f64, f64)],
     methods: &[String],
-) -> Result<(), String>
+) -> Result<(), DrawError>
 where
     X: AsRangedCoord<Value = f64>,
     X::CoordDescType: ValueFormatter<f64>,
@@ -70,7 +72,7 @@ where
         .x_label_area_size(44)
         .y_label_area_size(64)
         .build_cartesian_2d(x, y)
-        .map_err(|e| e.to_string())?;
+        ?;
     chart
         .configure_mesh()
         .x_desc("seconds per job (fit + score)")
@@ -81,12 +83,12 @@ where
         .y_label_style(font(12.0))
         .axis_desc_style(font(13.0))
         .draw()
-        .map_err(|e| e.to_string())?;
+        ?;
     chart
         .draw_series(
             points.iter().map(|&(i, t, q)| Circle::new((t, q), 6, method_colour(i).filled())),
         )
-        .map_err(|e| e.to_string())?;
+        ?;
     // Labels where they overlap no other label or point and stay inside the plot.
     let pixels: Vec<(i32, i32)> =
         points.iter().map(|&(_, t, q)| chart.backend_coord(&(t, q))).collect();
@@ -96,7 +98,7 @@ where
     let area = chart.plotting_area().get_pixel_range();
     let bounds = (area.0.start, area.1.start, area.0.end, area.1.end);
     for ((x, y, h), name) in place_labels(&pixels, &widths, bounds).into_iter().zip(names) {
-        root.draw(&Text::new(name, (x, y), anchored(13.0, h))).map_err(|e| e.to_string())?;
+        root.draw(&Text::new(name, (x, y), anchored(13.0, h)))?;
     }
     Ok(())
 }
@@ -194,7 +196,7 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
     let scatter = if points.is_empty() {
         String::new()
     } else {
-        let metric = s.primary().map_or("", |m| m.key());
+        let metric = s.primary().map_or("", |m| m.label());
         let (tmin, tmax) = extent(points.iter().map(|p| p.1));
         let (qmin, qmax) = extent(points.iter().map(|p| p.2));
         let qpad = ((qmax - qmin) * 0.15).max(0.02);

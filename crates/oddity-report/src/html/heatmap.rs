@@ -12,7 +12,7 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
     let Some(primary) = s.primary() else {
         return section("heatmap", title, "<p>No metric was computed.</p>");
     };
-    let (metric, means) = (primary.key(), primary.means());
+    let (metric, means) = (primary.label(), primary.means());
     let values: Vec<f64> = means.iter().flatten().flatten().copied().collect();
     let (lo, hi) = extent(values.iter().copied());
     if values.is_empty() {
@@ -34,28 +34,27 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
         escape(metric)
     );
     let svg = figure(width as u32, height as u32, &caption, |root| {
-        let e = |e: DrawingAreaErrorKind<_>| e.to_string();
         for (j, m) in s.methods().iter().enumerate() {
             let x = label_w + cell_w * j as i32 + cell_w / 2;
             let style = font(13.0).transform(FontTransform::Rotate270);
             let style = TextStyle::from(style).pos(anchored(13.0, HPos::Left).pos);
-            root.draw(&Text::new(short(m, 18), (x, head_h - 8), style)).map_err(e)?;
+            root.draw(&Text::new(short(m, 18), (x, head_h - 8), style))?;
         }
         for (i, (d, row)) in s.datasets().iter().zip(means).enumerate() {
             let y = head_h + cell_h * i as i32;
             let label = anchored(13.0, HPos::Right);
             root.draw(&Text::new(short(d, 28), (label_w - 10, y + cell_h / 2 - 1), label))
-                .map_err(e)?;
+                ?;
             for (j, v) in row.iter().enumerate() {
                 let x = label_w + cell_w * j as i32;
                 let cell = [(x, y), (x + cell_w - 2, y + cell_h - 2)];
                 let Some(v) = v else {
                     root.draw(&Rectangle::new(cell, RGBColor(234, 238, 242).filled()))
-                        .map_err(e)?;
+                        ?;
                     continue;
                 };
                 let t = (v - lo) / span;
-                root.draw(&Rectangle::new(cell, scale_colour(t).filled())).map_err(e)?;
+                root.draw(&Rectangle::new(cell, scale_colour(t).filled()))?;
                 let ink = if t > 0.55 { BLACK } else { WHITE };
                 let text = anchored(13.0, HPos::Center).color(&ink);
                 root.draw(&Text::new(
@@ -63,7 +62,7 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
                     (x + cell_w / 2 - 1, y + cell_h / 2 - 1),
                     text,
                 ))
-                .map_err(e)?;
+                ?;
             }
         }
         // The colour legend.
@@ -74,12 +73,12 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
             let y0 = head_h + lh - lh * (k + 1) / steps;
             let y1 = head_h + lh - lh * k / steps;
             let colour = scale_colour(k as f64 / (steps - 1) as f64);
-            root.draw(&Rectangle::new([(lx, y0), (lx + 14, y1)], colour.filled())).map_err(e)?;
+            root.draw(&Rectangle::new([(lx, y0), (lx + 14, y1)], colour.filled()))?;
         }
         let legend = anchored(13.0, HPos::Left);
         root.draw(&Text::new(format!("{hi:.3}"), (lx + 20, head_h + 6), legend.clone()))
-            .map_err(e)?;
-        root.draw(&Text::new(format!("{lo:.3}"), (lx + 20, head_h + lh - 6), legend)).map_err(e)?;
+            ?;
+        root.draw(&Text::new(format!("{lo:.3}"), (lx + 20, head_h + lh - 6), legend))?;
         Ok(())
     });
     section("heatmap", title, &svg)

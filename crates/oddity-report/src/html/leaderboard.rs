@@ -24,10 +24,10 @@ fn table(s: &Summary<'_>, metrics: &[&MetricSummary], rank: bool) -> String {
             let _ = write!(
                 out,
                 "<th class=\"oracle\" title=\"oracle metric\">{} †</th>",
-                escape(m.key())
+                escape(m.label())
             );
         } else {
-            let _ = write!(out, "<th>{}</th>", escape(m.key()));
+            let _ = write!(out, "<th>{}</th>", escape(m.label()));
         }
     }
     if rank {
@@ -84,13 +84,13 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
         "<p class=\"note\">Mean ± standard deviation over every dataset and seed; <b>bold</b>: best \
          method per metric (the baseline excluded); average rank of {} over the datasets. \
          † oracle: threshold chosen with the test labels.</p>",
-        escape(first.key())
+        escape(first.label())
     );
     content.push_str(&table(s, &metrics, true));
     // At each rule: the point-wise precision, recall and F1 (the rest is in report.md).
     let at_rules: Vec<&MetricSummary> = s
         .at_rules()
-        .filter(|m| ["precision @ ", "recall @ ", "f1 @ "].iter().any(|p| m.key().starts_with(p)))
+        .filter(|m| ["precision", "recall", "f1"].contains(&m.key().metric.as_str()))
         .collect();
     if !at_rules.is_empty() {
         content.push_str(

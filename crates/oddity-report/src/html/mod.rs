@@ -42,7 +42,7 @@ pub fn report_html(s: &Summary<'_>, dir: &Path) -> String {
         s.methods().len(),
         s.seeds().iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
         env!("CARGO_PKG_VERSION"),
-        escape(s.primary().map_or("no metric", |m| m.key())),
+        escape(s.primary().map_or("no metric", |m| m.label())),
     );
     body.push_str(&leaderboard::section_of(s));
     body.push_str(&cd_diagram::section_of(s));

@@ -91,21 +91,21 @@ pub(crate) fn section(id: &str, title: &str, content: &str) -> String {
     format!("<section id=\"{id}\"><h2>{title}</h2>\n{content}\n</section>\n")
 }
 
+/// Why plotters could not draw on the SVG backend.
+pub(crate) type DrawError = DrawingAreaErrorKind<std::io::Error>;
+
 /// A figure of `width` × `height` pixels drawn by `draw` on plotters' SVG backend, as an
 /// inline `<svg>` in a `<figure>` with `caption`. A drawing error becomes a sentence.
 pub(crate) fn figure(
     width: u32,
     height: u32,
     caption: &str,
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), DrawError>,
 ) -> String {
     let mut svg = String::new();
     let result = {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&WHITE)
-            .map_err(|e| e.to_string())
-            .and_then(|()| draw(&root))
-            .and_then(|()| root.present().map_err(|e| e.to_string()))
+        root.fill(&WHITE).and_then(|()| draw(&root)).and_then(|()| root.present())
     };
     match result {
         Ok(()) => {
@@ -116,7 +116,7 @@ pub(crate) fn figure(
                 format!("<figure>{svg}<figcaption>{caption}</figcaption></figure>")
             }
         }
-        Err(e) => format!("<p class=\"note\">Figure not drawn: {}.</p>", escape(&e)),
+        Err(e) => format!("<p class=\"note\">Figure not drawn: {}.</p>", escape(&e.to_string())),
     }
 }
 
@@ -201,7 +201,6 @@ mod tests {
     fn figures_are_inline_svg() {
         let f = figure(100, 50, "cap", |root| {
             root.draw(&Text::new("hi <b>", (10, 20), ("sans-serif", 12).into_font()))
-                .map_err(|e| e.to_string())
         });
         assert!(f.starts_with("<figure><svg role=\"img\" "), "{f}");
         assert!(f.contains("hi &lt;b&gt;"), "{f}");

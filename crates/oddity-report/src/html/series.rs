@@ -7,7 +7,7 @@ use std::path::Path;
 use oddity_eval::segments;
 use plotters::prelude::*;
 
-use super::page::{anchored, escape, figure, font, method_colour, section, short, HPos};
+use super::page::{anchored, escape, figure, font, method_colour, section, short, DrawError, HPos};
 use crate::summary::Summary;
 use oddity_runner::record::tracks::{read_scores, read_series};
 use oddity_runner::record::{JobStatus, MetricStatus};
@@ -87,7 +87,7 @@ fn panel(
     threshold: Option<f64>,
     colour: RGBColor,
     x_axis: bool,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     let values: Vec<f64> = points.iter().map(|p| p.1).collect();
     let (lo, hi) = range(&values, threshold);
     // The name stands in a gutter on the left, horizontal, in the line's colour.
@@ -95,14 +95,14 @@ fn panel(
     let name = anchored(13.0, HPos::Left).color(&colour);
     let (_, h) = gutter.dim_in_pixel();
     let name_y = (h as i32 - if x_axis { X_AXIS } else { 0 }) / 2;
-    gutter.draw(&Text::new(short(label, 17), (4, name_y), name)).map_err(|e| e.to_string())?;
+    gutter.draw(&Text::new(short(label, 17), (4, name_y), name))?;
     let mut chart = ChartBuilder::on(&area)
         .margin_right(24)
         .margin_top(6)
         .x_label_area_size(if x_axis { X_AXIS } else { 0 })
         .y_label_area_size(56)
         .build_cartesian_2d(0f64..n.max(2) as f64 - 1.0, lo..hi)
-        .map_err(|e| e.to_string())?;
+        ?;
     let mut mesh = chart.configure_mesh();
     mesh.disable_mesh()
         .y_labels(3)
@@ -114,7 +114,7 @@ fn panel(
     if x_axis {
         mesh.x_desc("test row");
     }
-    mesh.draw().map_err(|e| e.to_string())?;
+    mesh.draw()?;
     let shade = RGBColor(255, 129, 130).mix(0.35).filled();
     // A few segments get at least 0.3 % of the width, so that one-point anomalies stay
     // visible; many are drawn as they are.
@@ -125,10 +125,10 @@ fn panel(
                 Rectangle::new([(a as f64 - half, lo), (b as f64 + half, hi)], shade)
             }),
         )
-        .map_err(|e| e.to_string())?;
+        ?;
     chart
         .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(1)))
-        .map_err(|e| e.to_string())?;
+        ?;
     if let Some(t) = threshold {
         chart
             .draw_series(DashedLineSeries::new(
@@ -137,7 +137,7 @@ fn panel(
                 4,
                 BLACK.stroke_width(2),
             ))
-            .map_err(|e| e.to_string())?;
+            ?;
     }
     Ok(())
 }

@@ -52,7 +52,7 @@ pub(super) fn pick_metrics(
     let Some(list) = layers.iter().flatten().find_map(|e| e.metrics.as_ref()) else {
         return DEFAULT_METRICS
             .iter()
-            .map(|m| plain(m).map_err(|e| source.error(None, "evaluate.metrics", e)))
+            .map(|m| plain(m).map_err(|e| source.error(None, "evaluate.metrics", e.to_string())))
             .collect();
     };
     if list.get_ref().is_empty() {
@@ -66,7 +66,7 @@ pub(super) fn pick_metrics(
     for (i, item) in list.get_ref().iter().enumerate() {
         let err = |e: String| source.error(Some(list.span()), format!("evaluate.metrics[{i}]"), e);
         let spec = match item {
-            toml::Value::String(name) => plain(name).map_err(err)?,
+            toml::Value::String(name) => plain(name).map_err(|e| err(e.to_string()))?,
             toml::Value::Table(table) => {
                 let Some(toml::Value::String(name)) = table.get("metric") else {
                     return Err(err("a metric table needs `metric = \"name\"`".into()));
@@ -76,7 +76,7 @@ pub(super) fn pick_metrics(
                     .filter(|(k, _)| k.as_str() != "metric")
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
-                metric_spec(name, &options, compat).map_err(err)?
+                metric_spec(name, &options, compat).map_err(|e| err(e.to_string()))?
             }
             other => {
                 return Err(err(format!(
@@ -96,25 +96,46 @@ pub(super) fn pick_metrics(
     Ok(specs)
 }
 
+/// Why a metric of the config was refused (the message of its config error).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum MetricSpecError {
+    /// A metric that is only defined at a threshold, listed as a plain metric.
+    #[error(
+        "`{metric}` needs a threshold: set `[evaluate] threshold` and it is computed at every threshold"
+    )]
+    NeedsThreshold {
+        /// The metric.
+        metric: &'static str,
+    },
+    /// A metric the registry does not have.
+    #[error(transparent)]
+    Unknown(OptionError),
+    /// An option the metric does not read, or a bad value.
+    #[error("metric `{name}`: {error}")]
+    Option {
+        /// The metric.
+        name: String,
+        /// What is wrong with its options.
+        error: OptionError,
+    },
+}
+
 /// The metric `name` with `options` (config keys and values) and the enclosing layers'
 /// `compat`, checked against what the registry entry reads (`oddity_eval::MetricChoice`).
 fn metric_spec(
     name: &str,
     options: &BTreeMap<String, toml::Value>,
     compat: Option<Compat>,
-) -> Result<MetricSpec, String> {
+) -> Result<MetricSpec, MetricSpecError> {
     let given: Vec<(&str, OptionValue)> =
         options.iter().map(|(key, value)| (key.as_str(), option_value(value))).collect();
     let choice = MetricChoice::new(name, &given, compat).map_err(|e| match e {
-        OptionError::NeedsThreshold { metric } => format!(
-            "`{metric}` needs a threshold: set `[evaluate] threshold` and it is computed at every threshold"
-        ),
-        OptionError::UnknownMetric { .. } => e.to_string(),
-        e => format!("metric `{name}`: {e}"),
+        OptionError::NeedsThreshold { metric } => MetricSpecError::NeedsThreshold { metric },
+        OptionError::UnknownMetric { .. } => MetricSpecError::Unknown(e),
+        error => MetricSpecError::Option { name: name.to_string(), error },
     })?;
     Ok(MetricSpec {
         name: name.to_string(),
-        period: choice.options.period,
         options: choice.options,
         described: choice.label,
     })

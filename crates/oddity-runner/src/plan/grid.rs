@@ -34,16 +34,28 @@ impl Shard {
     }
 }
 
-impl std::str::FromStr for Shard {
-    type Err = String;
+/// Why a `--shard` value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShardError {
+    /// Occurs when the value is not two numbers around a `/`.
+    #[error("expected a shard like 2/5 (part 2 of 5), got `{0}`")]
+    Syntax(String),
+    /// Occurs when the part is 0 or above the count.
+    #[error("shard `{0}`: the part must be between 1 and the count")]
+    OutOfRange(String),
+}
 
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("expected a shard like 2/5 (part 2 of 5), got `{s}`");
+impl std::str::FromStr for Shard {
+    type Err = ShardError;
+
+    fn from_str(s: &str) -> Result<Self, ShardError> {
+        let bad = || ShardError::Syntax(s.to_string());
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let index: usize = i.trim().parse().map_err(|_| bad())?;
         let count: usize = n.trim().parse().map_err(|_| bad())?;
         if count == 0 || index == 0 || index > count {
-            return Err(format!("shard `{s}`: the part must be between 1 and the count"));
+            return Err(ShardError::OutOfRange(s.to_string()));
         }
         Ok(Self { index, count })
     }

@@ -14,7 +14,7 @@ mod methods;
 #[cfg(test)]
 mod tests;
 
-pub use grid::Shard;
+pub use grid::{Shard, ShardError};
 
 use std::path::{Path, PathBuf};
 
@@ -45,11 +45,10 @@ pub const RANDOM_BASELINE: &str = "random";
 pub struct MetricSpec {
     /// Registry name.
     pub name: String,
-    /// Options (never a threshold: thresholds come from `[evaluate] threshold`).
+    /// Options (never a threshold: thresholds come from `[evaluate] threshold`);
+    /// `options.period` says whether VUS's buffer is the period estimated from the test
+    /// part's first feature (`buffer = "period"`, as TSB-AD's benchmark does).
     pub options: MetricOptions,
-    /// Whether VUS's buffer is the period estimated from the test part's first feature
-    /// (`buffer = "period"`, as TSB-AD's benchmark does).
-    pub period: bool,
     /// The options as written into results (`k=50`, `buffer=period`), empty for none.
     pub described: String,
 }

@@ -189,12 +189,12 @@ fn try_job(
     let period = job
         .metrics
         .iter()
-        .any(|m| m.period)
+        .any(|m| m.options.period)
         .then(|| oddity_eval::estimate_period(&test.features.column(0).to_vec()));
     let mut metrics = Vec::new();
     for spec in &job.metrics {
         let mut options = spec.options;
-        let used = period.filter(|_| spec.period);
+        let used = period.filter(|_| spec.options.period);
         if used.is_some() {
             options.buffer = used;
         }
