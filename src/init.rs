@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
 use crate::starter::{starter_config, StarterKind, StarterOptions};
+use anyhow::{bail, Context};
 
 /// Arguments of `oddity init`.
 #[derive(clap::Args)]

@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
-use oddity_runner::config::Source;
-use oddity_runner::run::WorkerCommand;
 use crate::progress::{Progress, ProgressMode};
 use crate::slurm::SlurmJob;
+use anyhow::Context;
 use oddity_report as report;
+use oddity_runner::config::Source;
+use oddity_runner::run::WorkerCommand;
 use oddity_runner::{Isolation, Plan, PlanOptions, RunOptions, Shard};
 
 /// The hidden subcommand a worker process runs.

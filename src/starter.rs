@@ -7,7 +7,6 @@ use std::path::{Component, Path, PathBuf};
 
 use oddity_ingest::{inspect, ColumnKind, ColumnSummary, FileSummary};
 
-
 /// Column names taken for the label when they hold only 0 and 1 (compared in lower case).
 const LABEL_NAMES: [&str; 13] = [
     "label",
@@ -57,14 +56,9 @@ pub struct StarterOptions {
 /// When the file cannot be read (`dataset …`, naming the file), and when no label column
 /// can be found or a named column is missing or unusable, or no feature column is left
 /// (`init …`).
-pub fn starter_config(
-    data: &Path,
-    config: &Path,
-    opts: &StarterOptions,
-) -> anyhow::Result<String> {
+pub fn starter_config(data: &Path, config: &Path, opts: &StarterOptions) -> anyhow::Result<String> {
     let stem = data.file_stem().map_or("data".into(), |s| s.to_string_lossy().into_owned());
-    let summary = inspect(data)
-        .map_err(|e| anyhow::anyhow!("dataset `{stem}`: {e}"))?;
+    let summary = inspect(data).map_err(|e| anyhow::anyhow!("dataset `{stem}`: {e}"))?;
     let fail = |message: String| anyhow::anyhow!("init `{}`: {message}", data.display());
     let (label, label_why) = pick_label(&summary, opts.label.as_deref()).map_err(fail)?;
     let timestamp = pick_timestamp(&summary, opts.timestamp.as_deref(), &label).map_err(fail)?;

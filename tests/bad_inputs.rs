@@ -135,7 +135,9 @@ fn undefined_metric_is_recorded_with_its_reason() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let rows = results(&dir.path().join("out"));
     assert!(
-        rows.iter().all(|r| r["status"] == "undefined" && r["value"].is_empty() && r["error"].contains("no anomaly")),
+        rows.iter().all(|r| r["status"] == "undefined"
+            && r["value"].is_empty()
+            && r["error"].contains("no anomaly")),
         "{rows:?}"
     );
     let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
@@ -156,7 +158,10 @@ fn failing_job_is_recorded_and_the_run_goes_on() {
     assert_eq!(failed.len(), 1, "{rows:?}");
     assert_eq!(failed[0]["method"], "zscore[ddof=1]");
     assert!(failed[0]["error"].contains("ddof 1"), "{:?}", failed[0]);
-    assert_eq!(rows.iter().filter(|r| r["method"] == "zscore[ddof=0]" && r["status"] == "ok").count(), 3);
+    assert_eq!(
+        rows.iter().filter(|r| r["method"] == "zscore[ddof=0]" && r["status"] == "ok").count(),
+        3
+    );
     let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(report.contains("## Failed jobs") && report.contains("failed"), "{report}");
 }
@@ -178,5 +183,9 @@ fn windows_give_one_score_per_row_and_a_too_long_window_fails_its_job() {
     let failed: Vec<_> = rows.iter().filter(|r| r["status"] == "failed").collect();
     assert_eq!(failed.len(), 1);
     assert!(failed[0]["error"].contains("longer than the training part"), "{:?}", failed[0]);
-    assert!(failed[0]["params"].contains("window=4;stride=auto;window_score=mean"), "{:?}", failed[0]);
+    assert!(
+        failed[0]["params"].contains("window=4;stride=auto;window_score=mean"),
+        "{:?}",
+        failed[0]
+    );
 }

@@ -114,9 +114,15 @@ threshold = [
         assert_eq!(r["oracle"], oracle.to_string(), "{r:?}");
     }
     let speed = rows_where(&rows, |r| r["dataset"] == "speed_7578" && r["metric"] == "vus_pr");
-    assert!(speed.iter().all(|r| r["metric_options"].starts_with("buffer=period;period=")), "{speed:?}");
+    assert!(
+        speed.iter().all(|r| r["metric_options"].starts_with("buffer=period;period=")),
+        "{speed:?}"
+    );
     let vus = rows_where(&rows, |r| r["metric"] == "vus_pr");
-    assert!(vus.iter().all(|r| r["metric_options"].starts_with("buffer=period;period=")), "{vus:?}");
+    assert!(
+        vus.iter().all(|r| r["metric_options"].starts_with("buffer=period;period=")),
+        "{vus:?}"
+    );
     let roc = rows_where(&rows, |r| r["metric"] == "vus_roc");
     assert!(roc.len() == 24 && roc.iter().all(|r| r["metric_options"] == "buffer=100"), "{roc:?}");
     let pak = rows_where(&rows, |r| r["metric"] == "pak_f1" && r["threshold"].is_empty());

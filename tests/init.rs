@@ -48,7 +48,10 @@ fn timeseries_starter_for_a_nab_series_finds_the_timestamp_and_runs() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let rows = results(&dir.path().join("out"));
     for method in ["zscore", "knn", "iforest", "pca", "cnn_autoencoder", "random"] {
-        let n = rows.iter().filter(|r| r["method"] == method && r["metric"] == "vus_pr" && r["status"] == "ok").count();
+        let n = rows
+            .iter()
+            .filter(|r| r["method"] == method && r["metric"] == "vus_pr" && r["status"] == "ok")
+            .count();
         assert_eq!(n, 3, "{method}");
     }
     // A second init does not overwrite the config.

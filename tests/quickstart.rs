@@ -24,7 +24,8 @@ fn quickstart_runs_and_writes_results_and_report() {
         let v: f64 = row["value"].parse().unwrap();
         assert!((0.0..=1.0).contains(&v), "{row:?}");
     }
-    let methods: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["method"].as_str()).collect();
+    let methods: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r["method"].as_str()).collect();
     assert_eq!(
         methods.into_iter().collect::<Vec<_>>(),
         vec!["gmm2", "iforest", "knn", "random", "robust_zscore", "zscore"]
@@ -75,7 +76,15 @@ fn same_config_gives_same_values_with_one_or_two_jobs() {
         assert_eq!(run.code, 0, "{}", run.stderr);
         results(&dir)
             .into_iter()
-            .map(|r| (r["dataset"].clone(), r["method"].clone(), r["seed"].clone(), r["metric"].clone(), r["value"].clone()))
+            .map(|r| {
+                (
+                    r["dataset"].clone(),
+                    r["method"].clone(),
+                    r["seed"].clone(),
+                    r["metric"].clone(),
+                    r["value"].clone(),
+                )
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(values("1"), values("2"));

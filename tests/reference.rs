@@ -38,7 +38,12 @@ fn zscore_metrics_match_reference_summary() {
 
     let got: BTreeMap<(String, String, String), f64> = results(&dir.path().join("out"))
         .into_iter()
-        .map(|r| ((r["dataset"].clone(), r["method"].clone(), r["metric"].clone()), r["value"].parse().unwrap()))
+        .map(|r| {
+            (
+                (r["dataset"].clone(), r["method"].clone(), r["metric"].clone()),
+                r["value"].parse().unwrap(),
+            )
+        })
         .collect();
     let summary =
         std::fs::read_to_string(shared_dir().join("reference/tabular/summary.csv")).unwrap();

@@ -193,3 +193,74 @@ fn a_job_whose_definition_changed_runs_again() {
     let want = uninterrupted(&changed, &tmp.path().join("whole"));
     assert_eq!(table(&out), want);
 }
+
+#[test]
+fn second_run_on_a_locked_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config(tmp.path(), "0.6");
+    let out = tmp.path().join("out");
+    let args = ["run", config.to_str().unwrap(), "--out", out.to_str().unwrap(), "--jobs", "1"];
+    // Both started together; the second tries once the first has begun its journal.
+    let mut first = Command::new(env!("CARGO_BIN_EXE_oddity"))
+        .args(args)
+        .arg("--quiet")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while journal_lines(&out) == 0 {
+        assert!(first.try_wait().unwrap().is_none(), "the first run ended before its first job");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let second = oddity(&repo(), &args);
+    assert!(first.try_wait().unwrap().is_none(), "the first run ended before the second started");
+    second.assert_one_line_error(&[out.to_str().unwrap(), "another oddity process"]);
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    // The first run's journal is whole: every job once, every line a record.
+    assert_eq!(journal_lines(&out), JOBS);
+    let rerun = oddity(&repo(), &["report", out.to_str().unwrap()]);
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    assert!(!rerun.stderr.contains("dropped"), "{}", rerun.stderr);
+    // Free again once the first run ended.
+    let resumed = oddity(
+        &repo(),
+        &["run", config.to_str().unwrap(), "--out", out.to_str().unwrap(), "--resume"],
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+}
+
+#[test]
+fn resume_reruns_only_the_jobs_whose_lines_were_broken() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config(tmp.path(), "0.6");
+    let want = uninterrupted(&config, &tmp.path().join("whole"));
+    let out = tmp.path().join("broken");
+    std::fs::create_dir_all(&out).unwrap();
+    // The whole journal with two middle lines damaged (as interleaved writes left them).
+    let journal = std::fs::read_to_string(tmp.path().join("whole/journal.jsonl")).unwrap();
+    let mut lines: Vec<String> = journal.lines().map(str::to_string).collect();
+    let half = lines[10].len() / 2;
+    lines[10].truncate(half);
+    lines[40] = format!("{}{}", &lines[40][..20], &lines[41][30..]);
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(out.join("journal.jsonl"), text).unwrap();
+
+    // The report keeps every other record and names the broken lines.
+    let report = oddity(&repo(), &["report", out.to_str().unwrap()]);
+    assert!(report.stderr.contains("line 11: dropped a broken line"), "{}", report.stderr);
+    assert!(report.stderr.contains("line 41: dropped a broken line"), "{}", report.stderr);
+
+    let resumed = oddity(
+        &repo(),
+        &["run", config.to_str().unwrap(), "--out", out.to_str().unwrap(), "--resume"],
+    );
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert!(
+        resumed.stdout.contains(&format!("{} of {JOBS} jobs already", JOBS - 2)),
+        "{}",
+        resumed.stdout
+    );
+    assert_eq!(journal_lines(&out), JOBS);
+    assert_eq!(table(&out), want);
+}

@@ -7,12 +7,7 @@ use std::path::Path;
 fn code_map_paths(text: &str) -> Vec<String> {
     let after = text.split_once("## Code map").map_or("", |(_, rest)| rest);
     let block = after.split("```").nth(1).unwrap_or("");
-    block
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_string)
-        .collect()
+    block.lines().skip(1).filter_map(|l| l.split_whitespace().next()).map(str::to_string).collect()
 }
 
 #[test]
@@ -22,7 +17,10 @@ fn every_path_of_the_code_map_exists() {
     let paths = code_map_paths(&text);
     assert!(paths.len() > 20, "the code map names only {} paths", paths.len());
     let missing: Vec<&String> = paths.iter().filter(|p| !root.join(p).exists()).collect();
-    assert!(missing.is_empty(), "ARCHITECTURE.md's code map names paths that do not exist: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md's code map names paths that do not exist: {missing:?}"
+    );
 }
 
 #[test]

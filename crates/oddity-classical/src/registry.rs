@@ -49,26 +49,12 @@ pub fn detector(name: &str) -> Option<DetectorEntry> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
-    use oddity_core::{DetectorParams, Params};
+    use oddity_core::DetectorParams;
 
     use super::*;
 
-    /// `P`'s specification defaults resolve back to `P::default()`, and every spec default
-    /// is the value of `P::default()` (both come from `Default`, never from a second copy).
     fn defaults_agree<P: DetectorParams + PartialEq + std::fmt::Debug>() {
-        let specs = P::default().specs();
-        let resolved = Params::resolve(P::NAME, &specs, &Params::default()).unwrap();
-        let from_specs = P::from_params(&resolved).unwrap();
-        assert_eq!(from_specs, P::default(), "{}", P::NAME);
-        assert_eq!(from_specs.specs(), specs, "{}", P::NAME);
-        let entry = detector(P::NAME).unwrap();
-        assert_eq!(entry.params, specs, "{}", P::NAME);
-        assert_eq!(entry.summary, P::SUMMARY);
-        for spec in &specs {
-            assert_eq!(resolved.value(spec.name).unwrap(), &spec.default, "{}", P::NAME);
-        }
+        oddity_core::testing::check_registered::<P>(&detectors());
     }
 
     #[test]
@@ -93,14 +79,6 @@ mod tests {
 
     #[test]
     fn names_and_state_tags_are_unique_and_stable() {
-        let all = detectors();
-        let names: BTreeSet<_> = all.iter().map(|e| e.name).collect();
-        let tags: BTreeSet<_> = all.iter().map(|e| e.tag).collect();
-        assert_eq!(names.len(), all.len());
-        assert_eq!(tags.len(), all.len());
-        // Tags are written into saved models: changing one needs a new model format.
-        for e in &all {
-            assert_eq!(e.tag, e.name, "{}", e.name);
-        }
+        oddity_core::testing::check_tags(&detectors());
     }
 }

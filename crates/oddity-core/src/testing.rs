@@ -69,3 +69,38 @@ pub fn assert_close_rel(got: &[f64], want: &[f64], rel: f64, what: &str) {
         assert!((g - w).abs() <= tol, "{what}: index {i}: got {g}, want {w} (rel tol {rel})");
     }
 }
+
+/// Checks the registry contract of detector `P` among `entries`: its specification defaults
+/// resolve back to `P::default()` and are the entry's specs (both come from `Default`, never
+/// from a second copy), every spec default is the resolved value, the entry's summary is
+/// `P`'s, and the defaults pass `check`.
+pub fn check_registered<P>(entries: &[crate::DetectorEntry])
+where
+    P: crate::DetectorParams + PartialEq + std::fmt::Debug,
+{
+    let specs = P::default().specs();
+    let resolved = crate::Params::resolve(P::NAME, &specs, &crate::Params::default()).unwrap();
+    let from_specs = P::from_params(&resolved).unwrap();
+    assert_eq!(from_specs, P::default(), "{}", P::NAME);
+    assert_eq!(from_specs.specs(), specs, "{}", P::NAME);
+    let entry = entries.iter().find(|e| e.name == P::NAME).expect("P is registered");
+    assert_eq!(entry.params, specs, "{}", P::NAME);
+    assert_eq!(entry.summary, P::SUMMARY);
+    for spec in &specs {
+        assert_eq!(resolved.value(spec.name).unwrap(), &spec.default, "{}", P::NAME);
+    }
+    assert!(P::default().check().is_ok(), "{}", P::NAME);
+}
+
+/// Checks that the names and saved-state tags of `entries` are unique and that each tag is
+/// its detector's name (tags are written into saved models: changing one needs a new model
+/// format).
+pub fn check_tags(entries: &[crate::DetectorEntry]) {
+    let names: std::collections::BTreeSet<_> = entries.iter().map(|e| e.name).collect();
+    let tags: std::collections::BTreeSet<_> = entries.iter().map(|e| e.tag).collect();
+    assert_eq!(names.len(), entries.len());
+    assert_eq!(tags.len(), entries.len());
+    for e in entries {
+        assert_eq!(e.tag, e.name, "{}", e.name);
+    }
+}

@@ -26,9 +26,7 @@ pub fn detector(name: &str) -> Option<DetectorEntry> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
-    use oddity_core::{DetectorParams, Params, ParamsError};
+    use oddity_core::{DetectorParams, ParamsError};
 
     use super::*;
     use crate::train::TrainParamsError;
@@ -37,18 +35,8 @@ mod tests {
         LstmAutoencoderParamsError, VaeParamsError,
     };
 
-    /// `P`'s specification defaults resolve back to `P::default()`, and every spec default
-    /// is the value of `P::default()` (both come from `Default`, never from a second copy).
     fn defaults_agree<P: DetectorParams + PartialEq + std::fmt::Debug>() {
-        let specs = P::default().specs();
-        let resolved = Params::resolve(P::NAME, &specs, &Params::default()).unwrap();
-        let from_specs = P::from_params(&resolved).unwrap();
-        assert_eq!(from_specs, P::default(), "{}", P::NAME);
-        assert_eq!(from_specs.specs(), specs, "{}", P::NAME);
-        let entry = detector(P::NAME).unwrap();
-        assert_eq!(entry.params, specs, "{}", P::NAME);
-        assert_eq!(entry.summary, P::SUMMARY);
-        assert!(P::default().check().is_ok(), "{}", P::NAME);
+        oddity_core::testing::check_registered::<P>(&detectors());
     }
 
     #[test]
@@ -63,12 +51,7 @@ mod tests {
 
     #[test]
     fn names_and_state_tags_are_unique_and_stable() {
-        let all = detectors();
-        let tags: BTreeSet<_> = all.iter().map(|e| e.tag).collect();
-        assert_eq!(tags.len(), all.len());
-        for e in &all {
-            assert_eq!(e.tag, e.name, "{}", e.name);
-        }
+        oddity_core::testing::check_tags(&detectors());
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use burn::module::Module;
 use burn::tensor::{Bytes, Device};
-use burn_store::{ApplyResult, BurnpackStore, ModuleSnapshot};
+use burn_store::{ApplyError, ApplyResult, BurnpackStore, ModuleSnapshot};
 use oddity_core::{state, Error, FittedDetector, ParamChoice};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -125,21 +125,33 @@ fn unpack<M: Module>(model: &mut M, weights: Vec<u8>, what: &str) -> Result<(), 
     check_applied(&result).map_err(|reason| Error::State(format!("{what}: {reason}")))
 }
 
+/// Why saved weights cannot be applied to a network. The message follows the detector's
+/// name in an [`Error::State`].
+#[derive(Debug, Clone, thiserror::Error)]
+enum WeightsError {
+    /// Occurs when burn-store cannot apply a saved tensor (e.g. of another shape or dtype).
+    #[error("the saved weights do not fit the network ({0})")]
+    DoNotFit(ApplyError),
+    /// Occurs when tensors of the network are absent from the saved weights. Holds their paths.
+    #[error("the saved weights lack {}", .0.join(", "))]
+    Missing(Vec<String>),
+    /// Occurs when the saved weights hold tensors the network has not. Holds their paths.
+    #[error("the saved weights hold tensors the network has not: {}", .0.join(", "))]
+    Unused(Vec<String>),
+}
+
 /// Every tensor of the network was loaded, and every saved tensor was used.
-fn check_applied(r: &ApplyResult) -> Result<(), String> {
+fn check_applied(r: &ApplyResult) -> Result<(), WeightsError> {
     if let Some(e) = r.errors.first() {
-        return Err(format!("the saved weights do not fit the network ({e})"));
+        return Err(WeightsError::DoNotFit(e.clone()));
     }
     if !r.missing.is_empty() {
-        let names: Vec<&str> = r.missing.iter().map(|(path, _)| path.as_str()).collect();
-        return Err(format!("the saved weights lack {}", names.join(", ")));
+        return Err(WeightsError::Missing(
+            r.missing.iter().map(|(path, _)| path.clone()).collect(),
+        ));
     }
     if !r.unused.is_empty() {
-        let names: Vec<&str> = r.unused.iter().map(String::as_str).collect();
-        return Err(format!(
-            "the saved weights hold tensors the network has not: {}",
-            names.join(", ")
-        ));
+        return Err(WeightsError::Unused(r.unused.clone()));
     }
     Ok(())
 }
@@ -160,7 +172,9 @@ pub(crate) fn check_features(what: &str, n_features: usize) -> Result<(), Error>
 mod tests {
     use burn::tensor::Device;
 
-    use super::{pack, unpack};
+    use burn_store::ApplyResult;
+
+    use super::{check_applied, pack, unpack, WeightsError};
     use crate::autoencoder::DenseBlock;
     use crate::nn::{matrix, values, Noise};
 
@@ -195,5 +209,26 @@ mod tests {
         assert!(shape.contains("ShapeMismatch") && shape.contains("linear.weight"), "{shape}");
         let garbage = unpack(&mut block(2, 4, false), vec![1, 2, 3], "t").unwrap_err();
         assert!(garbage.to_string().contains("cannot load"), "{garbage}");
+    }
+
+    #[test]
+    fn weights_errors_keep_their_messages() {
+        let result = |missing: &[&str], unused: &[&str]| ApplyResult {
+            applied: Vec::new(),
+            skipped: Vec::new(),
+            missing: missing.iter().map(|p| (p.to_string(), String::new())).collect(),
+            unused: unused.iter().map(|p| p.to_string()).collect(),
+            errors: Vec::new(),
+        };
+        assert!(check_applied(&result(&[], &[])).is_ok());
+        let err = check_applied(&result(&["a.weight", "b.bias"], &["c"])).unwrap_err();
+        assert!(matches!(&err, WeightsError::Missing(paths) if paths.len() == 2), "{err:?}");
+        assert_eq!(err.to_string(), "the saved weights lack a.weight, b.bias");
+        let err = check_applied(&result(&[], &["norm.running_var"])).unwrap_err();
+        assert!(matches!(err, WeightsError::Unused(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "the saved weights hold tensors the network has not: norm.running_var"
+        );
     }
 }

@@ -30,9 +30,106 @@ const MI_MATRIX: u32 = 14;
 const MI_COMPRESSED: u32 = 15;
 
 /// A variable's name, and its values or the reason they cannot be read.
-pub(crate) type Variable = (String, Result<NdArray, String>);
+pub(crate) type Variable = (String, Result<NdArray, MatError>);
 
-const V73: &str = "MATLAB v7.3 (HDF5) files are not supported; re-save with -v7";
+/// Why a MAT-file, or one variable in it, cannot be read. The message is the
+/// detail of an [`IngestErrorKind::Unreadable`] error.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MatError {
+    /// Occurs when the file is a MATLAB v7.3 (HDF5) file.
+    #[error("MATLAB v7.3 (HDF5) files are not supported; re-save with -v7")]
+    V73,
+    /// Occurs when the file is shorter than the 128-byte header.
+    #[error("file too short for a MAT-file header")]
+    TooShort,
+    /// Occurs when the header's byte-order mark is neither `IM` nor `MI` (e.g. a
+    /// v4 file).
+    #[error("not a MATLAB 5 MAT-file (bad header; v4 files are not supported)")]
+    BadHeader,
+    /// Occurs when the zlib stream of an `miCOMPRESSED` element is damaged.
+    #[error("cannot inflate a compressed element: {0}")]
+    Inflate(std::io::Error),
+    /// Occurs when the data ends inside an element's tag.
+    #[error("truncated element tag")]
+    TruncatedTag,
+    /// Occurs when a small element announces more than 4 bytes.
+    #[error("malformed small element at byte {0}")]
+    MalformedSmallElement(usize),
+    /// Occurs when an element announces more bytes than remain.
+    #[error("truncated element at byte {at}: {size} bytes announced, file ends first")]
+    TruncatedElement {
+        /// The byte offset of the element's tag.
+        at: usize,
+        /// The size announced.
+        size: usize,
+    },
+    /// Occurs when an `miMATRIX` element is empty.
+    #[error("empty array")]
+    EmptyArray,
+    /// Occurs when an array has no array-flags subelement.
+    #[error("array without flags")]
+    NoFlags,
+    /// Occurs when the array flags are not an `miUINT32` word.
+    #[error("malformed array flags")]
+    MalformedFlags,
+    /// Occurs when an array has no dimensions subelement.
+    #[error("array without dimensions")]
+    NoDimensions,
+    /// Occurs when the dimensions are not `miINT32` values.
+    #[error("malformed array dimensions")]
+    MalformedDimensions,
+    /// Occurs when an array has no name subelement.
+    #[error("array without a name")]
+    NoName,
+    /// Occurs when the name is not `miINT8` or `miUINT8` text.
+    #[error("malformed array name")]
+    MalformedName,
+    /// Occurs when a dimension is negative.
+    #[error("negative dimension {0}")]
+    NegativeDimension(i32),
+    /// Occurs when the variable is a cell array.
+    #[error("a cell array is not a numeric matrix")]
+    Cell,
+    /// Occurs when the variable is a struct.
+    #[error("a struct is not a numeric matrix")]
+    Struct,
+    /// Occurs when the variable is an object.
+    #[error("an object is not a numeric matrix")]
+    Object,
+    /// Occurs when the variable is a char array.
+    #[error("a char array is not a numeric matrix")]
+    Char,
+    /// Occurs when the variable is a sparse matrix.
+    #[error("sparse matrices are not supported; store it as a full matrix")]
+    Sparse,
+    /// Occurs when the variable is a complex matrix.
+    #[error("complex matrices are not supported")]
+    Complex,
+    /// Occurs when the array class is none of the numeric ones (6 to 15).
+    #[error("array class {0} is not a numeric matrix")]
+    OtherClass(u32),
+    /// Occurs when a numeric array has no real-part subelement.
+    #[error("numeric array without data")]
+    NoData,
+    /// Occurs when the real part is stored as a type other than a numeric one.
+    #[error("unsupported data type {0}")]
+    UnsupportedDataType(u32),
+    /// Occurs when the number of elements of the dimensions overflows.
+    #[error("shape too large")]
+    ShapeTooLarge,
+    /// Occurs when the real part's bytes do not match the dimensions.
+    #[error("{len} bytes of data for shape {shape:?} ({count} values of {size} bytes)")]
+    DataSize {
+        /// The bytes of data present.
+        len: usize,
+        /// The dimensions.
+        shape: Vec<usize>,
+        /// The number of values the dimensions need.
+        count: usize,
+        /// The size of one value in bytes.
+        size: usize,
+    },
+}
 
 /// Reads `X` (n × d) and `y` (n × 1) from a MAT-file.
 pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table, IngestError> {
@@ -40,13 +137,14 @@ pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table,
     if bytes.is_empty() {
         return Err(IngestError::new(path, IngestErrorKind::Empty));
     }
-    let variables = parse_mat(&bytes).map_err(|e| IngestError::unreadable(path, e))?;
+    let mut variables = parse_mat(&bytes).map_err(|e| IngestError::unreadable(path, e))?;
     let names: Vec<String> = variables.iter().map(|(n, _)| n.clone()).collect();
-    let take =
+    // The first variable of each name, taken out once.
+    let mut take =
         |wanted: &str| -> Result<Option<NdArray>, IngestError> {
             match variables.iter().position(|(n, _)| n == wanted) {
                 None => Ok(None),
-                Some(i) => variables[i].1.clone().map(Some).map_err(|e| {
+                Some(i) => variables.swap_remove(i).1.map(Some).map_err(|e| {
                     IngestError::unreadable(path, format!("variable `{wanted}`: {e}"))
                 }),
             }
@@ -66,15 +164,15 @@ pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table,
 
 /// Every variable of the file by name, each decoded or with the reason it cannot be.
 /// Fails only when the file itself is malformed.
-pub(crate) fn parse_mat(bytes: &[u8]) -> Result<Vec<Variable>, String> {
+pub(crate) fn parse_mat(bytes: &[u8]) -> Result<Vec<Variable>, MatError> {
     if bytes.starts_with(b"MATLAB 7.3") || bytes.get(512..516) == Some(b"\x89HDF") {
-        return Err(V73.into());
+        return Err(MatError::V73);
     }
-    let header = bytes.get(..128).ok_or("file too short for a MAT-file header")?;
+    let header = bytes.get(..128).ok_or(MatError::TooShort)?;
     let big = match &header[126..128] {
         b"IM" => false,
         b"MI" => true,
-        _ => return Err("not a MATLAB 5 MAT-file (bad header; v4 files are not supported)".into()),
+        _ => return Err(MatError::BadHeader),
     };
     let mut out = Vec::new();
     let mut top = Elements { data: bytes, pos: 128, big };
@@ -85,7 +183,7 @@ pub(crate) fn parse_mat(bytes: &[u8]) -> Result<Vec<Variable>, String> {
                 let mut inflated = Vec::new();
                 flate2::read::ZlibDecoder::new(payload)
                     .read_to_end(&mut inflated)
-                    .map_err(|e| format!("cannot inflate a compressed element: {e}"))?;
+                    .map_err(MatError::Inflate)?;
                 let mut inner = Elements { data: &inflated, pos: 0, big };
                 while let Some((ty, payload)) = inner.next()? {
                     if ty == MI_MATRIX {
@@ -115,49 +213,50 @@ impl<'a> Elements<'a> {
 
     /// The next element's type and payload; `None` at the end (trailing bytes
     /// shorter than a tag are padding).
-    fn next(&mut self) -> Result<Option<(u32, &'a [u8])>, String> {
+    fn next(&mut self) -> Result<Option<(u32, &'a [u8])>, MatError> {
         if self.data.len().saturating_sub(self.pos) < 8 {
             self.pos = self.data.len();
             return Ok(None);
         }
         let at = self.pos;
-        let first = self.u32_at(at).ok_or("truncated element tag")?;
+        let first = self.u32_at(at).ok_or(MatError::TruncatedTag)?;
         if first >> 16 != 0 {
             // Small element: type in the lower, size in the upper 2 bytes; data in
             // the next 4 bytes.
             let (ty, size) = (first & 0xffff, (first >> 16) as usize);
             if size > 4 {
-                return Err(format!("malformed small element at byte {at}"));
+                return Err(MatError::MalformedSmallElement(at));
             }
             self.pos = at + 8;
             return Ok(Some((ty, &self.data[at + 4..at + 4 + size])));
         }
-        let size = self.u32_at(at + 4).ok_or("truncated element tag")? as usize;
+        let size = self.u32_at(at + 4).ok_or(MatError::TruncatedTag)? as usize;
         let start = at + 8;
-        let end = start.checked_add(size).filter(|&e| e <= self.data.len()).ok_or_else(|| {
-            format!("truncated element at byte {at}: {size} bytes announced, file ends first")
-        })?;
+        let end = start
+            .checked_add(size)
+            .filter(|&e| e <= self.data.len())
+            .ok_or(MatError::TruncatedElement { at, size })?;
         self.pos = if first == MI_COMPRESSED { end } else { end.next_multiple_of(8) };
         Ok(Some((first, &self.data[start..end])))
     }
 }
 
 /// The name of an `miMATRIX` element, and its values or the reason it cannot be read.
-fn parse_matrix(payload: &[u8], big: bool) -> Result<Variable, String> {
+fn parse_matrix(payload: &[u8], big: bool) -> Result<Variable, MatError> {
     if payload.is_empty() {
-        return Ok((String::new(), Err("empty array".into())));
+        return Ok((String::new(), Err(MatError::EmptyArray)));
     }
     let mut e = Elements { data: payload, pos: 0, big };
-    let (ty, flags) = e.next()?.ok_or("array without flags")?;
+    let (ty, flags) = e.next()?.ok_or(MatError::NoFlags)?;
     let flags = Elements { data: flags, pos: 0, big }.u32_at(0);
-    let flags = flags.filter(|_| ty == MI_UINT32).ok_or("malformed array flags")?;
-    let (ty, dims) = e.next()?.ok_or("array without dimensions")?;
+    let flags = flags.filter(|_| ty == MI_UINT32).ok_or(MatError::MalformedFlags)?;
+    let (ty, dims) = e.next()?.ok_or(MatError::NoDimensions)?;
     if ty != MI_INT32 || dims.len() % 4 != 0 {
-        return Err("malformed array dimensions".into());
+        return Err(MatError::MalformedDimensions);
     }
-    let (ty, name) = e.next()?.ok_or("array without a name")?;
+    let (ty, name) = e.next()?.ok_or(MatError::NoName)?;
     if ty != MI_INT8 && ty != MI_UINT8 {
-        return Err("malformed array name".into());
+        return Err(MatError::MalformedName);
     }
     let name = String::from_utf8_lossy(name).into_owned();
     let shape = dims
@@ -165,25 +264,25 @@ fn parse_matrix(payload: &[u8], big: bool) -> Result<Variable, String> {
         .map(|c| {
             let b = [c[0], c[1], c[2], c[3]];
             let d = if big { i32::from_be_bytes(b) } else { i32::from_le_bytes(b) };
-            usize::try_from(d).map_err(|_| format!("negative dimension {d}"))
+            usize::try_from(d).map_err(|_| MatError::NegativeDimension(d))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let values = match flags & 0xff {
-        1 => Err("a cell array is not a numeric matrix".to_string()),
-        2 => Err("a struct is not a numeric matrix".into()),
-        3 => Err("an object is not a numeric matrix".into()),
-        4 => Err("a char array is not a numeric matrix".into()),
-        5 => Err("sparse matrices are not supported; store it as a full matrix".into()),
-        6..=15 if flags & 0x0800 != 0 => Err("complex matrices are not supported".into()),
+        1 => Err(MatError::Cell),
+        2 => Err(MatError::Struct),
+        3 => Err(MatError::Object),
+        4 => Err(MatError::Char),
+        5 => Err(MatError::Sparse),
+        6..=15 if flags & 0x0800 != 0 => Err(MatError::Complex),
         6..=15 => real_part(&mut e, big, shape),
-        class => Err(format!("array class {class} is not a numeric matrix")),
+        class => Err(MatError::OtherClass(class)),
     };
     Ok((name, values))
 }
 
 /// The real part of a numeric array, converted to `f64` in C order.
-fn real_part(e: &mut Elements<'_>, big: bool, shape: Vec<usize>) -> Result<NdArray, String> {
-    let (ty, data) = e.next()?.ok_or("numeric array without data")?;
+fn real_part(e: &mut Elements<'_>, big: bool, shape: Vec<usize>) -> Result<NdArray, MatError> {
+    let (ty, data) = e.next()?.ok_or(MatError::NoData)?;
     let dtype = match ty {
         MI_INT8 => Dtype::I1,
         MI_UINT8 => Dtype::U1,
@@ -195,16 +294,15 @@ fn real_part(e: &mut Elements<'_>, big: bool, shape: Vec<usize>) -> Result<NdArr
         MI_DOUBLE => Dtype::F8,
         MI_INT64 => Dtype::I8,
         MI_UINT64 => Dtype::U8,
-        other => return Err(format!("unsupported data type {other}")),
+        other => return Err(MatError::UnsupportedDataType(other)),
     };
     let size = dtype.size();
-    let count =
-        shape.iter().try_fold(1_usize, |acc, &d| acc.checked_mul(d)).ok_or("shape too large")?;
+    let count = shape
+        .iter()
+        .try_fold(1_usize, |acc, &d| acc.checked_mul(d))
+        .ok_or(MatError::ShapeTooLarge)?;
     if data.len() / size != count || data.len() % size != 0 {
-        return Err(format!(
-            "{} bytes of data for shape {shape:?} ({count} values of {size} bytes)",
-            data.len()
-        ));
+        return Err(MatError::DataSize { len: data.len(), shape, count, size });
     }
     let values = dtype.decode(data, !big);
     Ok(NdArray { fortran_order: shape.len() > 1, shape, values })
@@ -294,16 +392,21 @@ mod tests {
             false,
         );
         let vars = parse_mat(&file).unwrap();
-        assert!(vars[0].1.as_ref().unwrap_err().contains("sparse"));
-        assert!(vars[1].1.as_ref().unwrap_err().contains("complex"));
-        assert!(vars[2].1.as_ref().unwrap_err().contains("cell"));
+        assert!(matches!(vars[0].1, Err(MatError::Sparse)), "{:?}", vars[0].1);
+        assert!(vars[0].1.as_ref().unwrap_err().to_string().contains("sparse"));
+        assert!(matches!(vars[1].1, Err(MatError::Complex)), "{:?}", vars[1].1);
+        assert!(vars[1].1.as_ref().unwrap_err().to_string().contains("complex"));
+        assert!(matches!(vars[2].1, Err(MatError::Cell)), "{:?}", vars[2].1);
+        assert!(vars[2].1.as_ref().unwrap_err().to_string().contains("cell"));
     }
 
     #[test]
     fn version_7_3_is_named() {
         let mut file = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, HDF5 schema 1.00".to_vec();
         file.resize(600, 0);
-        assert_eq!(parse_mat(&file).unwrap_err(), V73);
+        let err = parse_mat(&file).unwrap_err();
+        assert!(matches!(err, MatError::V73), "{err:?}");
+        assert_eq!(err.to_string(), "MATLAB v7.3 (HDF5) files are not supported; re-save with -v7");
     }
 
     #[test]
@@ -319,5 +422,36 @@ mod tests {
             assert_eq!(x, None, "cut at {cut}");
         }
         assert!(parse_mat(&file).is_ok());
+    }
+
+    #[test]
+    fn mat_errors_keep_their_messages() {
+        let err = parse_mat(&[0; 64]).unwrap_err();
+        assert!(matches!(err, MatError::TooShort), "{err:?}");
+        assert_eq!(err.to_string(), "file too short for a MAT-file header");
+        let err = parse_mat(&[b' '; 128]).unwrap_err();
+        assert!(matches!(err, MatError::BadHeader), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "not a MATLAB 5 MAT-file (bad header; v4 files are not supported)"
+        );
+        // Three doubles announced by the dimensions, two stored.
+        let x: Vec<u8> = [1.0_f64, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let vars = parse_mat(&mat_file(&[("X", 6, &[3, 1], MI_DOUBLE, x)], false)).unwrap();
+        let err = vars[0].1.as_ref().unwrap_err();
+        assert!(matches!(err, MatError::DataSize { len: 16, count: 3, size: 8, .. }), "{err:?}");
+        assert_eq!(err.to_string(), "16 bytes of data for shape [3, 1] (3 values of 8 bytes)");
+        let vars = parse_mat(&mat_file(&[("X", 6, &[1], 99, vec![0; 8])], false)).unwrap();
+        let err = vars[0].1.as_ref().unwrap_err();
+        assert!(matches!(err, MatError::UnsupportedDataType(99)), "{err:?}");
+        assert_eq!(err.to_string(), "unsupported data type 99");
+        let err = parse_mat(&mat_file(&[("X", 6, &[-1], MI_DOUBLE, vec![])], false)).unwrap_err();
+        assert!(matches!(err, MatError::NegativeDimension(-1)), "{err:?}");
+        assert_eq!(err.to_string(), "negative dimension -1");
+        let mut file = mat_file(&[("X", 6, &[1], MI_DOUBLE, vec![0; 8])], false);
+        file.truncate(file.len() - 8);
+        let err = parse_mat(&file).unwrap_err();
+        assert!(matches!(err, MatError::TruncatedElement { at: 128, .. }), "{err:?}");
+        assert!(err.to_string().starts_with("truncated element at byte 128: "), "{err}");
     }
 }

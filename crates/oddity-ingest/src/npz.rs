@@ -106,6 +106,73 @@ pub(crate) fn matrix_table(
     raw.into_table(name, opts, label)
 }
 
+/// Why a `.npy` array cannot be read. The message is the detail of an
+/// [`IngestErrorKind::Unreadable`] error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum NpyError {
+    /// Occurs when the bytes do not start with the `.npy` magic string.
+    #[error("not a .npy array (bad magic)")]
+    BadMagic,
+    /// Occurs when the file ends inside the version, header length or header.
+    #[error("truncated .npy header")]
+    TruncatedHeader,
+    /// Occurs when a version 2 or 3 header length does not fit in memory.
+    #[error("header too long")]
+    HeaderTooLong,
+    /// Occurs when the major version is not 1, 2 or 3.
+    #[error("unsupported .npy version {0}")]
+    UnsupportedVersion(u8),
+    /// Occurs when the header is not UTF-8 text.
+    #[error("the .npy header is not text")]
+    HeaderNotText,
+    /// Occurs when the dtype's byte order is not `<`, `>`, `|` or `=`.
+    #[error("unsupported dtype `{0}`")]
+    UnsupportedByteOrder(String),
+    /// Occurs when the dtype is not a numeric or boolean type that is read.
+    #[error("unsupported dtype `{0}` (numeric dtypes only)")]
+    UnsupportedDtype(String),
+    /// Occurs when the dtype is structured (a list of fields, not a string).
+    #[error("structured dtypes are not supported")]
+    StructuredDtype,
+    /// Occurs when the number of elements or bytes of the shape overflows.
+    #[error("shape too large")]
+    ShapeTooLarge,
+    /// Occurs when the data after the header is shorter than the shape needs.
+    #[error("truncated data: {len} bytes for shape {shape:?}, need {needed}")]
+    TruncatedData {
+        /// The bytes of data present.
+        len: usize,
+        /// The shape of the header.
+        shape: Vec<usize>,
+        /// The bytes of data the shape needs.
+        needed: usize,
+    },
+    /// Occurs when the header dict has a key other than `descr`, `fortran_order`
+    /// and `shape`.
+    #[error("unexpected key `{0}` in the .npy header")]
+    UnexpectedKey(String),
+    /// Occurs when the header dict lacks one of its three keys.
+    #[error("the .npy header has no `{0}`")]
+    MissingKey(&'static str),
+    /// Occurs when the header lacks a required punctuation character.
+    #[error("malformed .npy header: expected `{expected}` at byte {at}")]
+    Expected {
+        /// The character expected.
+        expected: char,
+        /// Its byte offset in the header.
+        at: usize,
+    },
+    /// Occurs when the header has no quoted string where one is required.
+    #[error("malformed .npy header at byte {0}")]
+    ExpectedString(usize),
+    /// Occurs when `fortran_order` is neither `True` nor `False`.
+    #[error("malformed .npy header: expected True or False at byte {0}")]
+    ExpectedBoolean(usize),
+    /// Occurs when a dimension of `shape` is not a non-negative integer.
+    #[error("malformed shape at byte {0}")]
+    MalformedShape(usize),
+}
+
 /// The element types that are read (shared with `.mat` files).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dtype {
@@ -166,24 +233,24 @@ impl Dtype {
 }
 
 /// Parses a whole `.npy` file (versions 1, 2 and 3).
-pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, String> {
-    let rest = bytes.strip_prefix(b"\x93NUMPY").ok_or("not a .npy array (bad magic)")?;
-    let (&major, rest) = rest.split_first().ok_or("truncated .npy header")?;
-    let (_minor, rest) = rest.split_first().ok_or("truncated .npy header")?;
+pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, NpyError> {
+    let rest = bytes.strip_prefix(b"\x93NUMPY").ok_or(NpyError::BadMagic)?;
+    let (&major, rest) = rest.split_first().ok_or(NpyError::TruncatedHeader)?;
+    let (_minor, rest) = rest.split_first().ok_or(NpyError::TruncatedHeader)?;
     let (header_len, rest) = match major {
         1 => {
-            let b = rest.get(..2).ok_or("truncated .npy header")?;
+            let b = rest.get(..2).ok_or(NpyError::TruncatedHeader)?;
             (usize::from(u16::from_le_bytes([b[0], b[1]])), &rest[2..])
         }
         2 | 3 => {
-            let b = rest.get(..4).ok_or("truncated .npy header")?;
+            let b = rest.get(..4).ok_or(NpyError::TruncatedHeader)?;
             let len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            (usize::try_from(len).map_err(|_| "header too long")?, &rest[4..])
+            (usize::try_from(len).map_err(|_| NpyError::HeaderTooLong)?, &rest[4..])
         }
-        v => return Err(format!("unsupported .npy version {v}")),
+        v => return Err(NpyError::UnsupportedVersion(v)),
     };
-    let header = rest.get(..header_len).ok_or("truncated .npy header")?;
-    let header = std::str::from_utf8(header).map_err(|_| "the .npy header is not text")?;
+    let header = rest.get(..header_len).ok_or(NpyError::TruncatedHeader)?;
+    let header = std::str::from_utf8(header).map_err(|_| NpyError::HeaderNotText)?;
     let header = parse_header(header)?;
     let data = &rest[header_len..];
 
@@ -192,7 +259,7 @@ pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, String> {
     let little = match order {
         "<" | "|" | "=" => true,
         ">" => false,
-        _ => return Err(format!("unsupported dtype `{descr}`")),
+        _ => return Err(NpyError::UnsupportedByteOrder(descr.to_string())),
     };
     let dtype = match code {
         "f8" => Dtype::F8,
@@ -206,16 +273,18 @@ pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, String> {
         "u2" => Dtype::U2,
         "u1" => Dtype::U1,
         "b1" => Dtype::Bool,
-        _ => return Err(format!("unsupported dtype `{descr}` (numeric dtypes only)")),
+        _ => return Err(NpyError::UnsupportedDtype(descr.to_string())),
     };
     let count = header
         .shape
         .iter()
         .try_fold(1_usize, |acc, &s| acc.checked_mul(s))
-        .ok_or("shape too large")?;
-    let needed = count.checked_mul(dtype.size()).ok_or("shape too large")?;
-    let data = data.get(..needed).ok_or_else(|| {
-        format!("truncated data: {} bytes for shape {:?}, need {needed}", data.len(), header.shape)
+        .ok_or(NpyError::ShapeTooLarge)?;
+    let needed = count.checked_mul(dtype.size()).ok_or(NpyError::ShapeTooLarge)?;
+    let data = data.get(..needed).ok_or_else(|| NpyError::TruncatedData {
+        len: data.len(),
+        shape: header.shape.clone(),
+        needed,
     })?;
     Ok(NdArray {
         values: dtype.decode(data, little),
@@ -234,7 +303,7 @@ struct Header {
 
 /// Parses the Python dict literal of a `.npy` header, e.g.
 /// `{'descr': '<f8', 'fortran_order': True, 'shape': (3, 2), }`.
-fn parse_header(text: &str) -> Result<Header, String> {
+fn parse_header(text: &str) -> Result<Header, NpyError> {
     let mut p = Parser { s: text.trim_end_matches(['\n', ' ', '\0']).as_bytes(), i: 0 };
     let (mut descr, mut fortran, mut shape) = (None, None, None);
     p.expect(b'{')?;
@@ -249,13 +318,13 @@ fn parse_header(text: &str) -> Result<Header, String> {
         match key.as_str() {
             "descr" => {
                 if p.peek() != Some(b'\'') && p.peek() != Some(b'"') {
-                    return Err("structured dtypes are not supported".into());
+                    return Err(NpyError::StructuredDtype);
                 }
                 descr = Some(p.string()?);
             }
             "fortran_order" => fortran = Some(p.boolean()?),
             "shape" => shape = Some(p.tuple()?),
-            other => return Err(format!("unexpected key `{other}` in the .npy header")),
+            other => return Err(NpyError::UnexpectedKey(other.to_string())),
         }
         p.skip_ws();
         if !p.eat(b',') {
@@ -264,9 +333,9 @@ fn parse_header(text: &str) -> Result<Header, String> {
         }
     }
     Ok(Header {
-        descr: descr.ok_or("the .npy header has no `descr`")?,
-        fortran_order: fortran.ok_or("the .npy header has no `fortran_order`")?,
-        shape: shape.ok_or("the .npy header has no `shape`")?,
+        descr: descr.ok_or(NpyError::MissingKey("descr"))?,
+        fortran_order: fortran.ok_or(NpyError::MissingKey("fortran_order"))?,
+        shape: shape.ok_or(NpyError::MissingKey("shape"))?,
     })
 }
 
@@ -296,18 +365,18 @@ impl Parser<'_> {
         hit
     }
 
-    fn expect(&mut self, c: u8) -> Result<(), String> {
+    fn expect(&mut self, c: u8) -> Result<(), NpyError> {
         if self.eat(c) {
             Ok(())
         } else {
-            Err(format!("malformed .npy header: expected `{}` at byte {}", c as char, self.i))
+            Err(NpyError::Expected { expected: char::from(c), at: self.i })
         }
     }
 
-    fn string(&mut self) -> Result<String, String> {
+    fn string(&mut self) -> Result<String, NpyError> {
         self.skip_ws();
         let quote = self.peek().filter(|&q| q == b'\'' || q == b'"');
-        let quote = quote.ok_or_else(|| format!("malformed .npy header at byte {}", self.i))?;
+        let quote = quote.ok_or(NpyError::ExpectedString(self.i))?;
         self.i += 1;
         let start = self.i;
         while self.peek().is_some_and(|c| c != quote) {
@@ -318,7 +387,7 @@ impl Parser<'_> {
         Ok(s)
     }
 
-    fn boolean(&mut self) -> Result<bool, String> {
+    fn boolean(&mut self) -> Result<bool, NpyError> {
         self.skip_ws();
         for (word, value) in [(&b"True"[..], true), (&b"False"[..], false)] {
             if self.s[self.i..].starts_with(word) {
@@ -326,10 +395,10 @@ impl Parser<'_> {
                 return Ok(value);
             }
         }
-        Err(format!("malformed .npy header: expected True or False at byte {}", self.i))
+        Err(NpyError::ExpectedBoolean(self.i))
     }
 
-    fn tuple(&mut self) -> Result<Vec<usize>, String> {
+    fn tuple(&mut self) -> Result<Vec<usize>, NpyError> {
         self.expect(b'(')?;
         let mut out = Vec::new();
         loop {
@@ -341,7 +410,7 @@ impl Parser<'_> {
                 self.i += 1;
             }
             let digits = std::str::from_utf8(&self.s[start..self.i]).unwrap_or_default();
-            let dim = digits.parse().map_err(|_| format!("malformed shape at byte {start}"))?;
+            let dim = digits.parse().map_err(|_| NpyError::MalformedShape(start))?;
             out.push(dim);
             if !self.eat(b',') {
                 self.expect(b')')?;
@@ -442,5 +511,31 @@ mod tests {
         }
         assert!(parse_header("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,)}")
             .is_err());
+    }
+
+    #[test]
+    fn npy_errors_keep_their_messages() {
+        let err = parse_npy(b"PK\x03\x04").unwrap_err();
+        assert_eq!(err, NpyError::BadMagic);
+        assert_eq!(err.to_string(), "not a .npy array (bad magic)");
+        let err = parse_npy(&npy("<c16", false, "(1,)", &[0; 16])).unwrap_err();
+        assert!(matches!(&err, NpyError::UnsupportedDtype(d) if d == "<c16"), "{err:?}");
+        assert_eq!(err.to_string(), "unsupported dtype `<c16` (numeric dtypes only)");
+        let err = parse_npy(&npy("<f8", false, "(2, 2)", &[0; 8])).unwrap_err();
+        assert!(matches!(err, NpyError::TruncatedData { len: 8, needed: 32, .. }), "{err:?}");
+        assert_eq!(err.to_string(), "truncated data: 8 bytes for shape [2, 2], need 32");
+        let err = parse_npy(&npy("<f8", false, "(1, x)", &[0; 8])).unwrap_err();
+        assert!(matches!(err, NpyError::MalformedShape(_)), "{err:?}");
+        assert!(err.to_string().starts_with("malformed shape at byte "), "{err}");
+        let err = parse_header("{'descr': '<f8', 'fortran_order': Maybe}").unwrap_err();
+        assert_eq!(err, NpyError::ExpectedBoolean(34));
+        assert_eq!(err.to_string(), "malformed .npy header: expected True or False at byte 34");
+        let err = parse_header("{'descr': '<f8' 'shape': ()}").unwrap_err();
+        assert_eq!(err.to_string(), "malformed .npy header: expected `}` at byte 16");
+        let err = parse_header("{'descr': '<f8', 'shape': (), }").unwrap_err();
+        assert_eq!(err, NpyError::MissingKey("fortran_order"));
+        assert_eq!(err.to_string(), "the .npy header has no `fortran_order`");
+        let err = parse_header("{'order': 'C'}").unwrap_err();
+        assert_eq!(err.to_string(), "unexpected key `order` in the .npy header");
     }
 }

@@ -529,7 +529,10 @@ pub(crate) mod tests {
         assert_eq!(s.primary().map(MetricSummary::label), Some("roc_auc"));
         // The key is typed: compared by its fields, never parsed back from the label.
         let f1 = s.at_rules().next().unwrap().key();
-        assert_eq!((f1.metric.as_str(), f1.options.as_deref(), f1.threshold.as_deref()), ("f1", None, Some("pot")));
+        assert_eq!(
+            (f1.metric.as_str(), f1.options.as_deref(), f1.threshold.as_deref()),
+            ("f1", None, Some("pot"))
+        );
         assert_eq!(s.metrics()[1].key().options.as_deref(), Some("k=50"));
     }
 

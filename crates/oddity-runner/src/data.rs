@@ -4,8 +4,8 @@ use std::path::Path;
 
 use oddity_core::{derive_seed, Dataset};
 use oddity_ingest::{
-    label_rows_in_windows, read_label_windows, read_labels, read_matrix, read_table,
-    IngestError, IngestErrorKind, ReadOptions,
+    label_rows_in_windows, read_label_windows, read_labels, read_matrix, read_table, IngestError,
+    IngestErrorKind, ReadOptions,
 };
 use oddity_preprocess::{PreprocessError, Split, SplitIndices};
 
@@ -66,12 +66,10 @@ pub fn load(plan: &DatasetPlan, allow_missing: bool) -> Result<Loaded, RunError>
         }
         DataSource::Separate { train, test, test_labels } => {
             let part_opts = |label| opts(label, vec![]);
-            let train_set =
-                read_part(train, &plan.name, part_opts, &plan.label, false)
-                    .map_err(|e| err(e.to_string()))?;
-            let mut test_set =
-                read_part(test, &plan.name, part_opts, &plan.label, true)
-                    .map_err(|e| err(e.to_string()))?;
+            let train_set = read_part(train, &plan.name, part_opts, &plan.label, false)
+                .map_err(|e| err(e.to_string()))?;
+            let mut test_set = read_part(test, &plan.name, part_opts, &plan.label, true)
+                .map_err(|e| err(e.to_string()))?;
             if let Some(labels_path) = test_labels {
                 let labels = read_labels(labels_path).map_err(|e| err(e.to_string()))?;
                 test_set = test_set

@@ -358,14 +358,12 @@ impl SavedModel {
     /// The model in `bytes` (see [`SavedModel::read`]).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ModelFileError> {
         let (header, body) = parts(bytes)?;
-        let body: Body =
-            oddity_core::state::decode(body, "model").map_err(ModelFileError::Body)?;
+        let body: Body = oddity_core::state::decode(body, "model").map_err(ModelFileError::Body)?;
         let entry = registry::detector(&header.detector)
             .ok_or_else(|| ModelFileError::UnknownDetector(header.detector.clone()))?;
-        let detector = entry.load_fitted(&body.state).map_err(|error| ModelFileError::State {
-            detector: header.detector.clone(),
-            error,
-        })?;
+        let detector = entry
+            .load_fitted(&body.state)
+            .map_err(|error| ModelFileError::State { detector: header.detector.clone(), error })?;
         if body.info.detector != header.detector {
             return Err(ModelFileError::Mismatch {
                 header: header.detector,

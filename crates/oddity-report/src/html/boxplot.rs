@@ -77,8 +77,7 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
                 .y_label_area_size(names_w)
                 .caption(short(d, 36), font(14.0))
                 // Method j on row j from the top.
-                .build_cartesian_2d(lo - pad..hi + pad, n as f64 - 0.5..-0.5)
-                ?;
+                .build_cartesian_2d(lo - pad..hi + pad, n as f64 - 0.5..-0.5)?;
             chart
                 .configure_mesh()
                 .disable_y_mesh()
@@ -89,8 +88,7 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
                 .x_label_style(font(12.0))
                 .axis_desc_style(font(12.0))
                 .x_desc(short(metric, 40))
-                .draw()
-                ?;
+                .draw()?;
             for (j, name) in s.methods().iter().enumerate() {
                 let (x, y) = chart.backend_coord(&(lo - pad, j as f64));
                 let label = anchored(12.0, HPos::Right);
@@ -102,19 +100,15 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
                 let line = colour.stroke_width(2);
                 let path = |points: Vec<(f64, f64)>| PathElement::new(points, line);
                 let h = 0.3;
-                chart
-                    .draw_series([
-                        path(vec![(low, y), (q1, y)]),
-                        path(vec![(q3, y), (high, y)]),
-                        path(vec![(low, y - h / 2.0), (low, y + h / 2.0)]),
-                        path(vec![(high, y - h / 2.0), (high, y + h / 2.0)]),
-                        path(vec![(median, y - h), (median, y + h)]),
-                    ])
-                    ?;
+                chart.draw_series([
+                    path(vec![(low, y), (q1, y)]),
+                    path(vec![(q3, y), (high, y)]),
+                    path(vec![(low, y - h / 2.0), (low, y + h / 2.0)]),
+                    path(vec![(high, y - h / 2.0), (high, y + h / 2.0)]),
+                    path(vec![(median, y - h), (median, y + h)]),
+                ])?;
                 chart.draw_series([Rectangle::new([(q1, y - h), (q3, y + h)], line)])?;
-                chart
-                    .draw_series(b.outliers.iter().map(|&v| Circle::new((v, y), 3, line)))
-                    ?;
+                chart.draw_series(b.outliers.iter().map(|&v| Circle::new((v, y), 3, line)))?;
             }
             Ok(())
         }));

@@ -83,8 +83,7 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
         root.draw(&PathElement::new(
             vec![(x_of(1.0), axis_y), (x_of(k as f64), axis_y)],
             BLACK.stroke_width(2),
-        ))
-        ?;
+        ))?;
         for r in 1..=k {
             let x = x_of(r as f64);
             root.draw(&PathElement::new(vec![(x, axis_y - 7), (x, axis_y)], BLACK))?;

@@ -71,8 +71,7 @@ where
         .margin_right(30)
         .x_label_area_size(44)
         .y_label_area_size(64)
-        .build_cartesian_2d(x, y)
-        ?;
+        .build_cartesian_2d(x, y)?;
     chart
         .configure_mesh()
         .x_desc("seconds per job (fit + score)")
@@ -82,13 +81,10 @@ where
         .x_label_style(font(12.0))
         .y_label_style(font(12.0))
         .axis_desc_style(font(13.0))
-        .draw()
-        ?;
-    chart
-        .draw_series(
-            points.iter().map(|&(i, t, q)| Circle::new((t, q), 6, method_colour(i).filled())),
-        )
-        ?;
+        .draw()?;
+    chart.draw_series(
+        points.iter().map(|&(i, t, q)| Circle::new((t, q), 6, method_colour(i).filled())),
+    )?;
     // Labels where they overlap no other label or point and stay inside the plot.
     let pixels: Vec<(i32, i32)> =
         points.iter().map(|&(_, t, q)| chart.backend_coord(&(t, q))).collect();

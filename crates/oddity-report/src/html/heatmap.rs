@@ -43,14 +43,12 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
         for (i, (d, row)) in s.datasets().iter().zip(means).enumerate() {
             let y = head_h + cell_h * i as i32;
             let label = anchored(13.0, HPos::Right);
-            root.draw(&Text::new(short(d, 28), (label_w - 10, y + cell_h / 2 - 1), label))
-                ?;
+            root.draw(&Text::new(short(d, 28), (label_w - 10, y + cell_h / 2 - 1), label))?;
             for (j, v) in row.iter().enumerate() {
                 let x = label_w + cell_w * j as i32;
                 let cell = [(x, y), (x + cell_w - 2, y + cell_h - 2)];
                 let Some(v) = v else {
-                    root.draw(&Rectangle::new(cell, RGBColor(234, 238, 242).filled()))
-                        ?;
+                    root.draw(&Rectangle::new(cell, RGBColor(234, 238, 242).filled()))?;
                     continue;
                 };
                 let t = (v - lo) / span;
@@ -61,8 +59,7 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
                     format!("{v:.3}"),
                     (x + cell_w / 2 - 1, y + cell_h / 2 - 1),
                     text,
-                ))
-                ?;
+                ))?;
             }
         }
         // The colour legend.
@@ -76,8 +73,7 @@ pub(crate) fn section_of(s: &Summary<'_>) -> String {
             root.draw(&Rectangle::new([(lx, y0), (lx + 14, y1)], colour.filled()))?;
         }
         let legend = anchored(13.0, HPos::Left);
-        root.draw(&Text::new(format!("{hi:.3}"), (lx + 20, head_h + 6), legend.clone()))
-            ?;
+        root.draw(&Text::new(format!("{hi:.3}"), (lx + 20, head_h + 6), legend.clone()))?;
         root.draw(&Text::new(format!("{lo:.3}"), (lx + 20, head_h + lh - 6), legend))?;
         Ok(())
     });

@@ -101,8 +101,7 @@ fn panel(
         .margin_top(6)
         .x_label_area_size(if x_axis { X_AXIS } else { 0 })
         .y_label_area_size(56)
-        .build_cartesian_2d(0f64..n.max(2) as f64 - 1.0, lo..hi)
-        ?;
+        .build_cartesian_2d(0f64..n.max(2) as f64 - 1.0, lo..hi)?;
     let mut mesh = chart.configure_mesh();
     mesh.disable_mesh()
         .y_labels(3)
@@ -119,25 +118,19 @@ fn panel(
     // A few segments get at least 0.3 % of the width, so that one-point anomalies stay
     // visible; many are drawn as they are.
     let half = if segments.len() <= 60 { (n as f64 * 0.0015).max(0.5) } else { 0.5 };
-    chart
-        .draw_series(
-            segments.iter().map(|&(a, b)| {
-                Rectangle::new([(a as f64 - half, lo), (b as f64 + half, hi)], shade)
-            }),
-        )
-        ?;
-    chart
-        .draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(1)))
-        ?;
+    chart.draw_series(
+        segments
+            .iter()
+            .map(|&(a, b)| Rectangle::new([(a as f64 - half, lo), (b as f64 + half, hi)], shade)),
+    )?;
+    chart.draw_series(LineSeries::new(points.iter().copied(), colour.stroke_width(1)))?;
     if let Some(t) = threshold {
-        chart
-            .draw_series(DashedLineSeries::new(
-                vec![(0.0, t), (n as f64 - 1.0, t)],
-                6,
-                4,
-                BLACK.stroke_width(2),
-            ))
-            ?;
+        chart.draw_series(DashedLineSeries::new(
+            vec![(0.0, t), (n as f64 - 1.0, t)],
+            6,
+            4,
+            BLACK.stroke_width(2),
+        ))?;
     }
     Ok(())
 }

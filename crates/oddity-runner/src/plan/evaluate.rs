@@ -134,11 +134,7 @@ fn metric_spec(
         OptionError::UnknownMetric { .. } => MetricSpecError::Unknown(e),
         error => MetricSpecError::Option { name: name.to_string(), error },
     })?;
-    Ok(MetricSpec {
-        name: name.to_string(),
-        options: choice.options,
-        described: choice.label,
-    })
+    Ok(MetricSpec { name: name.to_string(), options: choice.options, described: choice.label })
 }
 
 /// A TOML value as an option value; a table or an array is refused by every option (its
@@ -231,4 +227,3 @@ pub(super) fn threshold_specs(
     }
     Ok(specs)
 }
-

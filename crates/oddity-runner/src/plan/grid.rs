@@ -151,7 +151,6 @@ fn merge_preprocess(layers: &[Option<&RawPreprocess>]) -> Preprocess {
     }
 }
 
-
 /// Version of the job-id encoding: changing [`JobKey::encode`] in any way that changes an id
 /// must bump it (the pinned ids in the tests fail otherwise).
 pub const JOB_ID_VERSION: u32 = 1;
@@ -219,7 +218,10 @@ impl JobKey<'_> {
             ("split", split),
             (
                 "label_windows",
-                d.label_windows.as_ref().map(|(w, k)| format!("{}:{k}", file(w))).unwrap_or_default(),
+                d.label_windows
+                    .as_ref()
+                    .map(|(w, k)| format!("{}:{k}", file(w)))
+                    .unwrap_or_default(),
             ),
             ("method", self.variant.label.clone()),
             ("detector", self.variant.detector.clone()),

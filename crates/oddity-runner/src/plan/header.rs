@@ -91,18 +91,17 @@ pub(super) fn limits_of(
 ) -> Result<Limits, ConfigError> {
     let time = time
         .map(|v| {
-            limits::parse_time(v.get_ref())
-                .map_err(|e| source.error(Some(v.span()), format!("{table}.time_limit"), e.to_string()))
+            limits::parse_time(v.get_ref()).map_err(|e| {
+                source.error(Some(v.span()), format!("{table}.time_limit"), e.to_string())
+            })
         })
         .transpose()?;
     let memory = memory
         .map(|v| {
-            limits::parse_memory(v.get_ref())
-                .map_err(|e| {
-                    source.error(Some(v.span()), format!("{table}.memory_limit"), e.to_string())
-                })
+            limits::parse_memory(v.get_ref()).map_err(|e| {
+                source.error(Some(v.span()), format!("{table}.memory_limit"), e.to_string())
+            })
         })
         .transpose()?;
     Ok(Limits { time, memory })
 }
-

@@ -34,10 +34,7 @@ pub(super) fn check(source: &Source, raw: &RawExperiment) -> Result<Vec<MethodBl
                 return Err(source.error(
                     None,
                     "method.name",
-                    format!(
-                        "two methods are labelled `{}`: give them distinct `name`s",
-                        v.label
-                    ),
+                    format!("two methods are labelled `{}`: give them distinct `name`s", v.label),
                 ));
             }
             variants.push(v.clone());

@@ -240,15 +240,8 @@ impl Plan {
         methods::add_random_baseline(source, &raw, &mut blocks)?;
         let variants: Vec<Variant> = blocks.iter().flat_map(|b| b.variants.clone()).collect();
         grid::check_windows(source, &variants, &datasets)?;
-        let jobs = grid::jobs(
-            source,
-            &raw,
-            &header,
-            &datasets,
-            &dataset_overrides,
-            &blocks,
-            &thresholds,
-        )?;
+        let jobs =
+            grid::jobs(source, &raw, &header, &datasets, &dataset_overrides, &blocks, &thresholds)?;
         Ok(Self {
             experiment: header.experiment,
             seeds: header.seeds,

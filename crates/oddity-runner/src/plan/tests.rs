@@ -11,15 +11,18 @@ use crate::config::Source;
 /// limits), or the error line.
 fn plan(config: &str) -> String {
     let source = Source { path: "c.toml".into(), text: config.into() };
-    let plan = source
-        .parse()
-        .and_then(|raw| Plan::new(&source, raw, &PlanOptions::default()));
+    let plan = source.parse().and_then(|raw| Plan::new(&source, raw, &PlanOptions::default()));
     match plan {
         Err(e) => format!("error: {e}\n"),
         Ok(plan) => {
             let mut out = String::new();
             for v in &plan.variants {
-                out.push_str(&format!("variant {} = {}({})\n", v.label, v.detector, v.describe_params()));
+                out.push_str(&format!(
+                    "variant {} = {}({})\n",
+                    v.label,
+                    v.detector,
+                    v.describe_params()
+                ));
             }
             for t in &plan.thresholds {
                 out.push_str(&format!("threshold {}\n", t.label));
@@ -76,8 +79,12 @@ fn one_method_gets_the_random_baseline() {
 #[test]
 fn a_list_expands_into_variants_and_seeds_multiply() {
     check(
-        &config(CHRONO, "detector = \"knn\"\nk = [3, 5]", "\n[evaluate]\nrandom_baseline = false\n")
-            .replace("name = \"t\"\n", "name = \"t\"\nseeds = [0, 7]\n"),
+        &config(
+            CHRONO,
+            "detector = \"knn\"\nk = [3, 5]",
+            "\n[evaluate]\nrandom_baseline = false\n",
+        )
+        .replace("name = \"t\"\n", "name = \"t\"\nseeds = [0, 7]\n"),
         expect![[r#"
             variant knn[k=3] = knn(k=3;method=largest)
             variant knn[k=5] = knn(k=5;method=largest)
@@ -110,161 +117,295 @@ fn job_ids_are_pinned() {
     // The ids of the canonical encoding, version 1 (`grid::JOB_ID_VERSION`): a change here
     // makes every earlier journal rerun on `--resume`; bump the version on purpose.
     let text = plan(&config(CHRONO, "detector = \"zscore\"", ""));
-    let ids: Vec<&str> = text.lines().filter_map(|l| l.split(' ').next()).filter(|w| w.len() == 16).collect();
+    let ids: Vec<&str> =
+        text.lines().filter_map(|l| l.split(' ').next()).filter(|w| w.len() == 16).collect();
     expect![[r#"
         [
             "f84ac162274cba5e",
             "846c124607d3569a",
         ]
-    "#]].assert_debug_eq(&ids);
+    "#]]
+    .assert_debug_eq(&ids);
 }
 
 #[test]
 fn header_errors() {
-    check(&config(CHRONO, "detector = \"zscore\"", "").replace("name = \"t\"", "name = \" \""), expect![[r#"
+    check(
+        &config(CHRONO, "detector = \"zscore\"", "").replace("name = \"t\"", "name = \" \""),
+        expect![[r#"
         error: config `c.toml`, key `experiment.name`: must not be empty
-    "#]]);
-    check(&config(CHRONO, "detector = \"zscore\"", "").replace("name = \"t\"", "name = \"t\"\nseeds = []"), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"", "")
+            .replace("name = \"t\"", "name = \"t\"\nseeds = []"),
+        expect![[r#"
         error: config `c.toml`, line 3, key `experiment.seeds`: must list at least one seed
-    "#]]);
-    check("[experiment]\nname = \"t\"\n\n[[method]]\ndetector = \"zscore\"\n", expect![[r#"
+    "#]],
+    );
+    check(
+        "[experiment]\nname = \"t\"\n\n[[method]]\ndetector = \"zscore\"\n",
+        expect![[r#"
         error: config `c.toml`, key `dataset`: the config has no [[dataset]] block
-    "#]]);
-    check("[experiment]\nname = \"t\"\n\n[[dataset]]\nname = \"d\"\npath = \"x.csv\"\n", expect![[r#"
+    "#]],
+    );
+    check(
+        "[experiment]\nname = \"t\"\n\n[[dataset]]\nname = \"d\"\npath = \"x.csv\"\n",
+        expect![[r#"
         error: config `c.toml`, key `method`: the config has no [[method]] block
-    "#]]);
-    check(&config(CHRONO, "detector = \"zscore\"", "").replace("name = \"t\"", "name = \"t\"\ntime_limit = \"soon\""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"", "")
+            .replace("name = \"t\"", "name = \"t\"\ntime_limit = \"soon\""),
+        expect![[r#"
         error: config `c.toml`, line 3, key `experiment.time_limit`: expected seconds or a duration like "30s", "10m", "2h", got "soon"
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn dataset_errors() {
     let base = config(CHRONO, "detector = \"zscore\"", "");
-    check(&(base.clone() + "\n[[dataset]]\nname = \"d\"\npath = \"data.csv\"\n"), expect![[r#"
+    check(
+        &(base.clone() + "\n[[dataset]]\nname = \"d\"\npath = \"data.csv\"\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `dataset[1].name`: duplicate dataset name `d` (first used at line 5)
-    "#]]);
-    check(&config("train = \"a.txt\"", "detector = \"zscore\"", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config("train = \"a.txt\"", "detector = \"zscore\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 6, key `dataset[0].path`: give either `path` or `train` + `test`, not both
-    "#]]);
-    check(&config("test_labels = \"l.txt\"", "detector = \"zscore\"", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config("test_labels = \"l.txt\"", "detector = \"zscore\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 7, key `dataset[0].test_labels`: only valid with `train` and `test`
-    "#]]);
-    check(&config("split = { method = \"chronological\", train = 0.0 }", "detector = \"zscore\"", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config("split = { method = \"chronological\", train = 0.0 }", "detector = \"zscore\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 7, key `dataset[0].split`: split `train` must be strictly between 0 and 1, got 0
-    "#]]);
-    check(&config("split = { method = \"stratified\", train = 1.5 }", "detector = \"zscore\"", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config("split = { method = \"stratified\", train = 1.5 }", "detector = \"zscore\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 7, key `dataset[0].split`: split `train` must be strictly between 0 and 1, got 1.5
-    "#]]);
-    check(&config("split = { method = \"prefix\", train_rows = -3 }", "detector = \"zscore\"", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config("split = { method = \"prefix\", train_rows = -3 }", "detector = \"zscore\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 7, key `dataset[0].split`: split `train_rows` must be at least 1, got -3
-    "#]]);
-    check(&config("label_windows = \"w.json\"", "detector = \"zscore\"", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config("label_windows = \"w.json\"", "detector = \"zscore\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 7, key `dataset[0].label_windows`: needs `timestamp`: rows are labelled by the windows their time falls in
-    "#]]);
-    check(&config("label_windows_key = \"k\"", "detector = \"zscore\"", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config("label_windows_key = \"k\"", "detector = \"zscore\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 7, key `dataset[0].label_windows_key`: only valid with `label_windows`
-    "#]]);
-    check(&config("splt = 3", "detector = \"zscore\"", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config("splt = 3", "detector = \"zscore\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 7: unknown field `splt`, expected one of `name`, `path`, `train`, `test`, `test_labels`, `label`, `timestamp`, `label_windows`, `label_windows_key`, `features`, `plot_feature`, `split`, `preprocess`, `evaluate`
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn method_errors() {
-    check(&config(CHRONO, "detector = \"zscroe\"", ""), expect![[r#"
+    check(
+        &config(CHRONO, "detector = \"zscroe\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `zscroe` (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
-    "#]]);
-    check(&config(CHRONO, "name = \"x\"", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "name = \"x\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 10, key `method[0].detector`: missing `detector`
-    "#]]);
-    check(&config(CHRONO, "detector = \"zscore\"\nk = 3", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nk = 3", ""),
+        expect![[r#"
         error: config `c.toml`, line 11, key `method[0].k`: unknown parameter `k` for detector `zscore` (known: ddof)
-    "#]]);
-    check(&config(CHRONO, "detector = \"robust_zscore\"\nc = -1.0", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"robust_zscore\"\nc = -1.0", ""),
+        expect![[r#"
         error: config `c.toml`, line 11, key `method[0].c`: parameter `c`: must be a positive number, got -1
-    "#]]);
-    check(&config(CHRONO, "detector = \"zscore\"\nddof = \"one\"", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nddof = \"one\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 11, key `method[0].ddof`: parameter `ddof`: expected int, got `one`
-    "#]]);
-    check(&config(CHRONO, "detector = \"zscore\"\nddof = []", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nddof = []", ""),
+        expect![[r#"
         error: config `c.toml`, line 11, key `method[0].ddof`: an empty list gives no variant
-    "#]]);
-    check(&config(CHRONO, "detector = \"zscore\"", "\n[[method]]\ndetector = \"zscore\"\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"", "\n[[method]]\ndetector = \"zscore\"\n"),
+        expect![[r#"
         error: config `c.toml`, key `method.name`: two methods are labelled `zscore`: give them distinct `name`s
-    "#]]);
-    check(&config(CHRONO, "detector = \"zscore\"\ntime_limit = -1", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\ntime_limit = -1", ""),
+        expect![[r#"
         error: config `c.toml`, line 11, key `method[0].time_limit`: must be a positive duration, got -1 s
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn window_errors() {
-    check(&config(CHRONO, "detector = \"zscore\"\nwindow = 0", ""), expect![[r#"
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nwindow = 0", ""),
+        expect![[r#"
         error: config `c.toml`, line 11, key `method[0].window`: `window` must be at least 2, got 0
-    "#]]);
-    check(&config(CHRONO, "detector = \"zscore\"\nwindow = -3", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nwindow = -3", ""),
+        expect![[r#"
         error: config `c.toml`, line 11, key `method[0].window`: `window` must be at least 2, got -3
-    "#]]);
-    check(&config(CHRONO, "detector = \"zscore\"\nwindow = 3\nstride = 0", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nwindow = 3\nstride = 0", ""),
+        expect![[r#"
         error: config `c.toml`, line 12, key `method[0].stride`: `stride` must be at least 1, got 0
-    "#]]);
-    check(&config(CHRONO, "detector = \"zscore\"\nstride = 2", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nstride = 2", ""),
+        expect![[r#"
         error: config `c.toml`, line 11, key `method[0].stride`: needs `window`
-    "#]]);
-    check(&config(CHRONO, "detector = \"zscore\"\nwindow = 3\nwindow_score = \"median\"", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nwindow = 3\nwindow_score = \"median\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 12, key `method[0].window_score`: expected "mean" or "max", got `median`
-    "#]]);
-    check(&config("split = { method = \"stratified\", train = 0.5 }", "detector = \"zscore\"\nwindow = 2", ""), expect![[r#"
+    "#]],
+    );
+    check(
+        &config(
+            "split = { method = \"stratified\", train = 0.5 }",
+            "detector = \"zscore\"\nwindow = 2",
+            "",
+        ),
+        expect![[r#"
         error: config `c.toml`, line 5, key `split`: method `zscore` uses `window` but dataset `d` has a stratified split, which puts rows out of time order: use chronological, prefix, none, column or separate files
-    "#]]);
+    "#]],
+    );
 }
 
 #[test]
 fn evaluate_errors() {
     let with = |rest: &str| config(CHRONO, "detector = \"zscore\"", rest);
-    check(&with("\n[evaluate]\nmetrics = []\n"), expect![[r#"
+    check(
+        &with("\n[evaluate]\nmetrics = []\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.metrics`: must list at least one metric
-    "#]]);
-    check(&with("\n[evaluate]\nmetrics = [\"roc_acu\"]\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nmetrics = [\"roc_acu\"]\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.metrics[0]`: unknown metric `roc_acu` (known: roc_auc, average_precision, vus_roc, vus_pr, precision, recall, best_f1, event_recall, event_f1, pa_f1, pak_f1, range_f1, affiliation_f1)
-    "#]]);
-    check(&with("\n[evaluate]\nmetrics = [\"roc_auc\", \"roc_auc\"]\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nmetrics = [\"roc_auc\", \"roc_auc\"]\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.metrics[1]`: metric `roc_auc` is listed twice with the same options
-    "#]]);
-    check(&with("\n[evaluate]\nmetrics = [{ metric = \"pak_f1\", k = 150 }]\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nmetrics = [{ metric = \"pak_f1\", k = 150 }]\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.metrics[0]`: metric `pak_f1`: option `k` must be a percentage in [0, 100], got `150`
-    "#]]);
-    check(&with("\n[evaluate]\nmetrics = [{ metric = \"roc_auc\", k = 5 }]\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nmetrics = [{ metric = \"roc_auc\", k = 5 }]\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.metrics[0]`: metric `roc_auc`: unknown option `k` (roc_auc takes no options)
-    "#]]);
-    check(&with("\n[evaluate]\ncompat = \"tsb\"\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\ncompat = \"tsb\"\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.compat`: expected "exact" or "tsbad", got `tsb`
-    "#]]);
-    check(&with("\n[evaluate]\nthreshold = []\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nthreshold = []\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.threshold`: an empty list gives no threshold
-    "#]]);
-    check(&with("\n[evaluate]\nthreshold = { method = \"magic\" }\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nthreshold = { method = \"magic\" }\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.threshold`: unknown threshold method `magic` (known: contamination, fixed, sigma, mad, top_k, pot, spot)
-    "#]]);
-    check(&with("\n[evaluate]\nthreshold = { method = \"pot\", q = \"small\" }\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nthreshold = { method = \"pot\", q = \"small\" }\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.threshold`: `q` must be a number, got string
-    "#]]);
-    check(&with("\n[evaluate]\nthreshold = { method = \"pot\" }\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nthreshold = { method = \"pot\" }\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.threshold`: `pot` needs `q`
-    "#]]);
-    check(&with("\n[evaluate]\nthreshold = [{ method = \"sigma\", k = \"3\" }]\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nthreshold = [{ method = \"sigma\", k = \"3\" }]\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.threshold[0]`: `k` must be a number, got string
-    "#]]);
-    check(&with("\n[evaluate]\nmetrics = [{ metric = \"pak_f1\", buffer = 3 }]\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nmetrics = [{ metric = \"pak_f1\", buffer = 3 }]\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.metrics[0]`: metric `pak_f1`: unknown option `buffer` (pak_f1 takes k)
-    "#]]);
-    check(&with("\n[evaluate]\nmetrics = [{ metric = \"vus_pr\", buffer = -1 }]\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nmetrics = [{ metric = \"vus_pr\", buffer = -1 }]\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.metrics[0]`: metric `vus_pr`: option `buffer` must be an integer >= 0 or "period", got `-1`
-    "#]]);
-    check(&with("\n[evaluate]\nmetrics = [\"precision\"]\n"), expect![[r#"
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nmetrics = [\"precision\"]\n"),
+        expect![[r#"
         error: config `c.toml`, line 13, key `evaluate.metrics[0]`: `precision` needs a threshold: set `[evaluate] threshold` and it is computed at every threshold
-    "#]]);
+    "#]],
+    );
     check(
         &with("\n[evaluate]\nthreshold = [{ method = \"sigma\", k = 3 }, { method = \"sigma\", k = 3 }]\n"),
         expect![[r#"
@@ -272,12 +413,19 @@ fn evaluate_errors() {
         "#]],
     );
     check(
-        &config(CHRONO, "detector = \"zscore\"\nevaluate = { threshold = { method = \"sigma\" } }", ""),
+        &config(
+            CHRONO,
+            "detector = \"zscore\"\nevaluate = { threshold = { method = \"sigma\" } }",
+            "",
+        ),
         expect![[r#"
             error: config `c.toml`, line 11, key `method[0].evaluate.threshold`: only valid in the top-level [evaluate] (thresholds apply to every method alike)
         "#]],
     );
-    check(&config("evaluate = { random_baseline = false }", "detector = \"zscore\"", ""), expect![[r#"
+    check(
+        &config("evaluate = { random_baseline = false }", "detector = \"zscore\"", ""),
+        expect![[r#"
         error: config `c.toml`, line 7, key `dataset[0].evaluate.random_baseline`: only valid in the top-level [evaluate]
-    "#]]);
+    "#]],
+    );
 }

@@ -130,14 +130,28 @@ pub struct Journal {
 
 impl Journal {
     /// Opens the journal of `dir` to continue it: reads its records, cuts a half-written last
-    /// line off the file (so the next record starts on a line of its own) and appends after
-    /// the rest. A missing journal is created.
+    /// line off the file (so the next record starts on a line of its own), rewrites the file
+    /// without its broken lines (whole, through a temporary file) and appends after the
+    /// rest. A missing journal is created.
     pub fn resume(dir: &Path) -> Result<(Self, JournalContents), RunError> {
         let path = dir.join(JOURNAL_FILE);
         if !path.exists() {
             return Ok((Self::create(dir)?, JournalContents::default()));
         }
-        let contents = read(dir)?;
+        let mut contents = read(dir)?;
+        if !contents.broken_lines.is_empty() {
+            let bytes = std::fs::read(&path).map_err(|e| RunError::output(&path, e))?;
+            let valid = usize::try_from(contents.valid_len).unwrap_or(bytes.len());
+            let kept = without_lines(&bytes[..valid.min(bytes.len())], &contents.broken_lines);
+            let mut tmp = path.as_os_str().to_owned();
+            tmp.push(".tmp");
+            let tmp = PathBuf::from(tmp);
+            let mut f = File::create(&tmp).map_err(|e| RunError::output(&tmp, e))?;
+            f.write_all(&kept).map_err(|e| RunError::output(&tmp, e))?;
+            f.sync_all().map_err(|e| RunError::output(&tmp, e))?;
+            std::fs::rename(&tmp, &path).map_err(|e| RunError::output(&path, e))?;
+            contents.valid_len = kept.len() as u64;
+        }
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -184,10 +198,15 @@ pub struct JournalContents {
     pub warnings: Vec<String>,
     /// Bytes of the file up to the end of the last complete line.
     pub valid_len: u64,
+    /// The 1-based numbers of broken complete lines that were dropped (a half-written last
+    /// line is not among them).
+    pub broken_lines: Vec<usize>,
 }
 
 /// Reads the journal of `dir`. A half-written last line (the run was killed mid-write) is
-/// dropped with a warning; a bad line elsewhere, or another major version, is an error.
+/// dropped with a warning; so is a broken line elsewhere (a record damaged on disk), while
+/// every valid line around it is kept — its job counts as not run. Another major version is
+/// an error.
 pub fn read(dir: &Path) -> Result<JournalContents, RunError> {
     let path = dir.join(JOURNAL_FILE);
     let bytes = std::fs::read(&path)
@@ -198,12 +217,12 @@ pub fn read(dir: &Path) -> Result<JournalContents, RunError> {
     let mut offset = 0u64;
     for (i, raw) in lines.iter().enumerate() {
         let complete = raw.ends_with(b"\n");
+        offset += raw.len() as u64;
+        if complete {
+            out.valid_len = offset;
+        }
         let line = String::from_utf8_lossy(raw);
         if line.trim().is_empty() {
-            offset += raw.len() as u64;
-            if complete {
-                out.valid_len = offset;
-            }
             continue;
         }
         let parsed = serde_json::from_str::<JobRecord>(&line);
@@ -214,11 +233,7 @@ pub fn read(dir: &Path) -> Result<JournalContents, RunError> {
             Err(e) => Err(Some(e)),
         };
         match parsed {
-            Ok(r) if r.v == FORMAT_VERSION => {
-                offset += raw.len() as u64;
-                out.valid_len = offset;
-                out.records.push(r)
-            }
+            Ok(r) if r.v == FORMAT_VERSION => out.records.push(r),
             Ok(r) => {
                 return Err(RunError::Journal {
                     path: path.clone(),
@@ -235,15 +250,27 @@ pub fn read(dir: &Path) -> Result<JournalContents, RunError> {
                 i + 1
             )),
             Err(e) => {
-                return Err(RunError::Journal {
-                    path: path.clone(),
-                    line: i + 1,
-                    message: e.map_or_else(|| "line cut short".into(), |e| e.to_string()),
-                })
+                let why = e.map_or_else(|| "line cut short".into(), |e| e.to_string());
+                out.warnings.push(format!(
+                    "journal `{}`, line {}: dropped a broken line ({why}); its job counts as not run",
+                    path.display(),
+                    i + 1
+                ));
+                out.broken_lines.push(i + 1);
             }
         }
     }
     Ok(out)
+}
+
+/// `bytes` without its lines numbered (1-based) in `drop`.
+fn without_lines(bytes: &[u8], drop: &[usize]) -> Vec<u8> {
+    bytes
+        .split_inclusive(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(i, _)| !drop.contains(&(i + 1)))
+        .flat_map(|(_, l)| l.iter().copied())
+        .collect()
 }
 
 #[cfg(test)]
@@ -326,9 +353,49 @@ mod tests {
     }
 
     #[test]
-    fn corrupt_middle_line_is_an_error() {
+    fn corrupt_middle_line_is_a_warning_and_the_lines_around_it_are_kept() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(JOURNAL_FILE), "garbage\n{}\n").unwrap();
+        let line = |r: &JobRecord| serde_json::to_string(r).unwrap() + "\n";
+        let text = format!(
+            "{}garbage\n{}{{}}\n{}",
+            line(&record(1, Some(0.5))),
+            line(&record(2, None)),
+            line(&record(3, Some(0.25)))
+        );
+        std::fs::write(dir.path().join(JOURNAL_FILE), &text).unwrap();
+        let c = read(dir.path()).unwrap();
+        assert_eq!(c.records, vec![record(1, Some(0.5)), record(2, None), record(3, Some(0.25))]);
+        assert_eq!(c.broken_lines, vec![2, 4]);
+        assert_eq!(c.warnings.len(), 2);
+        assert!(c.warnings[0].contains("line 2: dropped a broken line"), "{}", c.warnings[0]);
+        assert!(c.warnings[1].contains("line 4"), "{}", c.warnings[1]);
+    }
+
+    #[test]
+    fn resume_drops_broken_middle_lines_and_appends_after_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = |r: &JobRecord| serde_json::to_string(r).unwrap() + "\n";
+        let text = format!(
+            "{}{{\"v\":1,\"jo\n{}{{\"v\":1",
+            line(&record(1, Some(0.5))),
+            line(&record(2, None)),
+        );
+        std::fs::write(dir.path().join(JOURNAL_FILE), &text).unwrap();
+        let (mut j, contents) = Journal::resume(dir.path()).unwrap();
+        assert_eq!(contents.records.len(), 2);
+        assert_eq!(contents.warnings.len(), 2);
+        j.append(&record(3, None)).unwrap();
+        let c = read(dir.path()).unwrap();
+        assert_eq!(c.records, vec![record(1, Some(0.5)), record(2, None), record(3, None)]);
+        assert!(c.warnings.is_empty() && c.broken_lines.is_empty());
+    }
+
+    #[test]
+    fn another_major_version_is_still_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut r = serde_json::to_value(record(1, None)).unwrap();
+        r["v"] = 2.into();
+        std::fs::write(dir.path().join(JOURNAL_FILE), format!("{r}\n")).unwrap();
         assert!(matches!(read(dir.path()), Err(RunError::Journal { line: 1, .. })));
     }
 

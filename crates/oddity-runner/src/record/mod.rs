@@ -5,11 +5,13 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 pub mod journal;
+pub mod lock;
 pub mod manifest;
 pub mod tracks;
 mod write;
 
 pub use journal::{JobRecord, JobStatus, Journal, MetricRecord, MetricStatus};
+pub use lock::{OutputLock, LOCK_FILE};
 pub use manifest::{read_manifest, write_manifest, Manifest, ManifestJob, MANIFEST_FILE};
 pub use write::write_whole;
 
@@ -52,4 +54,3 @@ pub fn current_records(dir: &Path) -> Result<Current, RunError> {
     records.sort_by(|a, b| a.index.cmp(&b.index).then_with(|| a.job.cmp(&b.job)));
     Ok(Current { records, manifest, warnings })
 }
-

@@ -123,7 +123,10 @@ pub fn write_scores(dir: &Path, job: &str, scores: &[f64]) -> Result<(), TrackEr
 
 /// A number of a track file, or an error naming the file and line.
 fn number(path: &Path, line: usize, field: &str) -> Result<f64, TrackError> {
-    field.trim().parse::<f64>().map_err(|_| line_error(path, line, LineProblem::NotANumber(field.into())))
+    field
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| line_error(path, line, LineProblem::NotANumber(field.into())))
 }
 
 /// The error for line `line` (0-based) of `path`.
@@ -141,9 +144,8 @@ pub fn read_series(dir: &Path, dataset: &str) -> Result<Option<SeriesTrack>, Tra
             track.feature = feature.to_string();
             continue;
         }
-        let (value, label) = line
-            .split_once(',')
-            .ok_or_else(|| line_error(&path, i, LineProblem::NoComma))?;
+        let (value, label) =
+            line.split_once(',').ok_or_else(|| line_error(&path, i, LineProblem::NoComma))?;
         track.values.push(number(&path, i, value)?);
         match label {
             "" => track.labels = None,

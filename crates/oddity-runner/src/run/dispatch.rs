@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use super::{job, worker, Isolation, JobEvent, RunOptions, RunSummary};
 use crate::data::{self, Loaded};
 use crate::plan::{Job, Plan};
-use crate::record::{tracks, JobRecord, JobStatus, Journal, Manifest};
+use crate::record::{tracks, JobRecord, JobStatus, Journal, Manifest, OutputLock};
 use crate::RunError;
 
 /// Loads every dataset of `plan` and checks every split it will need, so that a bad file or
@@ -39,8 +39,8 @@ pub fn run(
     if out.exists() && !out.is_dir() {
         return Err(RunError::output(out, "exists and is not a folder"));
     }
-    std::fs::create_dir_all(out)
-        .map_err(|e| RunError::output(out, format!("cannot create folder: {e}")))?;
+    // Held until the caller drops the summary: two runs into one folder would interleave.
+    let lock = OutputLock::acquire(out)?;
 
     let selected = plan.selected();
     let total = selected.len();
@@ -145,7 +145,7 @@ pub fn run(
     if let Some(e) = write_error {
         return Err(e);
     }
-    Ok(RunSummary { total, skipped, failed, output: out.clone() })
+    Ok(RunSummary { total, skipped, failed, output: out.clone(), lock })
 }
 
 /// Writes the series track of every time series that has a job of the plan's first seed
@@ -157,8 +157,10 @@ fn write_series_tracks(plan: &Plan, loaded: &[Loaded], jobs: &[&Job]) -> Result<
         if !tracks::is_series(dataset) || !jobs.iter().any(|j| j.dataset == di && j.seed == seed) {
             continue;
         }
-        let (_, test) = data::parts(dataset, &loaded[di], seed)
-            .map_err(|e| RunError::Data { dataset: dataset.name.clone(), message: e.to_string() })?;
+        let (_, test) = data::parts(dataset, &loaded[di], seed).map_err(|e| RunError::Data {
+            dataset: dataset.name.clone(),
+            message: e.to_string(),
+        })?;
         let column = dataset
             .plot_feature
             .as_ref()
@@ -174,4 +176,3 @@ fn write_series_tracks(plan: &Plan, loaded: &[Loaded], jobs: &[&Job]) -> Result<
     }
     Ok(())
 }
-

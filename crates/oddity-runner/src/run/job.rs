@@ -181,8 +181,7 @@ fn try_job(
         SavedModel { info, pipeline }.write(&path).map_err(JobError::Save)?;
     }
     if tracks::is_series(dataset) && plan.seeds.first() == Some(&job.seed) {
-        tracks::write_scores(&plan.output, &job.id, &scores)
-            .map_err(JobError::Track)?;
+        tracks::write_scores(&plan.output, &job.id, &scores).map_err(JobError::Track)?;
     }
 
     let labels = test.labels.as_ref().map(|l| l.to_vec());

@@ -96,7 +96,7 @@ pub enum JobEvent<'a> {
 }
 
 /// What a finished run produced.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RunSummary {
     /// Jobs of the plan (or shard).
     pub total: usize,
@@ -106,5 +106,7 @@ pub struct RunSummary {
     pub failed: usize,
     /// The output folder.
     pub output: PathBuf,
+    /// The output folder's lock, held from before the journal is opened until the summary
+    /// (and its clones) are dropped, so that the caller writes the derived outputs under it.
+    pub lock: crate::record::OutputLock,
 }
-

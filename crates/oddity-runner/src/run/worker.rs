@@ -14,10 +14,10 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Source;
 use super::job::{load_dataset, new_record, run_job};
-use crate::record::{JobRecord, JobStatus};
+use crate::config::Source;
 use crate::plan::{Job, Plan, PlanOptions};
+use crate::record::{JobRecord, JobStatus};
 use crate::RunError;
 
 /// How to start a worker: a program and its arguments (the CLI passes its own executable
