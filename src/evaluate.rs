@@ -157,15 +157,18 @@ fn base_options(args: &EvaluateArgs) -> anyhow::Result<MetricOptions> {
 }
 
 fn print_table(path: &Path, n: usize, threshold: Option<f64>, rows: &[Row]) {
-    println!("{} ({n} rows; † = oracle: threshold chosen with the test labels)", path.display());
+    crate::out::outln!(
+        "{} ({n} rows; † = oracle: threshold chosen with the test labels)",
+        path.display()
+    );
     if let Some(t) = threshold {
-        println!("threshold {t}");
+        crate::out::outln!("threshold {t}");
     }
     for row in rows {
         let mark = if row.oracle { "†" } else { " " };
         match &row.value {
-            Ok(v) => println!("  {:<26} {mark} {v:.6}", row.name),
-            Err(e) => println!("  {:<26} {mark} {e}", row.name),
+            Ok(v) => crate::out::outln!("  {:<26} {mark} {v:.6}", row.name),
+            Err(e) => crate::out::outln!("  {:<26} {mark} {e}", row.name),
         }
     }
 }
@@ -189,5 +192,5 @@ fn print_json(path: &Path, n: usize, threshold: Option<f64>, rows: &[Row]) {
         "threshold": threshold.and_then(number),
         "metrics": metrics,
     });
-    println!("{out}");
+    crate::out::outln!("{out}");
 }

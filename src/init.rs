@@ -54,7 +54,7 @@ pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot create the folder {}", parent.display()))?;
     }
     std::fs::write(&out, text).with_context(|| format!("cannot write {}", out.display()))?;
-    println!(
+    crate::out::outln!(
         "wrote {}; check it with `oddity validate {0}`, run it with `oddity run {0}`",
         out.display()
     );

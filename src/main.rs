@@ -11,6 +11,7 @@ use oddity_runner::{Plan, PlanOptions};
 mod evaluate;
 mod exit;
 mod init;
+mod out;
 mod progress;
 mod runner_cli;
 mod score;
@@ -125,7 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn validate(config: PathBuf, opts: PlanOptions) -> anyhow::Result<ExitCode> {
     let plan = Plan::from_file(&config, &opts)?;
     oddity_runner::prepare(&plan)?;
-    println!(
+    crate::out::outln!(
         "{}: ok — {} datasets × {} method variants × {} seeds = {} jobs",
         config.display(),
         plan.datasets.len(),
@@ -138,36 +139,38 @@ fn validate(config: PathBuf, opts: PlanOptions) -> anyhow::Result<ExitCode> {
 
 fn list() {
     let param = |name: &str, kind: &str, default: &str, doc: &str| {
-        println!("  {:<16}   {name:<13} {kind:<22} default {default:<8} {doc}", "");
+        crate::out::outln!("  {:<16}   {name:<13} {kind:<22} default {default:<8} {doc}", "");
     };
-    println!("Detectors (parameters: name, type, default):");
+    crate::out::outln!("Detectors (parameters: name, type, default):");
     for d in oddity_runner::registry::detectors() {
-        println!("  {:<16} {}", d.name, d.summary);
+        crate::out::outln!("  {:<16} {}", d.name, d.summary);
         if d.params.is_empty() {
-            println!("  {:<16}   (no parameters)", "");
+            crate::out::outln!("  {:<16}   (no parameters)", "");
         }
         for p in &d.params {
             param(p.name, &p.kind.to_string(), &p.default.to_string(), p.doc);
         }
     }
-    println!("\nEvery detector also takes sliding windows over ordered rows (time series):");
+    crate::out::outln!(
+        "\nEvery detector also takes sliding windows over ordered rows (time series):"
+    );
     param("window", "int >= 2", "none", "rows per window; the detector scores flattened windows");
     param("stride", "int >= 1", "auto", "training-window stride (auto: at most 5000 windows)");
     param("window_score", "one of mean|max", "mean", "how the windows covering a row combine");
-    println!("\nMetrics († = oracle: the threshold is chosen with the test labels):");
+    crate::out::outln!("\nMetrics († = oracle: the threshold is chosen with the test labels):");
     for m in oddity_eval::metrics() {
         let mark = if m.oracle { "†" } else { " " };
-        println!("  {:<18} {mark} {}", m.name, m.summary);
+        crate::out::outln!("  {:<18} {mark} {}", m.name, m.summary);
         if !m.options.is_empty() {
-            println!("  {:<18}   options: {}", "", m.options.join(", "));
+            crate::out::outln!("  {:<18}   options: {}", "", m.options.join(", "));
         }
     }
-    println!(
+    crate::out::outln!(
         "\nMetric options ({{ metric = \"name\", option = value }} in [evaluate] metrics; \
          name, type, default):"
     );
     for o in oddity_eval::MetricOptions::describe().iter().filter(|o| o.name != "threshold") {
-        println!("  {:<12} {} (default {}): {}", o.name, o.kind, o.default, o.doc);
+        crate::out::outln!("  {:<12} {} (default {}): {}", o.name, o.kind, o.default, o.doc);
     }
     let at_rules: Vec<&str> = oddity_eval::metrics()
         .iter()
@@ -181,7 +184,7 @@ fn list() {
         .filter(|m| m.at_threshold == oddity_eval::AtThreshold::Listed)
         .map(|m| m.name)
         .collect();
-    println!(
+    crate::out::outln!(
         "\nThreshold rules ([evaluate] threshold = {{ method = ..., ... }}, fitted on training \
          scores; at each: {}; and, when listed, {}):",
         at_rules.join(", "),
@@ -196,9 +199,9 @@ fn list() {
                 None => p.name.to_string(),
             })
             .collect();
-        println!("  {:<22} {}", format!("{}({})", r.name, params.join(", ")), r.summary);
+        crate::out::outln!("  {:<22} {}", format!("{}({})", r.name, params.join(", ")), r.summary);
     }
-    println!(
+    crate::out::outln!(
         "\nA `random` baseline joins every experiment unless [evaluate] random_baseline = false."
     );
 }

@@ -154,7 +154,9 @@ impl Progress {
                             let _ = multi.println(line(record, done, total));
                         }
                     }
-                    (None, ProgressMode::Lines) => println!("{}", line(record, done, total)),
+                    (None, ProgressMode::Lines) => {
+                        crate::out::outln!("{}", line(record, done, total))
+                    }
                     (None, _) => {}
                 }
             }
@@ -167,7 +169,7 @@ impl Progress {
             Some((multi, ..)) => {
                 let _ = multi.println(text);
             }
-            None => println!("{text}"),
+            None => crate::out::outln!("{text}"),
         }
     }
 

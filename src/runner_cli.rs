@@ -24,15 +24,19 @@ pub struct RunArgs {
     #[arg(long)]
     data_dir: Option<PathBuf>,
     /// Output folder (overrides `output`).
-    #[arg(long)]
+    #[arg(short, long)]
     out: Option<PathBuf>,
     /// Jobs run in parallel (default: the number of cores). The cores are shared: each job's
     /// detector gets cores / jobs threads (at least 1).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
     jobs: Option<u32>,
     /// Continue the journal in the output folder: skip the jobs it already has.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "force")]
     resume: bool,
+    /// Start over in an output folder that holds an earlier run (its journal is kept beside
+    /// it as journal.jsonl.old). Without --resume or --force such a folder is refused.
+    #[arg(long)]
+    force: bool,
     /// Run only part I of N of the jobs (e.g. 2/4), in OUTPUT/shard-I-of-N.
     #[arg(long, value_name = "I/N")]
     shard: Option<Shard>,
@@ -41,7 +45,7 @@ pub struct RunArgs {
     #[arg(long)]
     in_process: bool,
     /// Print nothing but errors and the final paths.
-    #[arg(long)]
+    #[arg(short, long)]
     quiet: bool,
 }
 
@@ -117,7 +121,7 @@ pub fn fit(args: FitArgs) -> anyhow::Result<ExitCode> {
 /// `oddity run` saving models into `save` (else the config's `save_models` folder, if any);
 /// with `must_save` (`oddity fit`), a run with no folder for them is an error.
 fn run_saving(args: RunArgs, must_save: bool, save: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let RunArgs { config, data_dir, out, jobs, resume, shard, in_process, quiet } = args;
+    let RunArgs { config, data_dir, out, jobs, resume, force, shard, in_process, quiet } = args;
     let source = Source::read(&config)?;
     let opts = PlanOptions { data_dir: data_dir.clone(), output: out, shard, save_models: save };
     let plan = Plan::new(&source, source.parse()?, &opts)?;
@@ -127,6 +131,9 @@ fn run_saving(args: RunArgs, must_save: bool, save: Option<PathBuf>) -> anyhow::
             config.display()
         );
     }
+    // Nothing runs when the output folder holds an input (the dispatcher checks the data
+    // files again; only the command line knows the config file).
+    oddity_runner::run::check_output(&plan, &[&config])?;
     // Inside a Slurm task, the task's CPUs are the budget, not the node's.
     let cores = std::env::var("SLURM_CPUS_PER_TASK")
         .ok()
@@ -145,10 +152,10 @@ fn run_saving(args: RunArgs, must_save: bool, save: Option<PathBuf>) -> anyhow::
             data_dir,
         })
     };
-    let run_opts = RunOptions { jobs, threads: cores.max(jobs), resume, isolation };
+    let run_opts = RunOptions { jobs, threads: cores.max(jobs), resume, force, isolation };
     if !quiet {
         let shard = plan.shard.map(|s| format!(" (shard {s}: {} jobs)", plan.selected().len()));
-        println!(
+        crate::out::outln!(
             "{}: {} datasets × {} method variants × {} seeds = {} jobs{} on {} workers",
             plan.experiment,
             plan.datasets.len(),
@@ -168,11 +175,11 @@ fn run_saving(args: RunArgs, must_save: bool, save: Option<PathBuf>) -> anyhow::
     for note in report::write_outputs(&summary.output)? {
         eprintln!("note: {note}");
     }
-    println!("results: {}", summary.output.join(report::RESULTS_FILE).display());
-    println!("report: {}", summary.output.join(report::REPORT_FILE).display());
-    println!("html report: {}", summary.output.join(report::HTML_FILE).display());
+    crate::out::outln!("results: {}", summary.output.join(report::RESULTS_FILE).display());
+    crate::out::outln!("report: {}", summary.output.join(report::REPORT_FILE).display());
+    crate::out::outln!("html report: {}", summary.output.join(report::HTML_FILE).display());
     if let Some(models) = &plan.save_models {
-        println!("models: {}", models.display());
+        crate::out::outln!("models: {}", models.display());
     }
     if summary.failed > 0 {
         eprintln!("{} of {} jobs failed (see the report)", summary.failed, summary.total);
@@ -198,9 +205,9 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     for m in &summary.missing {
         eprintln!("warning: missing job {m}");
     }
-    println!("results: {}", out.join(report::RESULTS_FILE).display());
-    println!("report: {}", out.join(report::REPORT_FILE).display());
-    println!("html report: {}", out.join(report::HTML_FILE).display());
+    crate::out::outln!("results: {}", out.join(report::RESULTS_FILE).display());
+    crate::out::outln!("report: {}", out.join(report::REPORT_FILE).display());
+    crate::out::outln!("html report: {}", out.join(report::HTML_FILE).display());
     if !summary.missing.is_empty() {
         eprintln!("{} jobs missing from the merged results", summary.missing.len());
         return Ok(crate::exit::jobs_failed());
@@ -228,17 +235,14 @@ pub fn slurm(args: SlurmArgs) -> anyhow::Result<ExitCode> {
         mem: args.mem,
     };
     let (array, merge) = job.write()?;
-    println!("array job: {}", array.display());
-    println!("merge job: {}", merge.display());
+    crate::out::outln!("array job: {}", crate::slurm::shell_word(&array.to_string_lossy()));
+    crate::out::outln!("merge job: {}", crate::slurm::shell_word(&merge.to_string_lossy()));
     if args.submit {
         let (a, m) = crate::slurm::submit(&array, &merge)?;
-        println!("submitted: array job {a}, merge job {m} (after {a})");
+        crate::out::outln!("submitted: array job {a}, merge job {m} (after {a})");
     } else {
-        println!(
-            "submit with: sbatch {} and then sbatch --dependency=afterany:<array job id> {}",
-            array.display(),
-            merge.display()
-        );
+        let (array, merge) = crate::slurm::submit_commands(&array, &merge);
+        crate::out::outln!("submit with: {array} and then {merge}");
     }
     Ok(crate::exit::success())
 }

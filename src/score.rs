@@ -2,7 +2,7 @@
 //! preprocessing fitted on the model's training part.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -22,8 +22,27 @@ pub struct ScoreArgs {
     out: Option<PathBuf>,
 }
 
+/// Whether `a` and `b` name one existing file (through links and `..` too).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Reads the model and the data, scores every row, writes the scores.
 pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
+    if let Some(out) = &args.out {
+        for (what, input) in [("model", &args.model), ("data", &args.data)] {
+            if same_file(out, input) {
+                anyhow::bail!(
+                    "--out `{}` is the {what} file `{}`: scores never overwrite an input; choose another --out",
+                    out.display(),
+                    input.display()
+                );
+            }
+        }
+    }
     let model = SavedModel::read(&args.model)?;
     let rows = read_rows(&args.data, &model.info)?;
     let scores = model.pipeline.score(&rows).map_err(|e| {
@@ -54,7 +73,7 @@ pub fn run(args: ScoreArgs) -> anyhow::Result<ExitCode> {
                 out.display()
             );
         }
-        None => print!("{text}"),
+        None => crate::out::text(&text),
     }
     Ok(crate::exit::success())
 }

@@ -242,7 +242,7 @@ fn resume_reruns_only_the_jobs_whose_lines_were_broken() {
     let mut lines: Vec<String> = journal.lines().map(str::to_string).collect();
     let half = lines[10].len() / 2;
     lines[10].truncate(half);
-    lines[40] = format!("{}{}", &lines[40][..20], &lines[41][30..]);
+    lines[40].replace_range(..1, "x");
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     std::fs::write(out.join("journal.jsonl"), text).unwrap();
 

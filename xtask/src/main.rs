@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 mod fuzz;
 mod peer;
+mod peer_detectors;
 mod peer_timeseries;
 mod slurm_e2e;
 #[cfg(test)]
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::fuzz(&project_root(), &args[1..]),
         Some("slurm-e2e") => slurm_e2e::slurm_e2e(),
         Some("peer-tabular") => peer::peer_tabular(&project_root(), &args[1..]),
+        Some("peer-detectors") => peer_detectors::peer_detectors(&project_root(), &args[1..]),
         Some("peer-timeseries") => peer_timeseries::peer_timeseries(&project_root(), &args[1..]),
         _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y] | peer-timeseries [--methods a,b] [--datasets x,y] [--seeds 0,1] [--epochs 5] [--interleave]>".to_string()),
     };

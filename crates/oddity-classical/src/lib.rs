@@ -62,6 +62,7 @@ macro_rules! saved {
 pub(crate) use saved;
 
 mod center_scale;
+mod cof;
 mod copod;
 mod dbscan;
 mod ecod;
@@ -70,6 +71,7 @@ mod gmm;
 mod hbos;
 mod iforest;
 mod isolation;
+mod kde;
 mod kdtree;
 mod kmeans;
 mod knn;
@@ -81,9 +83,11 @@ mod pca;
 mod random;
 mod registry;
 mod robust_zscore;
+mod sod;
 mod topk;
 mod zscore;
 
+pub use cof::{CofParams, CofParamsError, CofValidParams, FittedCof};
 pub use copod::{CopodParams, CopodValidParams, FittedCopod};
 pub use dbscan::{
     DbscanEps, DbscanParams, DbscanParamsError, DbscanValidParams, FittedDbscan, AUTO_EPS_NEIGHBOR,
@@ -95,6 +99,7 @@ pub use gmm::{Components, FittedGmm, GmmParams, GmmParamsError, GmmValidParams};
 pub use hbos::{FeatureHistogram, FittedHbos, HbosParams, HbosParamsError, HbosValidParams};
 pub use iforest::{FittedIForest, IForestParams, IForestParamsError, IForestValidParams};
 pub use isolation::average_path_length;
+pub use kde::{FittedKde, KdeParams, KdeParamsError, KdeValidParams};
 pub use kmeans::{FittedKmeans, KmeansParams, KmeansParamsError, KmeansValidParams};
 pub use knn::{FittedKnn, KnnMethod, KnnParams, KnnParamsError, KnnValidParams};
 pub use linalg::MAX_EIGEN_DIM;
@@ -111,4 +116,5 @@ pub use robust_zscore::{
     FittedRobustZScore, RobustZScoreParams, RobustZScoreParamsError, RobustZScoreValidParams,
     MAD_CONSISTENCY,
 };
+pub use sod::{FittedSod, SodParams, SodParamsError, SodValidParams};
 pub use zscore::{FittedZScore, ZScoreParams, ZScoreParamsError, ZScoreValidParams};

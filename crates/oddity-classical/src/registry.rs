@@ -39,6 +39,9 @@ pub fn detectors() -> Vec<DetectorEntry> {
         DetectorEntry::of::<EifParams>(),
         DetectorEntry::of::<PcaParams>(),
         DetectorEntry::of::<RandomParams>(),
+        DetectorEntry::of::<crate::KdeParams>(),
+        DetectorEntry::of::<crate::CofParams>(),
+        DetectorEntry::of::<crate::SodParams>(),
     ]
 }
 
@@ -74,7 +77,10 @@ mod tests {
         defaults_agree::<EifParams>();
         defaults_agree::<PcaParams>();
         defaults_agree::<RandomParams>();
-        assert_eq!(detectors().len(), 15, "a detector is missing from this test");
+        defaults_agree::<crate::KdeParams>();
+        defaults_agree::<crate::CofParams>();
+        defaults_agree::<crate::SodParams>();
+        assert_eq!(detectors().len(), 18, "a detector is missing from this test");
     }
 
     #[test]

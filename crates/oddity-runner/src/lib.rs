@@ -1,6 +1,6 @@
 //! The oddity experiment runner, in stages: a TOML config ([`config`]) becomes a [`Plan`]
 //! (datasets × method variants × seeds), the plan (or one shard of it) is dispatched on a
-//! rayon pool ([`run`]), each job in a worker process or in-process, and every finished job
+//! rayon pool ([`mod@run`]), each job in a worker process or in-process, and every finished job
 //! is appended to the journal ([`record`]). The results tables and reports are derived from
 //! that record by the `oddity-report` crate.
 //!
@@ -52,6 +52,6 @@ pub use error::{ConfigError, RunError};
 pub use limits::Limits;
 pub use plan::{
     DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Shard, ShardError, Variant,
-    DEFAULT_METRICS,
+    DEFAULT_METRICS, LIMIT_KEYS, WINDOW_KEYS,
 };
 pub use run::{prepare, run, Isolation, JobEvent, RunOptions, RunSummary};

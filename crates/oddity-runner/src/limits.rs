@@ -37,6 +37,9 @@ pub enum LimitError {
     /// Occurs when a time is zero, negative, NaN or infinite.
     #[error("must be a positive duration, got {0} s")]
     TimeNotPositive(f64),
+    /// Occurs when a time is longer than [`MAX_TIME_LIMIT_SECONDS`] (one year).
+    #[error("must be at most one year ({MAX_TIME_LIMIT_SECONDS} s), got {0} s")]
+    TimeTooLong(f64),
     /// Occurs when a size is neither a number nor a string with a number.
     #[error("expected bytes or a size like \"512MB\", \"2GB\", got {0}")]
     NotASize(String),
@@ -48,8 +51,11 @@ pub enum LimitError {
     SizeNotPositive(f64),
 }
 
+/// The longest `time_limit`: one year (365 days), in seconds.
+pub const MAX_TIME_LIMIT_SECONDS: f64 = 365.0 * 24.0 * 3600.0;
+
 /// Parses a `time_limit`: a number of seconds, or a string with a unit (`"250ms"`, `"30s"`,
-/// `"10m"`, `"2h"`).
+/// `"10m"`, `"2h"`), positive and at most [`MAX_TIME_LIMIT_SECONDS`] (one year).
 pub fn parse_time(value: &toml::Value) -> Result<Duration, LimitError> {
     let seconds = match value {
         toml::Value::Integer(i) => *i as f64,
@@ -73,6 +79,9 @@ pub fn parse_time(value: &toml::Value) -> Result<Duration, LimitError> {
     };
     if !(seconds > 0.0 && seconds.is_finite()) {
         return Err(LimitError::TimeNotPositive(seconds));
+    }
+    if seconds > MAX_TIME_LIMIT_SECONDS {
+        return Err(LimitError::TimeTooLong(seconds));
     }
     Ok(Duration::from_secs_f64(seconds))
 }
@@ -120,6 +129,15 @@ mod tests {
         assert_eq!(parse_time(&Value::String("10m".into())), Ok(Duration::from_secs(600)));
         assert_eq!(parse_time(&Value::String("250ms".into())), Ok(Duration::from_millis(250)));
         assert_eq!(parse_time(&Value::String("2h".into())), Ok(Duration::from_secs(7200)));
+    }
+
+    #[test]
+    fn time_limit_beyond_a_year_is_an_error_not_a_panic() {
+        assert_eq!(parse_time(&Value::Float(1e20)), Err(LimitError::TimeTooLong(1e20)));
+        assert!(parse_time(&Value::String("1e300h".into())).is_err());
+        assert!(parse_time(&Value::Integer(i64::MAX)).is_err());
+        let year = Duration::from_secs(365 * 24 * 3600);
+        assert_eq!(parse_time(&Value::String("8760h".into())), Ok(year));
     }
 
     #[test]

@@ -409,7 +409,8 @@ fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// The file name of a job's model inside the models folder:
 /// `<dataset>/<method>-seed<S>.oddity`, with characters other than letters, digits, `-`, `_`
-/// and `.` replaced by `_`.
+/// and `.` replaced by `_` and, when a name had any, `~` and a hash of the name appended
+/// (`knn[k=5]` → `knn_k_5_~<16 hex digits>`), so that two names never share a file.
 pub fn model_path(dir: &Path, dataset: &str, method: &str, seed: u64) -> PathBuf {
     let safe = crate::record::tracks::file_safe;
     dir.join(safe(dataset)).join(format!("{}-seed{seed}.{MODEL_EXTENSION}", safe(method)))

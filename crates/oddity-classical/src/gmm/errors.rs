@@ -2,7 +2,7 @@
 
 use oddity_core::ParamsError;
 
-/// A rejected [`GmmParams`] field.
+/// A rejected [`GmmParams`](crate::GmmParams) field.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum GmmParamsError {

@@ -2,7 +2,7 @@
 
 use oddity_core::ParamsError;
 
-/// A rejected [`KmeansParams`] field.
+/// A rejected [`KmeansParams`](crate::KmeansParams) field.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum KmeansParamsError {

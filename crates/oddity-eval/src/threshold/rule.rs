@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use super::{invalid, spot, ThresholdError, ThresholdMethod};
+use super::{check_k, invalid, spot, ThresholdError, ThresholdMethod};
 
 /// Default initial quantile level of `pot` and `spot`.
 pub const DEFAULT_LEVEL: f64 = 0.98;
@@ -54,25 +54,39 @@ static RULES: &[RuleSpec] = &[
             default: None,
             doc: "expected anomaly rate in (0, 1)",
         }],
-        build: |v| Ok(ThresholdRule::Fitted(ThresholdMethod::Contamination { rate: v[0] })),
+        build: |v| {
+            open_unit("rate", v[0])?;
+            Ok(ThresholdRule::Fitted(ThresholdMethod::Contamination { rate: v[0] }))
+        },
     },
     RuleSpec {
         name: "fixed",
         summary: "a given threshold",
         params: &[RuleParam { name: "value", default: None, doc: "the threshold" }],
-        build: |v| Ok(ThresholdRule::Fitted(ThresholdMethod::Fixed { value: v[0] })),
+        build: |v| {
+            if v[0].is_nan() {
+                return Err(invalid("value", "is NaN".to_owned()));
+            }
+            Ok(ThresholdRule::Fitted(ThresholdMethod::Fixed { value: v[0] }))
+        },
     },
     RuleSpec {
         name: "sigma",
         summary: "mean + k · standard deviation of the training scores",
         params: &[RuleParam { name: "k", default: None, doc: "standard deviations (>= 0)" }],
-        build: |v| Ok(ThresholdRule::Fitted(ThresholdMethod::Sigma { k: v[0] })),
+        build: |v| {
+            check_k(v[0])?;
+            Ok(ThresholdRule::Fitted(ThresholdMethod::Sigma { k: v[0] }))
+        },
     },
     RuleSpec {
         name: "mad",
         summary: "median + k · 1.4826 · median absolute deviation of the training scores",
         params: &[RuleParam { name: "k", default: None, doc: "scaled MADs (>= 0)" }],
-        build: |v| Ok(ThresholdRule::Fitted(ThresholdMethod::Mad { k: v[0] })),
+        build: |v| {
+            check_k(v[0])?;
+            Ok(ThresholdRule::Fitted(ThresholdMethod::Mad { k: v[0] }))
+        },
     },
     RuleSpec {
         name: "top_k",
@@ -90,15 +104,32 @@ static RULES: &[RuleSpec] = &[
         name: "pot",
         summary: "peaks over threshold: a generalized Pareto tail fitted to the training scores",
         params: &[Q, LEVEL],
-        build: |v| Ok(ThresholdRule::Fitted(ThresholdMethod::Pot { q: v[0], level: v[1] })),
+        build: |v| {
+            open_unit("q", v[0])?;
+            open_unit("level", v[1])?;
+            Ok(ThresholdRule::Fitted(ThresholdMethod::Pot { q: v[0], level: v[1] }))
+        },
     },
     RuleSpec {
         name: "spot",
         summary: "streaming POT: calibrated on the training scores, updated along the test scores",
         params: &[Q, LEVEL],
-        build: |v| Ok(ThresholdRule::Spot { q: v[0], level: v[1] }),
+        build: |v| {
+            open_unit("q", v[0])?;
+            open_unit("level", v[1])?;
+            Ok(ThresholdRule::Spot { q: v[0], level: v[1] })
+        },
     },
 ];
+
+/// Refuses a `value` of parameter `name` outside the open interval (0, 1) (NaN included).
+fn open_unit(name: &'static str, value: f64) -> Result<(), ThresholdError> {
+    if value > 0.0 && value < 1.0 {
+        Ok(())
+    } else {
+        Err(invalid(name, format!("{value} is not in (0, 1)")))
+    }
+}
 
 /// The method `method` of the table.
 fn rule_spec(method: &str) -> Result<&'static RuleSpec, ThresholdError> {
@@ -153,7 +184,8 @@ impl ThresholdRule {
     ///
     /// [`ThresholdError::UnknownMethod`], [`ThresholdError::UnknownParameter`],
     /// [`ThresholdError::MissingParameter`], and [`ThresholdError::InvalidParameter`] for a
-    /// value the method cannot take (a fractional `top_k`).
+    /// value the method cannot take: a `rate`, `q` or `level` outside (0, 1), a negative or
+    /// non-finite `k`, a fractional `top_k`, a NaN `value` (NaN is out of every range).
     ///
     /// # Example
     ///
@@ -293,6 +325,30 @@ mod tests {
         ];
         for (method, params, label) in cases {
             assert_eq!(ThresholdRule::from_params(method, params).unwrap().label(), label);
+        }
+    }
+
+    #[test]
+    fn out_of_range_rule_values_are_refused_when_the_rule_is_built() {
+        type Case<'a> = (&'a str, &'a [(&'a str, f64)], &'a str);
+        let cases: [Case; 10] = [
+            ("contamination", &[("rate", 2.0)], "rate"),
+            ("contamination", &[("rate", 0.0)], "rate"),
+            ("contamination", &[("rate", f64::NAN)], "rate"),
+            ("pot", &[("q", 0.0)], "q"),
+            ("pot", &[("q", 1e-3), ("level", 1.0)], "level"),
+            ("spot", &[("q", f64::NAN)], "q"),
+            ("sigma", &[("k", -1.0)], "k"),
+            ("mad", &[("k", f64::INFINITY)], "k"),
+            ("fixed", &[("value", f64::NAN)], "value"),
+            ("top_k", &[("k", -2.0)], "k"),
+        ];
+        for (method, params, key) in cases {
+            let err = ThresholdRule::from_params(method, params).unwrap_err();
+            assert!(
+                matches!(err, ThresholdError::InvalidParameter { name, .. } if name == key),
+                "{method} {params:?}: {err:?}"
+            );
         }
     }
 

@@ -38,6 +38,9 @@ pub(super) fn check(
                 "must not be empty",
             ));
         }
+        if let Some(problem) = super::name_problem(&name, true) {
+            return Err(source.error(Some(d.name.span()), format!("dataset[{i}].name"), problem));
+        }
         let resolve = |p: &Spanned<PathBuf>| data_dir.join(p.get_ref());
         let key = |k: &str| format!("dataset[{i}].{k}");
         let source_files = match (&d.path, &d.train, &d.test) {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use oddity_eval::threshold::ThresholdRule;
+use oddity_eval::threshold::{ThresholdError, ThresholdRule};
 use oddity_eval::{Compat, MetricChoice, OptionError, OptionValue};
 use toml::Spanned;
 
@@ -218,7 +218,13 @@ pub(super) fn threshold_specs(
                 }
             }
         }
-        let rule = ThresholdRule::from_params(method, &params).map_err(|e| err(e.to_string()))?;
+        let rule = ThresholdRule::from_params(method, &params).map_err(|e| match e {
+            // The key names the parameter, the message its range.
+            ThresholdError::InvalidParameter { name, reason } => {
+                source.error(Some(value.span()), format!("{key}.{name}"), reason)
+            }
+            e => err(e.to_string()),
+        })?;
         let label = name.unwrap_or_else(|| rule.label());
         if specs.iter().any(|s| s.label == label) {
             return Err(err(format!("two thresholds are labelled `{label}`: give one a `name`")));

@@ -37,6 +37,9 @@ pub(super) fn check(
     if experiment.trim().is_empty() {
         return Err(source.error(None, "experiment.name", "must not be empty"));
     }
+    if let Some(problem) = super::name_problem(&experiment, false) {
+        return Err(source.error(None, "experiment.name", problem));
+    }
     let seeds = match &raw.experiment.seeds {
         None => vec![0],
         Some(s) if s.get_ref().is_empty() => {
@@ -46,7 +49,23 @@ pub(super) fn check(
                 "must list at least one seed",
             ))
         }
-        Some(s) => s.get_ref().clone(),
+        Some(s) => {
+            let seeds = s.get_ref().clone();
+            if let Some((i, seed)) =
+                seeds.iter().enumerate().find(|(i, seed)| seeds[..*i].contains(seed))
+            {
+                return Err(source.error(
+                    Some(s.span()),
+                    "experiment.seeds",
+                    format!(
+                        "seed {seed} is listed twice (at positions {} and {})",
+                        seeds.iter().position(|x| x == seed).unwrap_or(0) + 1,
+                        i + 1
+                    ),
+                ));
+            }
+            seeds
+        }
     };
     let config_dir = source.path.parent().unwrap_or(Path::new("")).to_path_buf();
     let data_dir = match (&opts.data_dir, &raw.experiment.data_dir) {

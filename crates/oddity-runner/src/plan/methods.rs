@@ -200,6 +200,10 @@ pub(super) fn method_block(
                 .collect();
             format!("{name}[{}]", tags.join(","))
         };
+        if let Some(problem) = super::name_problem(&label, true) {
+            let span = table.get("name").or_else(|| table.get("detector")).map(|v| v.span());
+            return Err(source.error(span, key("name"), problem));
+        }
         variants.push(Variant { label, detector: detector_name.clone(), params, window });
     }
     Ok(MethodBlock { variants, limits, preprocess, evaluate })

@@ -27,6 +27,31 @@ use crate::config::{RawExperiment, Source};
 use crate::limits::Limits;
 use crate::ConfigError;
 
+/// Why `name` cannot be an experiment's, a dataset's or a method's name, if it cannot: a
+/// control character (a newline would end a line of a Slurm script, a journal table row …)
+/// anywhere; and for the names of datasets and methods (`names_files`), which name folders
+/// and files of the output, a path separator or a name that is `.` or `..`.
+pub(crate) fn name_problem(name: &str, names_files: bool) -> Option<String> {
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "`{}` contains the control character {c:?}: names are one line of printable text",
+            name.escape_debug()
+        ));
+    }
+    if !names_files {
+        return None;
+    }
+    if let Some(c) = name.chars().find(|c| matches!(c, '/' | '\\')) {
+        return Some(format!(
+            "`{name}` contains `{c}`: names become file names, use another character (`_`, `-`)"
+        ));
+    }
+    if name == "." || name == ".." {
+        return Some(format!("`{name}` cannot name a file: choose another name"));
+    }
+    None
+}
+
 /// Method keys that set the job's limits rather than detector parameters.
 pub const LIMIT_KEYS: &[&str] = &["time_limit", "memory_limit"];
 

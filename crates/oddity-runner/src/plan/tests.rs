@@ -228,7 +228,7 @@ fn method_errors() {
     check(
         &config(CHRONO, "detector = \"zscroe\"", ""),
         expect![[r#"
-        error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `zscroe` (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
+        error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `zscroe` (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, kde, cof, sod, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
     "#]],
     );
     check(
@@ -427,5 +427,142 @@ fn evaluate_errors() {
         expect![[r#"
         error: config `c.toml`, line 7, key `dataset[0].evaluate.random_baseline`: only valid in the top-level [evaluate]
     "#]],
+    );
+}
+
+#[test]
+fn duplicate_seeds_and_out_of_range_values_are_errors_before_anything_runs() {
+    let base = config(CHRONO, "detector = \"zscore\"", "");
+    check(
+        &base.replace("name = \"t\"", "name = \"t\"\nseeds = [1, 2, 1]"),
+        expect![[r#"
+        error: config `c.toml`, line 3, key `experiment.seeds`: seed 1 is listed twice (at positions 1 and 3)
+    "#]],
+    );
+    check(
+        &base.replace("name = \"t\"", "name = \"t\"\ntime_limit = 1e20"),
+        expect![[r#"
+        error: config `c.toml`, line 3, key `experiment.time_limit`: must be at most one year (31536000 s), got 100000000000000000000 s
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\ntime_limit = \"9000h\"", ""),
+        expect![[r#"
+        error: config `c.toml`, line 11, key `method[0].time_limit`: must be at most one year (31536000 s), got 32400000 s
+    "#]],
+    );
+    let with = |rest: &str| config(CHRONO, "detector = \"zscore\"", rest);
+    check(
+        &with("\n[evaluate]\nthreshold = { method = \"contamination\", rate = 2 }\n"),
+        expect![[r#"
+            error: config `c.toml`, line 13, key `evaluate.threshold.rate`: 2 is not in (0, 1)
+        "#]],
+    );
+    check(
+        &with("\n[evaluate]\nthreshold = { method = \"pot\", q = 0 }\n"),
+        expect![[r#"
+        error: config `c.toml`, line 13, key `evaluate.threshold.q`: 0 is not in (0, 1)
+    "#]],
+    );
+    check(
+        &with("\n[evaluate]\nthreshold = [{ method = \"spot\", q = 1e-3, level = nan }]\n"),
+        expect![[r#"
+            error: config `c.toml`, line 13, key `evaluate.threshold[0].level`: NaN is not in (0, 1)
+        "#]],
+    );
+    check(
+        &with("\n[evaluate]\nthreshold = { method = \"sigma\", k = -3 }\n"),
+        expect![[r#"
+        error: config `c.toml`, line 13, key `evaluate.threshold.k`: -3 is not a finite number >= 0
+    "#]],
+    );
+}
+
+#[test]
+fn names_with_separators_dots_or_control_characters_are_errors() {
+    let named = |name: &str| {
+        config(CHRONO, "detector = \"zscore\"", "")
+            .replace("name = \"d\"", &format!("name = {name}"))
+    };
+    check(
+        &named("\"a/b\""),
+        expect![[r#"
+        error: config `c.toml`, line 5, key `dataset[0].name`: `a/b` contains `/`: names become file names, use another character (`_`, `-`)
+    "#]],
+    );
+    check(
+        &named("'a\\b'"),
+        expect![[r#"
+        error: config `c.toml`, line 5, key `dataset[0].name`: `a\b` contains `\`: names become file names, use another character (`_`, `-`)
+    "#]],
+    );
+    check(
+        &named("\"..\""),
+        expect![[r#"
+        error: config `c.toml`, line 5, key `dataset[0].name`: `..` cannot name a file: choose another name
+    "#]],
+    );
+    check(
+        &named("\".\""),
+        expect![[r#"
+        error: config `c.toml`, line 5, key `dataset[0].name`: `.` cannot name a file: choose another name
+    "#]],
+    );
+    check(
+        &named("\"two\\nlines\""),
+        expect![[r#"
+        error: config `c.toml`, line 5, key `dataset[0].name`: `two\nlines` contains the control character '\n': names are one line of printable text
+    "#]],
+    );
+    check(
+        &named("\"bell\\u0007\""),
+        expect![[r#"
+        error: config `c.toml`, line 5, key `dataset[0].name`: `bell\u{7}` contains the control character '\u{7}': names are one line of printable text
+    "#]],
+    );
+    // Dots inside a name are fine.
+    check(
+        &named("\"a.b..c\""),
+        expect![[r#"
+        variant zscore = zscore(ddof=0)
+        variant random = random()
+        016b87f93422746a a.b..c / zscore / seed 0 | None None | roc_auc average_precision best_f1
+        d614d94f073a40c1 a.b..c / random / seed 0 | None None | roc_auc average_precision best_f1
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nname = \"z/1\"", ""),
+        expect![[r#"
+        error: config `c.toml`, line 11, key `method[0].name`: `z/1` contains `/`: names become file names, use another character (`_`, `-`)
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nname = \"..\"", ""),
+        expect![[r#"
+        error: config `c.toml`, line 11, key `method[0].name`: `..` cannot name a file: choose another name
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nname = \"z\\r\"", ""),
+        expect![[r#"
+        error: config `c.toml`, line 11, key `method[0].name`: `z\r` contains the control character '\r': names are one line of printable text
+    "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"", "")
+            .replace("name = \"t\"", "name = \"t\\n#SBATCH --wrap=touch x\""),
+        expect![[r#"
+            error: config `c.toml`, key `experiment.name`: `t\n#SBATCH --wrap=touch x` contains the control character '\n': names are one line of printable text
+        "#]],
+    );
+    // An experiment name may hold a slash: it is no file name of its own.
+    check(
+        &config(CHRONO, "detector = \"zscore\"", "").replace("name = \"t\"", "name = \"t/1 $x\""),
+        expect![[r#"
+            variant zscore = zscore(ddof=0)
+            variant random = random()
+            de77183610a1e836 d / zscore / seed 0 | None None | roc_auc average_precision best_f1
+            9fa9ac0667a0170e d / random / seed 0 | None None | roc_auc average_precision best_f1
+        "#]],
     );
 }

@@ -43,17 +43,15 @@ impl OutputLock {
             .write(true)
             .open(&path)
             .map_err(|e| RunError::output(&path, format!("cannot open the lock file: {e}")))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
+        match try_lock(&file) {
+            Ok(true) => {}
+            Ok(false) => {
                 return Err(RunError::output(
                     dir,
                     "another oddity process is writing into this folder; wait for it to end or choose another --out",
                 ))
             }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(RunError::output(&path, format!("cannot lock the folder: {e}")))
-            }
+            Err(e) => return Err(RunError::output(&path, format!("cannot lock the folder: {e}"))),
         }
         let file = Arc::new(file);
         held.retain(|_, w| w.strong_count() > 0);
@@ -65,6 +63,30 @@ impl OutputLock {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Takes an exclusive `flock` on `file` without waiting: `Ok(false)` when another open file
+/// holds it. (`File::try_lock` needs Rust 1.89, above the workspace's MSRV.)
+#[cfg(unix)]
+fn try_lock(file: &File) -> std::io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `flock` only reads the descriptor, which `file` keeps open for the call.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let e = std::io::Error::last_os_error();
+    if e.kind() == std::io::ErrorKind::WouldBlock {
+        Ok(false)
+    } else {
+        Err(e)
+    }
+}
+
+/// No advisory lock off Unix: every run may proceed.
+#[cfg(not(unix))]
+fn try_lock(_file: &File) -> std::io::Result<bool> {
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -80,7 +102,7 @@ mod tests {
         drop(b);
         // Released: a fresh open file takes it.
         let f = File::open(dir.path().join(LOCK_FILE)).unwrap();
-        f.try_lock().unwrap();
+        assert!(try_lock(&f).unwrap());
     }
 
     #[test]
@@ -89,7 +111,7 @@ mod tests {
         std::fs::write(dir.path().join(LOCK_FILE), "").unwrap();
         // Another open file of the lock stands for another process.
         let other = File::open(dir.path().join(LOCK_FILE)).unwrap();
-        other.try_lock().unwrap();
+        assert!(try_lock(&other).unwrap());
         let err = OutputLock::acquire(dir.path()).unwrap_err().to_string();
         assert!(err.contains("another oddity process"), "{err}");
         assert!(err.contains(&dir.path().display().to_string()), "{err}");

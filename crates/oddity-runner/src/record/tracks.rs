@@ -37,11 +37,24 @@ pub fn is_series(dataset: &DatasetPlan) -> bool {
         || !matches!(dataset.split, Split::Stratified { .. })
 }
 
-/// A name made safe as a file name (letters, digits, `-`, `_`, `.`; others `_`).
+/// A name made safe as a file name: letters, digits, `-`, `_` and `.` are kept, any other
+/// character becomes `_`, and a name that changed gets `~` and 16 hex digits of a hash of
+/// the original name appended — so two names never share a file (`a b` and `a_b` differ),
+/// and a plain name stays itself (`~` is never kept, so no plain name ends like a changed
+/// one).
 pub(crate) fn file_safe(name: &str) -> String {
-    name.chars()
+    let safe: String = name
+        .chars()
         .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
-        .collect()
+        .collect();
+    if safe == name {
+        return safe;
+    }
+    // FNV-1a, 64 bits: stable across platforms and releases.
+    let hash = name
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{safe}~{hash:016x}")
 }
 
 /// The path of a dataset's series track.
@@ -200,7 +213,9 @@ mod tests {
             labels: Some(vec![0, 1, 0]),
         };
         write_series(dir.path(), "nab/speed 1", &series).unwrap();
-        assert!(series_path(dir.path(), "nab/speed 1").ends_with("series-nab_speed_1.csv"));
+        let name = series_path(dir.path(), "nab/speed 1").file_name().unwrap().to_owned();
+        let name = name.to_str().unwrap();
+        assert!(name.starts_with("series-nab_speed_1~") && name.ends_with(".csv"), "{name}");
         assert_eq!(read_series(dir.path(), "nab/speed 1").unwrap(), Some(series));
         let unlabelled = SeriesTrack { feature: "x".into(), values: vec![1.0], labels: None };
         write_series(dir.path(), "u", &unlabelled).unwrap();
@@ -208,6 +223,26 @@ mod tests {
         write_scores(dir.path(), "abc", &[0.5, 3.0]).unwrap();
         assert_eq!(read_scores(dir.path(), "abc").unwrap(), Some(vec![0.5, 3.0]));
         assert_eq!(read_scores(dir.path(), "missing").unwrap(), None);
+    }
+
+    #[test]
+    fn two_names_that_sanitise_alike_get_different_files() {
+        let dir = Path::new("out");
+        assert_ne!(series_path(dir, "a b"), series_path(dir, "a_b"));
+        assert_ne!(series_path(dir, "a b"), series_path(dir, "a:b"));
+        assert_ne!(file_safe("knn[k=5]"), file_safe("knn_k_5_"));
+        // Plain names keep their file names; changed ones stay readable.
+        assert_eq!(file_safe("cardio-2.v1_x"), "cardio-2.v1_x");
+        assert!(file_safe("knn[k=5]").starts_with("knn_k_5_~"), "{}", file_safe("knn[k=5]"));
+        let models = Path::new("models");
+        assert_ne!(
+            crate::model::model_path(models, "a b", "m", 0),
+            crate::model::model_path(models, "a_b", "m", 0)
+        );
+        assert_ne!(
+            crate::model::model_path(models, "d", "knn[k=1]", 0),
+            crate::model::model_path(models, "d", "knn(k=1)", 0)
+        );
     }
 
     #[test]

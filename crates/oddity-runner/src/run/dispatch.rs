@@ -2,6 +2,7 @@
 //! records into the journal on the calling thread, and events to the caller.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
@@ -9,7 +10,7 @@ use rayon::prelude::*;
 
 use super::{job, worker, Isolation, JobEvent, RunOptions, RunSummary};
 use crate::data::{self, Loaded};
-use crate::plan::{Job, Plan};
+use crate::plan::{DataSource, Job, Plan};
 use crate::record::{tracks, JobRecord, JobStatus, Journal, Manifest, OutputLock};
 use crate::RunError;
 
@@ -17,6 +18,35 @@ use crate::RunError;
 /// split stops the run before any job starts.
 pub fn prepare(plan: &Plan) -> Result<Vec<Loaded>, RunError> {
     (0..plan.datasets.len()).map(|di| job::load_dataset(plan, di)).collect()
+}
+
+/// Refuses an output folder that holds (at any depth) a dataset file of `plan` or one of
+/// `inputs` (the config file): a run writes and replaces files in its output folder, and
+/// must never overwrite what it reads. A folder that does not exist yet holds nothing.
+pub fn check_output(plan: &Plan, inputs: &[&Path]) -> Result<(), RunError> {
+    let Ok(out) = std::fs::canonicalize(&plan.output) else { return Ok(()) };
+    let data = plan.datasets.iter().flat_map(|d| match &d.source {
+        DataSource::Single(p) => vec![p.as_path()],
+        DataSource::Separate { train, test, test_labels } => {
+            [Some(train.as_path()), Some(test.as_path()), test_labels.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect()
+        }
+    });
+    for input in inputs.iter().copied().chain(data) {
+        let Ok(file) = std::fs::canonicalize(input) else { continue };
+        if file.starts_with(&out) {
+            return Err(RunError::output(
+                &plan.output,
+                format!(
+                    "holds the input file `{}`, and a run writes into its output folder; choose another --out",
+                    input.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A message sent from the pool to the journal writer.
@@ -33,6 +63,7 @@ pub fn run(
     opts: &RunOptions,
     mut on_event: impl FnMut(JobEvent<'_>),
 ) -> Result<RunSummary, RunError> {
+    check_output(plan, &[])?;
     // Read and check every dataset first: a bad input leaves an earlier run's output untouched.
     let loaded = prepare(plan)?;
     let out = &plan.output;
@@ -66,6 +97,7 @@ pub fn run(
         }
         (journal, done)
     } else {
+        keep_earlier_journal(out, opts.force)?;
         (Journal::create(out)?, HashSet::new())
     };
     crate::record::write_manifest(out, &Manifest::of(plan))?;
@@ -175,4 +207,33 @@ fn write_series_tracks(plan: &Plan, loaded: &[Loaded], jobs: &[&Job]) -> Result<
             .map_err(|e| RunError::output(&plan.output, format!("series track: {e}")))?;
     }
     Ok(())
+}
+
+/// Refuses to start a new journal over an earlier run's, unless `force`: then the old one is
+/// renamed to the first free `journal.jsonl.old`, `journal.jsonl.old.2` …
+fn keep_earlier_journal(out: &Path, force: bool) -> Result<(), RunError> {
+    let path = out.join(crate::record::journal::JOURNAL_FILE);
+    let len = std::fs::metadata(&path).map_or(0, |m| m.len());
+    if len == 0 {
+        return Ok(());
+    }
+    if !force {
+        return Err(RunError::output(
+            out,
+            "holds the journal of an earlier run: give --resume to continue it, or --force to start over (the old journal is kept beside it as journal.jsonl.old)",
+        ));
+    }
+    let aside = (1..)
+        .map(|n| {
+            let name = if n == 1 {
+                "journal.jsonl.old".to_string()
+            } else {
+                format!("journal.jsonl.old.{n}")
+            };
+            out.join(name)
+        })
+        .find(|p| !p.exists())
+        .expect("a free name");
+    std::fs::rename(&path, &aside)
+        .map_err(|e| RunError::output(&path, format!("cannot move it aside: {e}")))
 }

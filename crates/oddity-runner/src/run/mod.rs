@@ -4,7 +4,7 @@
 //! ([`Isolation::InProcess`]). Each finished job is appended to the journal as it finishes;
 //! a failing or panicking job becomes a `failed` record and the run goes on.
 //!
-//! [`dispatch`] schedules the jobs and writes the journal, [`job`] is what one job does
+//! `dispatch` schedules the jobs and writes the journal, `job` is what one job does
 //! (used both on the pool's threads and in a worker process), [`worker`] runs a job in a
 //! process of its own. They share only the types of this module.
 
@@ -17,7 +17,7 @@ mod dispatch;
 mod job;
 pub mod worker;
 
-pub use dispatch::{prepare, run};
+pub use dispatch::{check_output, prepare, run};
 pub use worker::WorkerCommand;
 
 /// Where each job runs.
@@ -39,10 +39,14 @@ pub struct RunOptions {
     /// Jobs run in parallel (at least 1).
     pub jobs: usize,
     /// Total thread budget (at least 1): each job's detector gets `max(1, threads / jobs)`
-    /// threads ([`FitContext::threads`]; a worker process's rayon pool is sized to it).
+    /// threads ([`oddity_core::FitContext::threads`]; a worker process's rayon pool is sized to it).
     pub threads: usize,
     /// Continue the journal in the output folder: jobs already in it are skipped.
     pub resume: bool,
+    /// Start over when the output folder holds an earlier run's journal: it is moved aside
+    /// (`journal.jsonl.old`, `journal.jsonl.old.2` …) first. Without `resume` or `force`, such
+    /// a folder is refused: a finished run is never overwritten silently.
+    pub force: bool,
     /// Where each job runs.
     pub isolation: Isolation,
 }
@@ -54,6 +58,7 @@ impl RunOptions {
             jobs: jobs.max(1),
             threads: jobs.max(1),
             resume: false,
+            force: false,
             isolation: Isolation::InProcess,
         }
     }
