@@ -18,6 +18,9 @@
 //!   the merged table equals a single-process run; stops the daemons it started.
 //! * `fuzz [--secs N] [TARGET…]`: run the cargo-fuzz targets (config, csv, npz, mat, text)
 //!   for N seconds each (default 600) on nightly; prints executions and crashes per target.
+//! * `peer-detectors`: run PyOD 3.6.7 (in `~/.cache/oddity-peer-detectors`) on the reference
+//!   split of cardio, wbc, glass and lympho and write the kde, cof and sod score fixtures of
+//!   `crates/oddity-classical/tests/fixtures/`.
 //! * `hack`: regenerate `crates/oddity-hack/Cargo.toml`, the feature-unifying crate (run it
 //!   after changing any dependency).
 
@@ -45,7 +48,7 @@ fn main() -> ExitCode {
         Some("peer-tabular") => peer::peer_tabular(&project_root(), &args[1..]),
         Some("peer-detectors") => peer_detectors::peer_detectors(&project_root(), &args[1..]),
         Some("peer-timeseries") => peer_timeseries::peer_timeseries(&project_root(), &args[1..]),
-        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y] | peer-timeseries [--methods a,b] [--datasets x,y] [--seeds 0,1] [--epochs 5] [--interleave]>".to_string()),
+        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y] | peer-detectors | peer-timeseries [--methods a,b] [--datasets x,y] [--seeds 0,1] [--epochs 5] [--interleave]>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
