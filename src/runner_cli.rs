@@ -131,9 +131,6 @@ fn run_saving(args: RunArgs, must_save: bool, save: Option<PathBuf>) -> anyhow::
             config.display()
         );
     }
-    // Nothing runs when the output folder holds an input (the dispatcher checks the data
-    // files again; only the command line knows the config file).
-    oddity_runner::run::check_output(&plan, &[&config])?;
     // Inside a Slurm task, the task's CPUs are the budget, not the node's.
     let cores = std::env::var("SLURM_CPUS_PER_TASK")
         .ok()

@@ -22,6 +22,31 @@ fn journal_lines(dir: &std::path::Path) -> usize {
     std::fs::read_to_string(dir.join("journal.jsonl")).map_or(0, |t| t.lines().count())
 }
 
+/// Runs `oddity args` in `dir`, reads `lines` lines of its standard output as `| head` does,
+/// closes the pipe, and waits for it: its exit code and standard error.
+fn with_stdout_closed_after(
+    dir: &std::path::Path,
+    args: &[&str],
+    lines: usize,
+) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_oddity"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    for _ in 0..lines {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+    }
+    drop(reader);
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 #[test]
 fn a_second_run_into_a_finished_folder_is_refused_and_force_keeps_the_old_journal() {
     let dir = folder(&[("c.toml", CONFIG), ("data.csv", DATA)]);
@@ -60,24 +85,9 @@ fn a_second_run_into_a_finished_folder_is_refused_and_force_keeps_the_old_journa
 #[test]
 fn a_pipe_closed_after_two_lines_neither_panics_nor_stops_the_run() {
     let dir = folder(&[("c.toml", CONFIG), ("data.csv", DATA)]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oddity"))
-        .args(["run", "c.toml", "--out", "out", "--jobs", "1"])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read two lines, as `| head -2` does, then close the pipe.
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    for _ in 0..2 {
-        line.clear();
-        reader.read_line(&mut line).unwrap();
-    }
-    drop(reader);
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (code, stderr) =
+        with_stdout_closed_after(dir.path(), &["run", "c.toml", "--out", "out", "--jobs", "1"], 2);
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(journal_lines(&dir.path().join("out")), 9, "the run stopped early");
     assert_eq!(results(&dir.path().join("out")).len(), 27);
@@ -99,22 +109,11 @@ fn score_into_a_closed_pipe_exits_cleanly() {
         big.push_str(&format!("{}.0,{}.5,{}\n", i % 97, i % 13, i % 2));
     }
     std::fs::write(dir.path().join("big.csv"), big).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_oddity"))
-        .args(["score", "--model", model.to_str().unwrap(), "big.csv"])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    for _ in 0..3 {
-        line.clear();
-        reader.read_line(&mut line).unwrap();
-    }
-    drop(reader);
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (code, stderr) = with_stdout_closed_after(
+        dir.path(),
+        &["score", "--model", model.to_str().unwrap(), "big.csv"],
+        3,
+    );
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }

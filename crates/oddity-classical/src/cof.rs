@@ -2,8 +2,8 @@
 
 use ndarray::Array1;
 use oddity_core::{
-    Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec, Params,
-    ParamsError,
+    stats::pairwise_sum, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector,
+    ParamSpec, Params, ParamsError,
 };
 use rayon::prelude::*;
 
@@ -148,33 +148,6 @@ impl FittedCof {
 
 crate::saved!(FittedCof, "cof");
 
-/// numpy's `np.sum` of a contiguous float64 array: a plain loop below 8 values, otherwise 8
-/// interleaved accumulators combined pairwise, then the tail (blocks of at most 128, split in
-/// halves above that).
-pub(crate) fn numpy_sum(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        return a.iter().fold(-0.0, |s, &v| s + v);
-    }
-    if n > 128 {
-        let half = (n / 2) - (n / 2) % 8;
-        return numpy_sum(&a[..half]) + numpy_sum(&a[half..]);
-    }
-    let mut r = [0.0; 8];
-    r.copy_from_slice(&a[..8]);
-    let whole = n - n % 8;
-    for block in a[8..whole].chunks_exact(8) {
-        for (acc, &v) in r.iter_mut().zip(block) {
-            *acc += v;
-        }
-    }
-    let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for &v in &a[whole..] {
-        res += v;
-    }
-    res
-}
-
 /// Extra candidates the exact search returns beyond `k`, re-ranked by [`scipy_distance`].
 const RERANK_EXTRA: usize = 8;
 
@@ -182,7 +155,7 @@ const RERANK_EXTRA: usize = 8;
 pub(crate) fn scipy_distance(a: &[f64], b: &[f64], scratch: &mut Vec<f64>) -> f64 {
     scratch.clear();
     scratch.extend(a.iter().zip(b).map(|(x, y)| (y - x) * (y - x)));
-    numpy_sum(scratch).sqrt()
+    pairwise_sum(scratch).sqrt()
 }
 
 /// numpy's `nan_to_num`: NaN → 0, ±∞ → ± the largest finite value.
@@ -246,7 +219,7 @@ impl FittedDetector for FittedCof {
                     weight(j) * cost
                 })
                 .collect();
-            numpy_sum(&acd)
+            pairwise_sum(&acd)
         };
         let mut ac = vec![0.0; m];
         if self.threads <= 1 {
@@ -258,7 +231,7 @@ impl FittedDetector for FittedCof {
         Ok((0..m)
             .map(|i| {
                 let around: Vec<f64> = path[i * k..(i + 1) * k].iter().map(|&o| ac[o]).collect();
-                nan_to_num((ac[i] * k as f64) / numpy_sum(&around))
+                nan_to_num((ac[i] * k as f64) / pairwise_sum(&around))
             })
             .collect())
     }
@@ -300,8 +273,8 @@ mod tests {
             + a[17]
             + a[18]
             + a[19];
-        assert_eq!(numpy_sum(&a), want);
-        assert_eq!(numpy_sum(&[1.0, 2.0]), 3.0);
+        assert_eq!(pairwise_sum(&a), want);
+        assert_eq!(pairwise_sum(&[1.0, 2.0]), 3.0);
     }
 
     #[test]

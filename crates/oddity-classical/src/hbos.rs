@@ -3,7 +3,7 @@
 
 use ndarray::{Array1, Axis};
 use oddity_core::{
-    Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec, Params,
+    stats, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec, Params,
     ParamsError,
 };
 
@@ -255,37 +255,9 @@ impl FittedDetector for FittedHbos {
                 for ((t, &v), h) in terms.iter_mut().zip(row).zip(&self.features) {
                     *t = h.log_density_at(v, self.tol);
                 }
-                -pairwise_sum(&terms)
+                -stats::pairwise_sum(&terms)
             })
             .collect())
-    }
-}
-
-/// numpy's pairwise summation of a contiguous run (`sum(axis=1)` of a row-major matrix).
-fn pairwise_sum(a: &[f64]) -> f64 {
-    let n = a.len();
-    if n < 8 {
-        a.iter().fold(0.0, |acc, &v| acc + v)
-    } else if n <= 128 {
-        let mut r = [0.0; 8];
-        r.copy_from_slice(&a[..8]);
-        let full = n - n % 8;
-        let mut i = 8;
-        while i < full {
-            for (k, rk) in r.iter_mut().enumerate() {
-                *rk += a[i + k];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &v in &a[full..] {
-            res += v;
-        }
-        res
-    } else {
-        let mut half = n / 2;
-        half -= half % 8;
-        pairwise_sum(&a[..half]) + pairwise_sum(&a[half..])
     }
 }
 
@@ -371,10 +343,10 @@ mod tests {
         assert_eq!(histogram_edges([0.0, 1.0].into_iter(), 10)[3], 3.0 * 0.1);
         assert_eq!(histogram_edges([2.0, 2.0].into_iter(), 2), vec![1.5, 2.0, 2.5]);
         let a: Vec<f64> = (1..=11).map(f64::from).collect();
-        assert_eq!(pairwise_sum(&a), 66.0);
-        assert_eq!(pairwise_sum(&a[..3]), 6.0);
+        assert_eq!(stats::pairwise_sum(&a), 66.0);
+        assert_eq!(stats::pairwise_sum(&a[..3]), 6.0);
         let b: Vec<f64> = (0..300).map(f64::from).collect();
-        assert_eq!(pairwise_sum(&b), 44850.0);
+        assert_eq!(stats::pairwise_sum(&b), 44850.0);
     }
 
     #[test]

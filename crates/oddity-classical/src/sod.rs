@@ -7,8 +7,8 @@ use oddity_core::{
 };
 use rayon::prelude::*;
 
-use crate::cof::numpy_sum;
 use crate::neighbors::{pool, Index};
+use oddity_core::stats::pairwise_sum;
 
 /// Parameters of the `sod` detector ([`SodValidParams`] once checked).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -320,7 +320,7 @@ impl FittedDetector for FittedSod {
                 .flat_map(|r| (0..d).map(move |j| (r, j)))
                 .map(|(r, j)| (at(r, j) - means[j]) * (at(r, j) - means[j]))
                 .collect();
-            let var_total = numpy_sum(&squares) / ref_set as f64;
+            let var_total = pairwise_sum(&squares) / ref_set as f64;
             let var_expect = alpha * var_total / d as f64;
             let obs = &rows[i * d..(i + 1) * d];
             let mut relevant = Vec::with_capacity(d);
@@ -333,7 +333,7 @@ impl FittedDetector for FittedSod {
             if relevant.is_empty() {
                 0.0
             } else {
-                (numpy_sum(&relevant) / relevant.len() as f64).sqrt()
+                (pairwise_sum(&relevant) / relevant.len() as f64).sqrt()
             }
         };
         let mut out = vec![0.0; m];

@@ -4,6 +4,33 @@
 
 use ndarray::{ArrayView1, ArrayView2, Axis};
 
+/// numpy's `np.sum` of a contiguous run (`sum(axis=1)` of a row-major matrix, or of a 1-D
+/// array): a plain loop below 8 values, otherwise 8 interleaved accumulators combined
+/// pairwise, then the tail, in blocks of at most 128 split in halves above that.
+pub fn pairwise_sum(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        return a.iter().fold(0.0, |acc, &v| acc + v);
+    }
+    if n > 128 {
+        let half = (n / 2) - (n / 2) % 8;
+        return pairwise_sum(&a[..half]) + pairwise_sum(&a[half..]);
+    }
+    let mut r = [0.0; 8];
+    r.copy_from_slice(&a[..8]);
+    let whole = n - n % 8;
+    for block in a[8..whole].chunks_exact(8) {
+        for (acc, &v) in r.iter_mut().zip(block) {
+            *acc += v;
+        }
+    }
+    let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for &v in &a[whole..] {
+        res += v;
+    }
+    res
+}
+
 /// Mean of `values`: a plain sequential sum divided by the count (NaN when empty).
 pub fn mean(values: ArrayView1<'_, f64>) -> f64 {
     let mut sum = 0.0;

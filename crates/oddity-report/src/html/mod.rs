@@ -78,50 +78,21 @@ pub fn report_html(s: &Summary<'_>, dir: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oddity_runner::record::journal::FORMAT_VERSION;
+    use crate::summary::tests::{job, metric};
     use oddity_runner::record::tracks::{write_scores, write_series, SeriesTrack};
-    use oddity_runner::record::{JobStatus, MetricRecord, MetricStatus};
+    use oddity_runner::record::JobStatus;
 
-    fn metric(name: &str, value: f64, oracle: bool, threshold: Option<&str>) -> MetricRecord {
-        MetricRecord {
-            metric: name.into(),
-            oracle,
-            value: Some(value),
-            status: MetricStatus::Ok,
-            error: None,
-            threshold: threshold.map(str::to_string),
-            options: None,
-            period: None,
-        }
-    }
-
-    /// A job of `method` on `dataset` whose roc_auc is `auc`.
+    /// A job of `method` on `dataset` whose roc_auc is `auc`, in an experiment whose name
+    /// needs escaping.
     fn record(dataset: &str, method: &str, detector: &str, seed: u64, auc: f64) -> JobRecord {
         let rule = Some("contamination(rate=0.1)");
-        JobRecord {
-            v: FORMAT_VERSION,
-            job: format!("{dataset}-{method}-{seed}"),
-            index: 0,
-            experiment: "exp <b>&".into(),
-            dataset: dataset.into(),
-            method: method.into(),
-            detector: detector.into(),
-            params: String::new(),
-            seed,
-            status: JobStatus::Ok,
-            error: None,
-            n_train: 10,
-            n_test: 40,
-            fit_seconds: 0.01,
-            score_seconds: 0.002,
-            peak_rss_bytes: None,
-            metrics: vec![
-                metric("roc_auc", auc, false, None),
-                metric("best_f1", auc - 0.1, true, None),
-                metric("threshold", 2.5, false, rule),
-                metric("f1", auc - 0.2, false, rule),
-            ],
-        }
+        let metrics = vec![
+            metric("roc_auc", auc, false, None),
+            metric("best_f1", auc - 0.1, true, None),
+            metric("threshold", 2.5, false, rule),
+            metric("f1", auc - 0.2, false, rule),
+        ];
+        JobRecord { experiment: "exp <b>&".into(), ..job(dataset, method, detector, seed, metrics) }
     }
 
     #[test]

@@ -220,6 +220,8 @@ pub struct Plan {
     pub experiment: String,
     /// Seeds.
     pub seeds: Vec<u64>,
+    /// The config file the plan was read from (a run never writes over it).
+    pub config: PathBuf,
     /// Output folder (a shard's own folder when `shard` is set).
     pub output: PathBuf,
     /// The part of the jobs this plan runs, if not all.
@@ -270,6 +272,7 @@ impl Plan {
         Ok(Self {
             experiment: header.experiment,
             seeds: header.seeds,
+            config: source.path.clone(),
             output: header.output,
             shard: opts.shard,
             save_models: header.save_models,

@@ -143,13 +143,7 @@ impl Journal {
             let bytes = std::fs::read(&path).map_err(|e| RunError::output(&path, e))?;
             let valid = usize::try_from(contents.valid_len).unwrap_or(bytes.len());
             let kept = without_lines(&bytes[..valid.min(bytes.len())], &contents.broken_lines);
-            let mut tmp = path.as_os_str().to_owned();
-            tmp.push(".tmp");
-            let tmp = PathBuf::from(tmp);
-            let mut f = File::create(&tmp).map_err(|e| RunError::output(&tmp, e))?;
-            f.write_all(&kept).map_err(|e| RunError::output(&tmp, e))?;
-            f.sync_all().map_err(|e| RunError::output(&tmp, e))?;
-            std::fs::rename(&tmp, &path).map_err(|e| RunError::output(&path, e))?;
+            super::write_whole(&path, &kept).map_err(|e| RunError::output(&path, e))?;
             contents.valid_len = kept.len() as u64;
         }
         let file = OpenOptions::new()

@@ -65,28 +65,14 @@ impl OutputLock {
     }
 }
 
-/// Takes an exclusive `flock` on `file` without waiting: `Ok(false)` when another open file
-/// holds it. (`File::try_lock` needs Rust 1.89, above the workspace's MSRV.)
-#[cfg(unix)]
+/// Takes the exclusive lock of `file` without waiting (`flock` on Unix, `LockFileEx` on
+/// Windows): `Ok(false)` when another open file holds it.
 fn try_lock(file: &File) -> std::io::Result<bool> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: `flock` only reads the descriptor, which `file` keeps open for the call.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc == 0 {
-        return Ok(true);
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
     }
-    let e = std::io::Error::last_os_error();
-    if e.kind() == std::io::ErrorKind::WouldBlock {
-        Ok(false)
-    } else {
-        Err(e)
-    }
-}
-
-/// No advisory lock off Unix: every run may proceed.
-#[cfg(not(unix))]
-fn try_lock(_file: &File) -> std::io::Result<bool> {
-    Ok(true)
 }
 
 #[cfg(test)]

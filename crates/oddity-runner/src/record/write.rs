@@ -3,9 +3,10 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Writes `bytes` to `path` through a temporary file beside it and a rename, creating the
-/// folder if needed, so that a reader (or a crash) never sees half a file. The temporary
-/// name is unique per process and call: several jobs may write into one folder at once.
+/// Writes `bytes` to `path` through a temporary file beside it, synced to disk before the
+/// rename, creating the folder if needed, so that a reader (or a crash, even a power loss)
+/// never sees half a file. The temporary name is unique per process and call: several jobs
+/// may write into one folder at once.
 pub fn write_whole(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
     static CALLS: AtomicU64 = AtomicU64::new(0);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -14,7 +15,9 @@ pub fn write_whole(path: &Path, bytes: impl AsRef<[u8]>) -> std::io::Result<()> 
     let call = CALLS.fetch_add(1, Ordering::Relaxed);
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp{}-{call}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
+    let mut file = std::fs::File::create(&tmp)?;
+    std::io::Write::write_all(&mut file, bytes.as_ref())?;
+    file.sync_all()?;
     std::fs::rename(&tmp, path)
 }
 

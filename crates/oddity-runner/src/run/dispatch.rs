@@ -20,10 +20,10 @@ pub fn prepare(plan: &Plan) -> Result<Vec<Loaded>, RunError> {
     (0..plan.datasets.len()).map(|di| job::load_dataset(plan, di)).collect()
 }
 
-/// Refuses an output folder that holds (at any depth) a dataset file of `plan` or one of
-/// `inputs` (the config file): a run writes and replaces files in its output folder, and
-/// must never overwrite what it reads. A folder that does not exist yet holds nothing.
-pub fn check_output(plan: &Plan, inputs: &[&Path]) -> Result<(), RunError> {
+/// Refuses an output folder that holds (at any depth) a dataset file of `plan` or its
+/// config file: a run writes and replaces files in its output folder, and must never
+/// overwrite what it reads. A folder that does not exist yet holds nothing.
+pub fn check_output(plan: &Plan) -> Result<(), RunError> {
     let Ok(out) = std::fs::canonicalize(&plan.output) else { return Ok(()) };
     let data = plan.datasets.iter().flat_map(|d| match &d.source {
         DataSource::Single(p) => vec![p.as_path()],
@@ -34,7 +34,7 @@ pub fn check_output(plan: &Plan, inputs: &[&Path]) -> Result<(), RunError> {
                 .collect()
         }
     });
-    for input in inputs.iter().copied().chain(data) {
+    for input in std::iter::once(plan.config.as_path()).chain(data) {
         let Ok(file) = std::fs::canonicalize(input) else { continue };
         if file.starts_with(&out) {
             return Err(RunError::output(
@@ -63,7 +63,7 @@ pub fn run(
     opts: &RunOptions,
     mut on_event: impl FnMut(JobEvent<'_>),
 ) -> Result<RunSummary, RunError> {
-    check_output(plan, &[])?;
+    check_output(plan)?;
     // Read and check every dataset first: a bad input leaves an earlier run's output untouched.
     let loaded = prepare(plan)?;
     let out = &plan.output;
