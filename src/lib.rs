@@ -22,3 +22,4 @@ pub use oddity_eval as eval;
 pub use oddity_ingest as ingest;
 pub use oddity_preprocess as preprocess;
 pub use oddity_runner as runner;
+pub use oddity_series as series;

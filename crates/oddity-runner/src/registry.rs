@@ -5,6 +5,7 @@ use oddity_core::DetectorEntry;
 /// Every detector oddity can run, in `oddity list` order.
 pub fn detectors() -> Vec<DetectorEntry> {
     let mut all = oddity_classical::detectors();
+    all.extend(oddity_series::detectors());
     all.extend(oddity_deep::detectors());
     all
 }

@@ -1,0 +1,16 @@
+//! Time-series anomaly detectors in the form TSB-AD 1.5 runs them, behind the
+//! [`oddity_core::Detector`] trait.
+//!
+//! The rows of the dataset a detector of this crate fits on and scores are the time steps
+//! of one series, in order; every time step gets one score, higher = more anomalous. Each
+//! detector has linfa's shape (`FooParams` → [`oddity_core::DetectorParams::check`] →
+//! `FooValidParams` → `FittedFoo`) and one line in [`detectors`].
+//!
+//! # Crate features
+//!
+//! None.
+#![deny(missing_docs)]
+
+mod registry;
+
+pub use registry::{detector, detectors};

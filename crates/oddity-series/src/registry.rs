@@ -1,0 +1,14 @@
+//! The detectors this crate provides, as the runner and `oddity list` see them.
+
+use oddity_core::DetectorEntry;
+
+/// Every time-series detector of this crate, derived from its parameter type
+/// ([`oddity_core::DetectorParams`]).
+pub fn detectors() -> Vec<DetectorEntry> {
+    vec![]
+}
+
+/// The entry named `name`, if this crate has one.
+pub fn detector(name: &str) -> Option<DetectorEntry> {
+    detectors().into_iter().find(|d| d.name == name)
+}
