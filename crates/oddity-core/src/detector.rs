@@ -33,6 +33,20 @@ pub trait Detector: Send + Sync {
     fn name(&self) -> &str;
     /// Fits on `train` (labels are never read) and returns the fitted model.
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error>;
+
+    /// Fits on `data` and scores the same rows the way the detector sees its own training
+    /// data, as PyOD's `decision_scores_` do (a row is not its own nearest neighbour). This is
+    /// how TSB-AD's protocol scores a series it fitted on. The default fits, then scores
+    /// `data` with the fitted model.
+    fn fit_score(
+        &self,
+        data: &Dataset,
+        ctx: &FitContext,
+    ) -> Result<(Box<dyn FittedDetector>, Array1<f64>), Error> {
+        let fitted = self.fit(data, ctx)?;
+        let scores = fitted.score(data)?;
+        Ok((fitted, scores))
+    }
 }
 
 /// A fitted detector: maps rows to scores, higher = more anomalous, always finite.
