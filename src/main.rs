@@ -141,9 +141,15 @@ fn list() {
     let param = |name: &str, kind: &str, default: &str, doc: &str| {
         crate::out::outln!("  {:<16}   {name:<13} {kind:<22} default {default:<8} {doc}", "");
     };
-    crate::out::outln!("Detectors (parameters: name, type, default):");
+    crate::out::outln!(
+        "Detectors (parameters: name, type, default; [semi-supervised]: under protocol \"tsbad\" fits on the training part only):"
+    );
     for d in oddity_runner::registry::detectors() {
-        crate::out::outln!("  {:<16} {}", d.name, d.summary);
+        let semi = match d.supervision {
+            oddity_core::Supervision::SemiSupervised => "[semi-supervised] ",
+            oddity_core::Supervision::Unsupervised => "",
+        };
+        crate::out::outln!("  {:<16} {semi}{}", d.name, d.summary);
         if d.params.is_empty() {
             crate::out::outln!("  {:<16}   (no parameters)", "");
         }
@@ -154,9 +160,26 @@ fn list() {
     crate::out::outln!(
         "\nEvery detector also takes sliding windows over ordered rows (time series):"
     );
-    param("window", "int >= 2", "none", "rows per window; the detector scores flattened windows");
+    param(
+        "window",
+        "int >= 2 | \"period\"",
+        "none",
+        "rows per window, or the fitted series' period; the detector scores flattened windows",
+    );
+    param(
+        "period_rank",
+        "one of 1|2|3",
+        "1",
+        "with window = \"period\": which autocorrelation peak",
+    );
     param("stride", "int >= 1", "auto", "training-window stride (auto: at most 5000 windows)");
-    param("window_score", "one of mean|max", "mean", "how the windows covering a row combine");
+    param(
+        "window_score",
+        "one of mean|max|center",
+        "mean",
+        "how the windows covering a row combine (center: TSB-AD's centred window, ends padded)",
+    );
+    param("window_norm", "one of none|zscore", "none", "z-normalise each window's features");
     crate::out::outln!("\nMetrics († = oracle: the threshold is chosen with the test labels):");
     for m in oddity_eval::metrics() {
         let mark = if m.oracle { "†" } else { " " };

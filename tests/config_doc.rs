@@ -26,7 +26,13 @@ fn reference_is_generated_from_the_registries() {
          variant per value.\n",
     );
     for d in oddity_runner::registry::detectors() {
-        let _ = writeln!(out, "\n### `{}`\n\n{}\n", d.name, d.summary);
+        let semi = match d.supervision {
+            oddity_core::Supervision::SemiSupervised => {
+                " Semi-supervised: under `protocol = \"tsbad\"` it fits on the training part only."
+            }
+            oddity_core::Supervision::Unsupervised => "",
+        };
+        let _ = writeln!(out, "\n### `{}`\n\n{}{semi}\n", d.name, d.summary);
         if d.params.is_empty() {
             out.push_str("No parameters.\n");
             continue;

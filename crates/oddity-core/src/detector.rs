@@ -90,6 +90,30 @@ pub struct DetectorEntry {
     pub load: Option<LoadFn>,
     /// The tag of its saved fitted states ([`SavedDetector::TAG`]).
     pub tag: &'static str,
+    /// Unsupervised (fits on the series it scores) or semi-supervised (fits on normal data).
+    pub supervision: Supervision,
+}
+
+/// What a detector is meant to fit on, as TSB-AD sorts its methods: its protocol fits an
+/// unsupervised detector on the whole series it scores and a semi-supervised one on the
+/// series' training prefix only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Supervision {
+    /// Fits on the data it scores, anomalies included (TSB-AD's `Unsupervise_AD_Pool`).
+    #[default]
+    Unsupervised,
+    /// Fits on data assumed normal (TSB-AD's `Semisupervise_AD_Pool`).
+    SemiSupervised,
+}
+
+impl Supervision {
+    /// `"unsupervised"` or `"semi-supervised"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unsupervised => "unsupervised",
+            Self::SemiSupervised => "semi-supervised",
+        }
+    }
 }
 
 impl std::fmt::Debug for DetectorEntry {
@@ -122,6 +146,7 @@ impl DetectorEntry {
             build: build::<P>,
             load: Some(load::<P::Fitted>),
             tag: <P::Fitted as SavedDetector>::TAG,
+            supervision: P::SUPERVISION,
         }
     }
 
@@ -221,6 +246,9 @@ pub trait DetectorParams: Default + Send + Sync + Sized + 'static {
     const NAME: &'static str;
     /// One line describing the scoring rule.
     const SUMMARY: &'static str;
+    /// What the detector should be fitted on under TSB-AD's protocol (unsupervised unless
+    /// the detector says otherwise).
+    const SUPERVISION: Supervision = Supervision::Unsupervised;
     /// The checked parameters: the detector that fits.
     type Valid: Detector + 'static;
     /// The fitted detector, whose saved states the registry loads.

@@ -37,7 +37,7 @@ pub mod testing;
 pub use dataset::Dataset;
 pub use detector::{
     param_error, Detector, DetectorEntry, DetectorParams, FitContext, FittedDetector, LoadFn,
-    ParamsError, SavedDetector,
+    ParamsError, SavedDetector, Supervision,
 };
 pub use error::Error;
 pub use params::{ParamChoice, ParamKind, ParamSpec, ParamValue, Params};

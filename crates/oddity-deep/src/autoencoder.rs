@@ -146,6 +146,7 @@ impl DetectorParams for AutoencoderParams {
     const NAME: &'static str = "autoencoder";
     const SUMMARY: &'static str =
         "dense autoencoder d-64-32-64-d (ReLU, batch norm, dropout): reconstruction MSE of the row";
+    const SUPERVISION: oddity_core::Supervision = oddity_core::Supervision::SemiSupervised;
     type Valid = AutoencoderValidParams;
     type Fitted = FittedAutoencoder;
     type Error = AutoencoderParamsError;

@@ -157,6 +157,7 @@ impl ParamsError for CnnAutoencoderParamsError {
 impl DetectorParams for CnnAutoencoderParams {
     const NAME: &'static str = "cnn_autoencoder";
     const SUMMARY: &'static str = "1-D CNN autoencoder over windows (needs `window`, a multiple of 4): per-step reconstruction error, mean over covering windows";
+    const SUPERVISION: oddity_core::Supervision = oddity_core::Supervision::SemiSupervised;
     type Valid = CnnAutoencoderValidParams;
     type Fitted = FittedCnnAutoencoder;
     type Error = CnnAutoencoderParamsError;

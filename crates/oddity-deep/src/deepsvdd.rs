@@ -144,6 +144,7 @@ impl ParamsError for DeepSvddParamsError {
 impl DetectorParams for DeepSvddParams {
     const NAME: &'static str = "deepsvdd";
     const SUMMARY: &'static str = "one-class Deep SVDD, bias-free d-64-32 with ReLU after every layer (as PyOD), Adam lr 1e-4: squared distance of the embedding to the centre";
+    const SUPERVISION: oddity_core::Supervision = oddity_core::Supervision::SemiSupervised;
     type Valid = DeepSvddValidParams;
     type Fitted = FittedDeepSvdd;
     type Error = DeepSvddParamsError;

@@ -183,6 +183,7 @@ impl ParamsError for LstmAutoencoderParamsError {
 impl DetectorParams for LstmAutoencoderParams {
     const NAME: &'static str = "lstm_autoencoder";
     const SUMMARY: &'static str = "LSTM encoder-decoder over windows (needs `window`): per-step reconstruction error, mean over covering windows";
+    const SUPERVISION: oddity_core::Supervision = oddity_core::Supervision::SemiSupervised;
     type Valid = LstmAutoencoderValidParams;
     type Fitted = FittedLstmAutoencoder;
     type Error = LstmAutoencoderParamsError;

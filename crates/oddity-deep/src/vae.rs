@@ -160,6 +160,7 @@ impl ParamsError for VaeParamsError {
 impl DetectorParams for VaeParams {
     const NAME: &'static str = "vae";
     const SUMMARY: &'static str = "variational autoencoder d-128-64-32-(mu, log var; latent 2), mirrored decoder: reconstruction MSE of the decoded posterior mean";
+    const SUPERVISION: oddity_core::Supervision = oddity_core::Supervision::SemiSupervised;
     type Valid = VaeValidParams;
     type Fitted = FittedVae;
     type Error = VaeParamsError;

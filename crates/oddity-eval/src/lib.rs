@@ -71,7 +71,7 @@ pub use metrics::{
 pub use options::{
     Compat, MetricOptions, OptionError, OptionSpec, OptionValue, DEFAULT_VUS_BUFFER,
 };
-pub use period::{estimate_period, FALLBACK_PERIOD};
+pub use period::{estimate_period, estimate_period_rank, FALLBACK_PERIOD};
 pub use registry::{
     at_threshold, metric, metrics, AtThreshold, MetricChoice, MetricEntry, MetricWithOptions,
     ThresholdMetric,

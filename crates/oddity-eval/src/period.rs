@@ -29,32 +29,84 @@ pub const FALLBACK_PERIOD: usize = 125;
 /// assert_eq!(estimate_period(&[1.0; 500]), 125);
 /// ```
 pub fn estimate_period(series: &[f64]) -> usize {
+    estimate_period_rank(series, 1)
+}
+
+/// The period of `series` chosen as TSB-AD's `find_length_rank(data, rank)` chooses it:
+/// rank 1 is [`estimate_period`]; rank 2 is the strongest local maximum of the
+/// autocorrelation at a larger lag than the strongest one (the strongest itself when there
+/// is none); rank 3 follows TSB-AD's code as written, including its quirks (it indexes the
+/// ranking with a position found for rank 2, and gives [`FALLBACK_PERIOD`] where TSB-AD's
+/// `try` catches an error). Rank 0 is 1 (no window); ranks above 3 behave as rank 1, as in
+/// TSB-AD. Ties between equal autocorrelations go to the smaller lag.
+///
+/// ```
+/// use oddity_eval::estimate_period_rank;
+/// // A sum of periods 20 and 50: 20 is the strongest repeat, the next larger lag follows.
+/// let series: Vec<f64> = (0..4000)
+///     .map(|t| {
+///         let t = t as f64;
+///         (2.0 * std::f64::consts::PI * t / 20.0).sin()
+///             + 0.5 * (2.0 * std::f64::consts::PI * t / 50.0).sin()
+///     })
+///     .collect();
+/// assert_eq!(estimate_period_rank(&series, 0), 1);
+/// assert!(estimate_period_rank(&series, 2) > estimate_period_rank(&series, 1));
+/// ```
+pub fn estimate_period_rank(series: &[f64], rank: usize) -> usize {
+    if rank == 0 {
+        return 1;
+    }
+    let Some(acf) = autocorrelation(series) else {
+        return FALLBACK_PERIOD;
+    };
+    // Local maxima of acf (indices into it), strictly above both neighbours.
+    let maxima: Vec<usize> = (1..acf.len().saturating_sub(1))
+        .filter(|&i| acf[i] > acf[i - 1] && acf[i] > acf[i + 1])
+        .collect();
+    if maxima.is_empty() {
+        return FALLBACK_PERIOD;
+    }
+    // Positions in `maxima`, strongest first (TSB-AD's `sorted_local_max`).
+    let mut order: Vec<usize> = (0..maxima.len()).collect();
+    order.sort_by(|&a, &b| acf[maxima[b]].total_cmp(&acf[maxima[a]]).then(a.cmp(&b)));
+    let first = order[0];
+    let later_than = |from: usize, pivot: usize| order[from..].iter().copied().find(|&i| i > pivot);
+    let chosen = match rank {
+        2 => Some(later_than(1, first).unwrap_or(first)),
+        3 => later_than(1, first).map(|tmp| match order.get(tmp) {
+            Some(&pivot) => later_than(tmp, pivot).unwrap_or(first),
+            None => first,
+        }),
+        _ => Some(first),
+    };
+    match chosen.map(|i| maxima[i]) {
+        Some(lag) if (3..=300).contains(&lag) => lag + BASE,
+        _ => FALLBACK_PERIOD,
+    }
+}
+
+/// The sample autocorrelation at lags `BASE..=400` of the first 20 000 values (statsmodels'
+/// `acf`), indexed from 0 as TSB-AD's `auto_corr`; `None` for a series too short, constant
+/// or not finite.
+fn autocorrelation(series: &[f64]) -> Option<Vec<f64>> {
     let x = &series[..series.len().min(MAX_LEN)];
     let n = x.len();
     if n < BASE + 3 || x.iter().any(|v| !v.is_finite()) {
-        return FALLBACK_PERIOD;
+        return None;
     }
     let mean = x.iter().sum::<f64>() / n as f64;
     let d: Vec<f64> = x.iter().map(|v| v - mean).collect();
     let c0: f64 = d.iter().map(|v| v * v).sum();
     if c0 == 0.0 {
-        return FALLBACK_PERIOD;
+        return None;
     }
     let lags = MAX_LAG.min(n - 1);
-    // acf[BASE..=lags], indexed from 0 as TSB-AD's `auto_corr`.
-    let acf: Vec<f64> = (BASE..=lags)
-        .map(|k| d[..n - k].iter().zip(&d[k..]).map(|(a, b)| a * b).sum::<f64>() / c0)
-        .collect();
-    let best = (1..acf.len().saturating_sub(1))
-        .filter(|&i| acf[i] > acf[i - 1] && acf[i] > acf[i + 1])
-        .fold(None, |best: Option<usize>, i| match best {
-            Some(b) if acf[b] >= acf[i] => Some(b),
-            _ => Some(i),
-        });
-    match best {
-        Some(i) if (3..=300).contains(&i) => i + BASE,
-        _ => FALLBACK_PERIOD,
-    }
+    Some(
+        (BASE..=lags)
+            .map(|k| d[..n - k].iter().zip(&d[k..]).map(|(a, b)| a * b).sum::<f64>() / c0)
+            .collect(),
+    )
 }
 
 #[cfg(test)]

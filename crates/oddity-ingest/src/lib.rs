@@ -85,7 +85,7 @@ pub use inspect::{inspect, ColumnKind, ColumnSummary, FileSummary};
 pub use label_windows::{label_rows_in_windows, read_label_windows};
 pub use options::ReadOptions;
 pub use table::Table;
-pub use text::{read_labels, read_matrix};
+pub use text::{read_labels, read_matrix, read_matrix_with};
 pub use write::{write_parquet, ColumnData};
 
 /// Reads a data file into a [`Table`], choosing the format by extension

@@ -24,6 +24,19 @@ use crate::ReadOptions;
 /// kinds listed at [`read_table`](crate::read_table).
 pub fn read_matrix(path: &Path, name: &str, allow_missing: bool) -> Result<Dataset, IngestError> {
     let opts = ReadOptions { label: None, allow_missing, ..ReadOptions::default() };
+    read_matrix_with(path, name, &opts)
+}
+
+/// [`read_matrix`] with the options of a table read: `features` picks columns by their
+/// names `x0 .. x{d-1}` (an unknown name is [`IngestErrorKind::ColumnMissing`]), and
+/// `allow_missing` as there. A header-less matrix has no label or timestamp column, so
+/// `label`, `timestamp` and `extra` must be empty.
+pub fn read_matrix_with(
+    path: &Path,
+    name: &str,
+    opts: &ReadOptions,
+) -> Result<Dataset, IngestError> {
+    let opts = ReadOptions { label: None, timestamp: None, extra: vec![], ..opts.clone() };
     read(path, name, &opts).map(|t| t.dataset)
 }
 

@@ -32,4 +32,4 @@ pub use error::PreprocessError;
 pub use impute::{FittedImputer, Imputer};
 pub use scale::{FittedScaler, Scaler};
 pub use split::{Split, SplitIndices};
-pub use window::{WindowScore, Windows, MAX_TRAIN_WINDOWS};
+pub use window::{WindowNorm, WindowScore, Windows, MAX_TRAIN_WINDOWS};

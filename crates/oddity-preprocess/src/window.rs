@@ -18,6 +18,54 @@ pub enum WindowScore {
     Mean,
     /// The maximum over the covering windows.
     Max,
+    /// The score of the window centred on the step, the first and last windows' scores
+    /// repeated over the ends (TSB-AD's rule for its `Sub-` detectors: ⌈(W − 1)/2⌉ copies of
+    /// the first score before, ⌊(W − 1)/2⌋ copies of the last after).
+    Center,
+}
+
+impl WindowScore {
+    /// The config name: `"mean"`, `"max"` or `"center"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mean => "mean",
+            Self::Max => "max",
+            Self::Center => "center",
+        }
+    }
+
+    /// Reads a config name.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Mean, Self::Max, Self::Center].into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// How each window is normalised before the detector sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum WindowNorm {
+    /// As it is.
+    #[default]
+    None,
+    /// Each feature of each window z-normalised on its own (mean 0, population standard
+    /// deviation 1; a constant stretch becomes zeros), as TSB-AD's KMeansAD and Matrix
+    /// Profile compare shapes.
+    ZScore,
+}
+
+impl WindowNorm {
+    /// The config name: `"none"` or `"zscore"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::ZScore => "zscore",
+        }
+    }
+
+    /// Reads a config name.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::None, Self::ZScore].into_iter().find(|s| s.as_str() == name)
+    }
 }
 
 /// Sliding windows of `size` rows.
@@ -30,6 +78,9 @@ pub struct Windows {
     pub stride: Option<usize>,
     /// How window scores map back to time steps.
     pub score: WindowScore,
+    /// How each window is normalised.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub norm: WindowNorm,
 }
 
 impl Windows {
@@ -45,7 +96,18 @@ impl Windows {
         if let Some(s) = stride.filter(|&s| s < 1) {
             return Err(PreprocessError::BadWindow { field: "stride", value: s, min: 1 });
         }
-        Ok(Self { size: size as usize, stride: stride.map(|s| s as usize), score })
+        Ok(Self {
+            size: size as usize,
+            stride: stride.map(|s| s as usize),
+            score,
+            norm: WindowNorm::None,
+        })
+    }
+
+    /// The same windows, normalised by `norm`.
+    pub fn with_norm(mut self, norm: WindowNorm) -> Self {
+        self.norm = norm;
+        self
     }
 
     /// The stride used for `n` training rows.
@@ -72,7 +134,12 @@ impl Windows {
         let (w, count) = (self.size, (n - self.size) / stride.max(1) + 1);
         let mut out = Vec::with_capacity(count * w * d);
         for start in (0..=n - w).step_by(stride.max(1)) {
-            out.extend_from_slice(&flat[start * d..(start + w) * d]);
+            let window = &flat[start * d..(start + w) * d];
+            let at = out.len();
+            out.extend_from_slice(window);
+            if self.norm == WindowNorm::ZScore {
+                z_normalise(&mut out[at..], d);
+            }
         }
         Ok(Array2::from_shape_vec((count, w * d), out).expect("count · W · d values"))
     }
@@ -103,6 +170,9 @@ impl Windows {
                     window_scores[covering(t)].iter().copied().fold(f64::NEG_INFINITY, f64::max)
                 })
                 .collect(),
+            WindowScore::Center => {
+                (0..n).map(|t| window_scores[center_window(t, w, last)]).collect()
+            }
         }
     }
 
@@ -115,14 +185,24 @@ impl Windows {
         debug_assert_eq!(steps.dim(), (n + 1 - w, w));
         let (mut acc, mut count) = match self.score {
             WindowScore::Mean => (vec![0.0; n], vec![0u32; n]),
-            WindowScore::Max => (vec![f64::NEG_INFINITY; n], vec![0u32; n]),
+            WindowScore::Max | WindowScore::Center => (vec![f64::NEG_INFINITY; n], vec![0u32; n]),
         };
+        if self.score == WindowScore::Center {
+            // Each step takes the error at that step of the window centred on it.
+            let last = n - w;
+            return (0..n)
+                .map(|t| {
+                    let i = center_window(t, w, last);
+                    steps[[i, t - i]]
+                })
+                .collect();
+        }
         for (i, row) in steps.outer_iter().enumerate() {
             for (k, &e) in row.iter().enumerate() {
                 let t = i + k;
                 match self.score {
                     WindowScore::Mean => acc[t] += e,
-                    WindowScore::Max => acc[t] = acc[t].max(e),
+                    WindowScore::Max | WindowScore::Center => acc[t] = acc[t].max(e),
                 }
                 count[t] += 1;
             }
@@ -133,6 +213,26 @@ impl Windows {
             }
         }
         acc
+    }
+}
+
+/// The window whose scores step `t` takes under [`WindowScore::Center`]: the one starting
+/// ⌈(W − 1)/2⌉ steps earlier, clamped to the first and the last (`last`) window.
+fn center_window(t: usize, w: usize, last: usize) -> usize {
+    t.saturating_sub((w - 1).div_ceil(2)).min(last)
+}
+
+/// Z-normalises each of the `d` interleaved features of one time-major window in place.
+fn z_normalise(window: &mut [f64], d: usize) {
+    let w = window.len() / d;
+    for j in 0..d {
+        let mean = (0..w).map(|t| window[t * d + j]).sum::<f64>() / w as f64;
+        let var = (0..w).map(|t| (window[t * d + j] - mean).powi(2)).sum::<f64>() / w as f64;
+        let std = var.sqrt();
+        for t in 0..w {
+            let v = &mut window[t * d + j];
+            *v = if std > 0.0 { (*v - mean) / std } else { 0.0 };
+        }
     }
 }
 
@@ -157,6 +257,28 @@ mod tests {
         assert_eq!(
             w.flatten(fortran.view(), 1, "test").unwrap(),
             w.flatten(x.view(), 1, "test").unwrap()
+        );
+    }
+
+    #[test]
+    fn center_writes_each_window_at_its_centre_and_pads_the_ends() {
+        // n = 6, W = 4: three windows; ⌈3/2⌉ = 2 copies of the first before, ⌊3/2⌋ = 1 of
+        // the last after (TSB-AD's padding).
+        let w = Windows::new(4, None, WindowScore::Center).unwrap();
+        assert_eq!(w.spread(6, &[1.0, 2.0, 3.0]), vec![1.0, 1.0, 1.0, 2.0, 3.0, 3.0]);
+        // Per-step errors: step t takes the error at t of the window centred on it.
+        let steps = array![[1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 30.0, 40.0], [5.0, 6.0, 7.0, 8.0]];
+        assert_eq!(w.spread_steps(6, steps.view()), vec![1.0, 2.0, 3.0, 30.0, 7.0, 8.0]);
+    }
+
+    #[test]
+    fn zscore_normalises_each_feature_of_each_window() {
+        let x = array![[1.0, 5.0], [3.0, 5.0], [5.0, 5.0]];
+        let w = Windows::new(2, None, WindowScore::Mean).unwrap().with_norm(WindowNorm::ZScore);
+        // Feature 0: (1, 3) → (−1, 1); feature 1 is constant → zeros.
+        assert_eq!(
+            w.flatten(x.view(), 1, "test").unwrap(),
+            array![[-1.0, 0.0, 1.0, 0.0], [-1.0, 0.0, 1.0, 0.0]]
         );
     }
 

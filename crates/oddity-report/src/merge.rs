@@ -147,6 +147,7 @@ mod tests {
                     seed: 0,
                 })
                 .collect(),
+            families: Default::default(),
         }
     }
 

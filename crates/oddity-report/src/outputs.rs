@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use oddity_runner::record::{write_whole, JobRecord};
+use oddity_runner::record::{read_manifest, write_whole, JobRecord};
 
 use crate::error::ReportError;
 use crate::html::{self, HTML_FILE};
@@ -14,7 +14,9 @@ use crate::tables;
 /// Writes the derived files of `records` (the last record of each job, in plan order) into
 /// `dir`: `results.csv`, `results.parquet`, `report.md` and `report.html`.
 pub(crate) fn write_all(dir: &Path, records: &[JobRecord]) -> Result<(), ReportError> {
-    let summary = Summary::new(records);
+    // The families come from the run's manifest (none in a folder without one).
+    let families = read_manifest(dir).ok().flatten().map(|m| m.families).unwrap_or_default();
+    let summary = Summary::new(records).with_families(&families);
     tables::write(dir, &summary)?;
     let write = |name: &str, text: String| {
         let path = dir.join(name);
@@ -44,6 +46,31 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn families_get_a_table_of_means_over_their_datasets_in_both_reports() {
+        // `a`: 0.9, 0.85, 0.8, 0.75; `b`: 0.6, 0.7, 0.8, 0.9 (failed on d4).
+        let records = records(&["d4"]);
+        let families: std::collections::BTreeMap<String, String> =
+            [("d1", "f"), ("d2", "f"), ("d3", "g"), ("d4", "g")]
+                .into_iter()
+                .map(|(d, f)| (d.to_string(), f.to_string()))
+                .collect();
+        let summary = Summary::new(&records).with_families(&families);
+        let md = markdown::report_md(&summary);
+        assert!(md.contains("| family (datasets) | a | b |"), "{md}");
+        assert!(md.contains("| f (2) | **0.8750** | 0.6500 |"), "{md}");
+        // `b` has no value on d4: no mean over a part of the family.
+        assert!(md.contains("| g (2) | **0.7750** | – |"), "{md}");
+        let page = html::report_html(&summary, Path::new("/nonexistent"));
+        assert!(page.contains("<section id=\"families\">"), "{page}");
+        assert!(page.contains("<td>f (2)</td><td><b>0.8750</b></td><td>0.6500</td>"), "{page}");
+        // Without families (each dataset its own), neither report has the section.
+        let plain = Summary::new(&records);
+        assert!(!markdown::report_md(&plain).contains("Per family"));
+        let page = html::report_html(&plain, Path::new("/nonexistent"));
+        assert!(!page.contains("id=\"families\"") && !page.contains("#families"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! seeds of a dataset and method gave), their means and average ranks, and the one rule for
 //! which datasets are complete enough to rank the methods on ([`Complete`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use oddity_eval::stats::{self, StatsError};
 use oddity_eval::MetricKey;
@@ -171,6 +171,20 @@ impl MetricSummary {
     pub fn complete(&self) -> &Complete {
         &self.complete
     }
+
+    /// Per method, the mean over `datasets` of its per-dataset means (over seeds); `None`
+    /// for a method without a value on one of them (a family mean over fewer series would
+    /// not compare with the others).
+    pub fn mean_over(&self, datasets: &[usize]) -> Vec<Option<f64>> {
+        let methods = self.means.first().map_or(0, Vec::len);
+        (0..methods)
+            .map(|m| {
+                let values: Option<Vec<f64>> =
+                    datasets.iter().map(|&d| self.means.get(d).and_then(|row| row[m])).collect();
+                values.filter(|v| !v.is_empty()).map(|v| v.iter().sum::<f64>() / v.len() as f64)
+            })
+            .collect()
+    }
 }
 
 /// A run's records summarised once for every derived output.
@@ -187,6 +201,8 @@ pub struct Summary<'a> {
     /// Indices into `metrics` of the keys seen at a threshold rule (the fitted threshold
     /// itself aside).
     at_rules: Vec<usize>,
+    /// The family of each dataset (its own name unless the run says otherwise).
+    families: Vec<String>,
 }
 
 impl<'a> Summary<'a> {
@@ -291,7 +307,45 @@ impl<'a> Summary<'a> {
                 }
             })
             .collect();
-        Self { records, datasets, methods, seeds, baseline, metrics, threshold_free, at_rules }
+        let families = datasets.clone();
+        Self {
+            records,
+            datasets,
+            methods,
+            seeds,
+            baseline,
+            metrics,
+            threshold_free,
+            at_rules,
+            families,
+        }
+    }
+
+    /// The same summary with each dataset's family taken from `families` (dataset name →
+    /// family, as the run's manifest records them); a dataset not in it is its own family.
+    pub fn with_families(mut self, families: &BTreeMap<String, String>) -> Self {
+        self.families =
+            self.datasets.iter().map(|d| families.get(d).unwrap_or(d).clone()).collect();
+        self
+    }
+
+    /// The families in order of first appearance, each with its datasets (indices into
+    /// [`Summary::datasets`]).
+    pub fn families(&self) -> Vec<(&str, Vec<usize>)> {
+        let mut out: Vec<(&str, Vec<usize>)> = Vec::new();
+        for (d, family) in self.families.iter().enumerate() {
+            match out.iter_mut().find(|(f, _)| *f == family.as_str()) {
+                Some((_, members)) => members.push(d),
+                None => out.push((family, vec![d])),
+            }
+        }
+        out
+    }
+
+    /// Whether a per-family table says more than the per-dataset ones: some family holds
+    /// more than one dataset.
+    pub fn has_families(&self) -> bool {
+        self.families().iter().any(|(_, members)| members.len() > 1)
     }
 
     /// The records, in plan order.

@@ -58,6 +58,10 @@ pub struct RawHeader {
     /// own `memory_limit` wins). Default: none.
     #[serde(default)]
     pub memory_limit: Option<Spanned<toml::Value>>,
+    /// The protocol of every dataset that does not name its own: `"standard"` (fit on the
+    /// training part, score the test part) or `"tsbad"` (TSB-AD's). Default `"standard"`.
+    #[serde(default)]
+    pub protocol: Option<Spanned<String>>,
 }
 
 /// `[[dataset]]`: one labelled file split inside, or separate train / test files.
@@ -101,6 +105,15 @@ pub struct RawDataset {
     /// How `path` is split (default `stratified` with `train = 0.6`).
     #[serde(default)]
     pub split: Option<Spanned<Split>>,
+    /// `"standard"` or `"tsbad"`: TSB-AD's protocol (unsupervised detectors fit on and
+    /// score the whole series, semi-supervised ones fit on its training part; metrics on the
+    /// whole series, VUS buffer = the period). Default: `[experiment] protocol`.
+    #[serde(default)]
+    pub protocol: Option<Spanned<String>>,
+    /// The family the report groups this dataset in (default: the name's part before its
+    /// first `_`).
+    #[serde(default)]
+    pub family: Option<Spanned<String>>,
     /// Overrides of `[preprocess]` for this dataset.
     #[serde(default)]
     pub preprocess: Option<RawPreprocess>,

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use oddity_core::{derive_seed, Dataset};
 use oddity_ingest::{
-    label_rows_in_windows, read_label_windows, read_labels, read_matrix, read_table, IngestError,
-    IngestErrorKind, ReadOptions,
+    label_rows_in_windows, read_label_windows, read_labels, read_matrix_with, read_table,
+    IngestError, IngestErrorKind, ReadOptions,
 };
 use oddity_preprocess::{PreprocessError, Split, SplitIndices};
 
@@ -107,7 +107,7 @@ pub(crate) fn read_part(
     is_test: bool,
 ) -> Result<Dataset, IngestError> {
     if path.extension().is_some_and(|e| e == "txt") {
-        return read_matrix(path, name, opts(None).allow_missing);
+        return read_matrix_with(path, name, &opts(None));
     }
     match read_table(path, name, &opts(Some(label.to_string()))) {
         Ok(t) => Ok(t.dataset),
@@ -158,5 +158,14 @@ pub fn parts(
             let idx = single_split(plan, rows, split_column.as_deref(), seed)?;
             Ok((rows.select_rows(&idx.train), rows.select_rows(&idx.test)))
         }
+    }
+}
+
+/// The whole series of `loaded` under TSB-AD's protocol: every row of a single file, or the
+/// test file of separate files, in file order.
+pub fn whole_series(loaded: &Loaded) -> Dataset {
+    match loaded {
+        Loaded::Single { rows, .. } => rows.clone(),
+        Loaded::Separate { test, .. } => test.clone(),
     }
 }

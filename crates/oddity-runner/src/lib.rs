@@ -51,7 +51,8 @@ pub mod run;
 pub use error::{ConfigError, RunError};
 pub use limits::Limits;
 pub use plan::{
-    DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Shard, ShardError, Variant,
-    DEFAULT_METRICS, LIMIT_KEYS, WINDOW_KEYS,
+    default_family, DataSource, DatasetPlan, Job, Plan, PlanOptions, Preprocess, Protocol, Shard,
+    ShardError, Variant, WindowPlan, WindowSize, DEFAULT_METRICS, LIMIT_KEYS, TSBAD_METRICS,
+    WINDOW_KEYS,
 };
 pub use run::{prepare, run, Isolation, JobEvent, RunOptions, RunSummary};

@@ -199,28 +199,35 @@ impl FittedPipeline {
                         let steps = steps.map_err(PipelineError::Score)?;
                         w.spread_steps(part.n_rows(), steps.view()).into()
                     }
-                    None => {
-                        let scores = self.detector.score(&on).map_err(PipelineError::Score)?;
-                        if scores.len() == on.n_rows() {
-                            w.spread(part.n_rows(), &scores.to_vec()).into()
-                        } else {
-                            scores
-                        }
-                    }
+                    None => self.detector.score(&on).map_err(PipelineError::Score)?,
                 }
             }
         };
-        if scores.len() != part.n_rows() {
-            return Err(PipelineError::ScoreCount {
-                got: scores.len(),
-                rows: part.n_rows(),
-                part: name,
-            });
+        self.step_scores(part.n_rows(), scores, name)
+    }
+
+    /// One score per row of a part of `rows` rows from the detector's scores of it: with
+    /// windows, scores of its stride-1 windows spread back to the rows (scores already one
+    /// per row pass through); then checked to be one finite score per row.
+    pub(crate) fn step_scores(
+        &self,
+        rows: usize,
+        scores: Array1<f64>,
+        name: &'static str,
+    ) -> Result<Vec<f64>, PipelineError> {
+        let scores = match &self.window {
+            Some(w) if rows >= w.size && scores.len() == rows + 1 - w.size => {
+                w.spread(rows, &scores.to_vec())
+            }
+            _ => scores.to_vec(),
+        };
+        if scores.len() != rows {
+            return Err(PipelineError::ScoreCount { got: scores.len(), rows, part: name });
         }
         if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
             return Err(PipelineError::NonFinite { part: name, row: i });
         }
-        Ok(scores.to_vec())
+        Ok(scores)
     }
 
     /// One score per row of `rows` as read (preprocessing applied first).

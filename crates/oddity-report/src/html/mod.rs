@@ -2,12 +2,13 @@
 //! figures drawn with plotters, no script, nothing fetched — that opens from disk.
 //!
 //! Sections (each a `<section id=…>`): `summary`, `leaderboard`, `critical-difference`,
-//! `heatmap`, `boxplots`, `series` (time series with their score tracks), `cost`, and
+//! `families` (when a family holds several datasets), `heatmap`, `boxplots`, `series` (time series with their score tracks), `cost`, and
 //! `failed` when a job failed. The figures use the run's first threshold-free metric.
 
 mod boxplot;
 mod cd_diagram;
 mod cost;
+mod families;
 mod heatmap;
 mod leaderboard;
 mod page;
@@ -46,6 +47,7 @@ pub fn report_html(s: &Summary<'_>, dir: &Path) -> String {
     );
     body.push_str(&leaderboard::section_of(s));
     body.push_str(&cd_diagram::section_of(s));
+    body.push_str(&families::section_of(s));
     body.push_str(&heatmap::section_of(s));
     body.push_str(&boxplot::section_of(s));
     body.push_str(&series::section_of(s, dir));

@@ -66,6 +66,7 @@ pub(crate) fn document(title: &str, summary: &str, body: &str) -> String {
     let nav = [
         ("leaderboard", "Leaderboard"),
         ("critical-difference", "Critical difference"),
+        ("families", "Per family"),
         ("heatmap", "Heat map"),
         ("boxplots", "Box plots"),
         ("series", "Time series"),
@@ -73,7 +74,9 @@ pub(crate) fn document(title: &str, summary: &str, body: &str) -> String {
         ("failed", "Failed jobs"),
     ]
     .iter()
-    .filter(|(id, _)| *id != "failed" || body.contains("<section id=\"failed\">"))
+    .filter(|(id, _)| {
+        !matches!(*id, "failed" | "families") || body.contains(&format!("<section id=\"{id}\">"))
+    })
     .map(|(id, name)| format!("<a href=\"#{id}\">{name}</a>"))
     .collect::<String>();
     format!(

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use oddity_preprocess::Split;
 use toml::Spanned;
 
-use super::{DataSource, DatasetPlan};
+use super::{default_family, DataSource, DatasetPlan, Protocol};
 use crate::config::{RawEvaluate, RawExperiment, RawPreprocess, Source};
 use crate::ConfigError;
 
@@ -18,6 +18,7 @@ pub(super) fn check(
     source: &Source,
     raw: &RawExperiment,
     data_dir: &Path,
+    default_protocol: Protocol,
 ) -> Result<(Vec<DatasetPlan>, Vec<Overrides>), ConfigError> {
     let mut datasets: Vec<DatasetPlan> = Vec::new();
     let mut dataset_overrides = Vec::new();
@@ -147,7 +148,32 @@ pub(super) fn check(
                 Some((resolve(w), k))
             }
         };
+        let protocol = super::header::protocol_of(source, &key("protocol"), d.protocol.as_ref())?
+            .unwrap_or(default_protocol);
+        if protocol == Protocol::Tsbad
+            && matches!(split, Split::Stratified { .. } | Split::Column { .. })
+        {
+            let span = d.split.as_ref().map(|s| s.span()).or(d.protocol.as_ref().map(|p| p.span()));
+            return Err(source.error(
+                span,
+                key("split"),
+                "protocol \"tsbad\" needs the rows in time order: use split = { method = \"none\" }, \"prefix\" or \"chronological\" (the training part is the prefix), or separate files",
+            ));
+        }
+        let family = match &d.family {
+            None => default_family(&name),
+            Some(f) => {
+                if let Some(problem) = super::name_problem(f.get_ref(), false).or_else(|| {
+                    f.get_ref().trim().is_empty().then(|| "must not be empty".to_string())
+                }) {
+                    return Err(source.error(Some(f.span()), key("family"), problem));
+                }
+                f.get_ref().clone()
+            }
+        };
         datasets.push(DatasetPlan {
+            protocol,
+            family,
             name,
             source: source_files,
             label: d.label.clone().unwrap_or_else(|| "label".into()),

@@ -9,7 +9,7 @@ use toml::Spanned;
 
 use super::datasets::Overrides;
 use super::methods::MethodBlock;
-use super::{MetricSpec, ThresholdSpec, DEFAULT_METRICS};
+use super::{MetricSpec, Protocol, ThresholdSpec, DEFAULT_METRICS, TSBAD_METRICS};
 use crate::config::{RawEvaluate, Source};
 use crate::ConfigError;
 
@@ -35,8 +35,12 @@ pub(super) fn check_layers(
 pub(super) fn pick_metrics(
     source: &Source,
     layers: &[Option<&RawEvaluate>],
+    protocol: Protocol,
 ) -> Result<Vec<MetricSpec>, ConfigError> {
+    let tsbad = protocol == Protocol::Tsbad;
     let compat = match layers.iter().flatten().find_map(|e| e.compat.as_ref()) {
+        // TSB-AD's protocol evaluates with TSB-AD's definitions unless told otherwise.
+        None if tsbad => Some(Compat::Tsbad),
         None => None,
         Some(c) => Some(c.get_ref().parse::<Compat>().map_err(|e| {
             let message = match e {
@@ -48,9 +52,10 @@ pub(super) fn pick_metrics(
             source.error(Some(c.span()), "evaluate.compat", message)
         })?),
     };
-    let plain = |name: &str| metric_spec(name, &BTreeMap::new(), compat);
+    let plain = |name: &str| metric_spec(name, &BTreeMap::new(), compat, tsbad);
     let Some(list) = layers.iter().flatten().find_map(|e| e.metrics.as_ref()) else {
-        return DEFAULT_METRICS
+        let defaults = if tsbad { TSBAD_METRICS } else { DEFAULT_METRICS };
+        return defaults
             .iter()
             .map(|m| plain(m).map_err(|e| source.error(None, "evaluate.metrics", e.to_string())))
             .collect();
@@ -76,7 +81,7 @@ pub(super) fn pick_metrics(
                     .filter(|(k, _)| k.as_str() != "metric")
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
-                metric_spec(name, &options, compat).map_err(|e| err(e.to_string()))?
+                metric_spec(name, &options, compat, tsbad).map_err(|e| err(e.to_string()))?
             }
             other => {
                 return Err(err(format!(
@@ -122,13 +127,20 @@ pub(super) enum MetricSpecError {
 
 /// The metric `name` with `options` (config keys and values) and the enclosing layers'
 /// `compat`, checked against what the registry entry reads (`oddity_eval::MetricChoice`).
+/// Under TSB-AD's protocol (`tsbad`) a metric with a VUS buffer that gives none has the
+/// buffer `"period"`.
 fn metric_spec(
     name: &str,
     options: &BTreeMap<String, toml::Value>,
     compat: Option<Compat>,
+    tsbad: bool,
 ) -> Result<MetricSpec, MetricSpecError> {
-    let given: Vec<(&str, OptionValue)> =
+    let mut given: Vec<(&str, OptionValue)> =
         options.iter().map(|(key, value)| (key.as_str(), option_value(value))).collect();
+    let reads_buffer = oddity_eval::metric(name).is_some_and(|m| m.options.contains(&"buffer"));
+    if tsbad && reads_buffer && !options.contains_key("buffer") {
+        given.push(("buffer", OptionValue::Text("period".into())));
+    }
     let choice = MetricChoice::new(name, &given, compat).map_err(|e| match e {
         OptionError::NeedsThreshold { metric } => MetricSpecError::NeedsThreshold { metric },
         OptionError::UnknownMetric { .. } => MetricSpecError::Unknown(e),

@@ -7,7 +7,9 @@ use super::datasets::Overrides;
 use super::evaluate::pick_metrics;
 use super::header::Header;
 use super::methods::MethodBlock;
-use super::{DataSource, DatasetPlan, Job, MetricSpec, Preprocess, ThresholdSpec, Variant};
+use super::{
+    DataSource, DatasetPlan, Job, MetricSpec, Preprocess, Protocol, ThresholdSpec, Variant,
+};
 use crate::config::{RawExperiment, RawPreprocess, Source};
 use crate::ConfigError;
 
@@ -113,6 +115,7 @@ pub(super) fn jobs(
             let metrics = pick_metrics(
                 source,
                 &[block.evaluate.as_ref(), d_eval.as_ref(), Some(&raw.evaluate)],
+                dataset.protocol,
             )?;
             for variant in &block.variants {
                 for &seed in &header.seeds {
@@ -233,7 +236,11 @@ impl JobKey<'_> {
             ("thresholds", thresholds.join("|")),
         ];
         let mut text = format!("oddity-job v{JOB_ID_VERSION}\n");
-        for (name, value) in fields {
+        // Fields added after v1 are written only when they differ from what v1 meant, so
+        // every earlier id stays valid.
+        let later = (d.protocol != Protocol::Standard)
+            .then(|| ("protocol", d.protocol.as_str().to_string()));
+        for (name, value) in fields.into_iter().chain(later) {
             // A value holding a line break cannot be confused with the next field: escape it.
             let value = value.replace('\\', "\\\\").replace('\n', "\\n");
             text.push_str(&format!("{name}={value}\n"));

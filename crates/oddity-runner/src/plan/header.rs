@@ -25,6 +25,8 @@ pub(super) struct Header {
     pub save_models: Option<PathBuf>,
     /// Limits of every job unless a method overrides them.
     pub limits: Limits,
+    /// The protocol of datasets that do not name theirs.
+    pub protocol: super::Protocol,
 }
 
 /// Checks the header of `raw` and that it has datasets and methods.
@@ -98,7 +100,28 @@ pub(super) fn check(
     if raw.methods.is_empty() {
         return Err(source.error(None, "method", "the config has no [[method]] block"));
     }
-    Ok(Header { experiment, seeds, data_dir, output, save_models, limits: global_limits })
+    let protocol = protocol_of(source, "experiment.protocol", raw.experiment.protocol.as_ref())?
+        .unwrap_or_default();
+    Ok(Header { experiment, seeds, data_dir, output, save_models, limits: global_limits, protocol })
+}
+
+/// The protocol named by `value` under `key`, if given.
+pub(super) fn protocol_of(
+    source: &Source,
+    key: &str,
+    value: Option<&Spanned<String>>,
+) -> Result<Option<super::Protocol>, ConfigError> {
+    value
+        .map(|v| {
+            super::Protocol::parse(v.get_ref()).ok_or_else(|| {
+                source.error(
+                    Some(v.span()),
+                    key,
+                    format!("expected \"standard\" or \"tsbad\", got `{}`", v.get_ref()),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// The limits set by `time_limit` and `memory_limit` under `table`.

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 
 use oddity_core::{ParamValue, Params};
-use oddity_preprocess::{WindowScore, Windows};
+use oddity_preprocess::{WindowNorm, WindowScore, Windows};
 use toml::Spanned;
 
 use super::header::limits_of;
-use super::{Variant, LIMIT_KEYS, RANDOM_BASELINE, WINDOW_KEYS};
+use super::{Variant, WindowPlan, WindowSize, LIMIT_KEYS, RANDOM_BASELINE, WINDOW_KEYS};
 use crate::config::{RawEvaluate, RawExperiment, RawPreprocess, Source};
 use crate::limits::Limits;
 use crate::{registry, ConfigError};
@@ -256,7 +256,7 @@ fn method_evaluate(
 }
 
 /// The window settings among a variant's values, or `(key, message)`.
-fn window_of(combo: &[(String, ParamValue)]) -> Result<Option<Windows>, (&'static str, String)> {
+fn window_of(combo: &[(String, ParamValue)]) -> Result<Option<WindowPlan>, (&'static str, String)> {
     let get = |k: &str| combo.iter().find(|(n, _)| n == k).map(|(_, v)| v);
     let int = |k: &'static str| match get(k) {
         None => Ok(None),
@@ -265,22 +265,63 @@ fn window_of(combo: &[(String, ParamValue)]) -> Result<Option<Windows>, (&'stati
     };
     let score = match get("window_score") {
         None => WindowScore::Mean,
-        Some(ParamValue::Str(s)) if s == "mean" => WindowScore::Mean,
-        Some(ParamValue::Str(s)) if s == "max" => WindowScore::Max,
+        Some(ParamValue::Str(s)) if WindowScore::parse(s).is_some() => {
+            WindowScore::parse(s).unwrap_or_default()
+        }
         Some(other) => {
-            return Err(("window_score", format!("expected \"mean\" or \"max\", got `{other}`")))
+            return Err((
+                "window_score",
+                format!("expected \"mean\", \"max\" or \"center\", got `{other}`"),
+            ))
         }
     };
-    let (size, stride) = (int("window")?, int("stride")?);
-    let Some(size) = size else {
-        return match WINDOW_KEYS[1..].iter().find(|k| get(k).is_some()) {
-            Some(k) => Err((k, "needs `window`".into())),
-            None => Ok(None),
-        };
+    let norm = match get("window_norm") {
+        None => WindowNorm::None,
+        Some(ParamValue::Str(s)) if WindowNorm::parse(s).is_some() => {
+            WindowNorm::parse(s).unwrap_or_default()
+        }
+        Some(other) => {
+            return Err(("window_norm", format!("expected \"none\" or \"zscore\", got `{other}`")))
+        }
     };
-    Windows::new(size, stride, score).map(Some).map_err(|e| {
+    let stride = int("stride")?;
+    let size = match get("window") {
+        None => {
+            return match WINDOW_KEYS[1..].iter().find(|k| get(k).is_some()) {
+                Some(k) => Err((k, "needs `window`".into())),
+                None => Ok(None),
+            }
+        }
+        Some(ParamValue::Str(s)) if s == "period" => {
+            let rank = match int("period_rank")? {
+                None => 1,
+                Some(r @ 1..=3) => r as u8,
+                Some(r) => return Err(("period_rank", format!("expected 1, 2 or 3, got {r}"))),
+            };
+            WindowSize::Period { rank }
+        }
+        Some(ParamValue::Int(n)) => {
+            if get("period_rank").is_some() {
+                return Err(("period_rank", "only valid with `window = \"period\"`".into()));
+            }
+            WindowSize::Rows((*n).max(0) as usize)
+        }
+        Some(other) => {
+            return Err((
+                "window",
+                format!("expected a number of rows or \"period\", got `{other}`"),
+            ))
+        }
+    };
+    // A period is at least 2 rows; the placeholder length only passes the checks.
+    let rows = match (size, get("window")) {
+        (WindowSize::Rows(_), Some(ParamValue::Int(n))) => *n,
+        _ => 2,
+    };
+    let windows = Windows::new(rows, stride, score).map_err(|e| {
         (if stride.is_some_and(|s| s < 1) { "stride" } else { "window" }, e.to_string())
-    })
+    })?;
+    Ok(Some(WindowPlan { size, windows: windows.with_norm(norm) }))
 }
 
 /// A scalar TOML value as a parameter value.

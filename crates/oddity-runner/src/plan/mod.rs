@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use oddity_core::Params;
 use oddity_eval::threshold::ThresholdRule;
 use oddity_eval::MetricOptions;
-use oddity_preprocess::{Imputer, Scaler, Split, WindowScore, Windows};
+use oddity_preprocess::{Imputer, Scaler, Split, WindowNorm, Windows};
 
 use crate::config::{RawExperiment, Source};
 use crate::limits::Limits;
@@ -56,10 +56,15 @@ pub(crate) fn name_problem(name: &str, names_files: bool) -> Option<String> {
 pub const LIMIT_KEYS: &[&str] = &["time_limit", "memory_limit"];
 
 /// Method keys that any detector accepts: sliding windows over the rows.
-pub const WINDOW_KEYS: &[&str] = &["window", "stride", "window_score"];
+pub const WINDOW_KEYS: &[&str] =
+    &["window", "stride", "window_score", "window_norm", "period_rank"];
 
 /// Metrics computed when no `[evaluate] metrics` is given.
 pub const DEFAULT_METRICS: &[&str] = &["roc_auc", "average_precision", "best_f1"];
+
+/// Metrics computed under `protocol = "tsbad"` when no `[evaluate] metrics` is given: the
+/// threshold-free ones of TSB-AD's `get_metrics` (the VUS buffer is the period).
+pub const TSBAD_METRICS: &[&str] = &["roc_auc", "average_precision", "vus_roc", "vus_pr"];
 
 /// The label of the random baseline added to every experiment (unless
 /// `[evaluate] random_baseline = false`).
@@ -143,8 +148,54 @@ pub struct DatasetPlan {
     /// The feature the HTML report draws as the series, and its config line (default: the
     /// first feature).
     pub plot_feature: Option<(String, usize)>,
+    /// How jobs on this dataset fit, score and evaluate.
+    pub protocol: Protocol,
+    /// The family the report groups it in.
+    pub family: String,
     /// The config line of the dataset's name, for messages.
     pub line: usize,
+}
+
+/// How the jobs of a dataset use its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// Fit the preprocessing and the detector on the training part, score and evaluate the
+    /// test part.
+    #[default]
+    Standard,
+    /// TSB-AD's benchmark protocol (`Run_Detector_U.py` / `_M.py`) on a series: an
+    /// unsupervised detector fits on and scores the whole series (its scores are those of
+    /// [`oddity_core::Detector::fit_score`]); a semi-supervised one fits on the training
+    /// part and scores the whole series; every metric is computed on the whole series,
+    /// with TSB-AD's metric definitions and the VUS buffer = the period of the series.
+    /// The whole series is the single file, or the test file of separate files (whose
+    /// training file is then the training part).
+    Tsbad,
+}
+
+impl Protocol {
+    /// The config name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Tsbad => "tsbad",
+        }
+    }
+
+    /// Reads a config name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "standard" => Some(Self::Standard),
+            "tsbad" => Some(Self::Tsbad),
+            _ => None,
+        }
+    }
+}
+
+/// The family of a dataset named `name` when the config gives none: the part before the
+/// first `_` (`nab_art_daily` → `nab`), or the whole name.
+pub fn default_family(name: &str) -> String {
+    name.split('_').next().filter(|f| !f.is_empty()).unwrap_or(name).to_string()
 }
 
 /// One method variant: a detector with fully resolved parameters.
@@ -158,7 +209,61 @@ pub struct Variant {
     /// Resolved parameters (defaults filled in).
     pub params: Params,
     /// Sliding windows applied before the detector, if any.
-    pub window: Option<Windows>,
+    pub window: Option<WindowPlan>,
+}
+
+/// A variant's sliding windows as the config gives them: a length in rows or the series'
+/// period, fixed per job by [`WindowPlan::resolve`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowPlan {
+    /// The window length.
+    pub size: WindowSize,
+    /// The windows once the length is known (`size` is a placeholder while it is the
+    /// period).
+    pub windows: Windows,
+}
+
+/// How long a window is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowSize {
+    /// A fixed number of rows (`window = 100`).
+    Rows(usize),
+    /// The period of the series the detector fits on (`window = "period"`): TSB-AD's
+    /// `find_length_rank` with `period_rank` 1, 2 or 3.
+    Period {
+        /// Which local maximum of the autocorrelation.
+        rank: u8,
+    },
+}
+
+impl WindowPlan {
+    /// The windows for a detector fitting on `series` (its first feature gives the period).
+    pub fn resolve(&self, series: &oddity_core::Dataset) -> Windows {
+        match self.size {
+            WindowSize::Rows(_) => self.windows,
+            WindowSize::Period { rank } => {
+                let first = series.features.column(0).to_vec();
+                let size = oddity_eval::estimate_period_rank(&first, usize::from(rank)).max(2);
+                Windows { size, ..self.windows }
+            }
+        }
+    }
+
+    /// The settings as the `params` column writes them:
+    /// `window=period(rank=1);stride=auto;window_score=mean`, plus `window_norm` when set.
+    pub fn describe(&self) -> String {
+        let w = &self.windows;
+        let size = match self.size {
+            WindowSize::Rows(n) => n.to_string(),
+            WindowSize::Period { rank } => format!("period(rank={rank})"),
+        };
+        let stride = w.stride.map_or("auto".to_string(), |s| s.to_string());
+        let mut s = format!("window={size};stride={stride};window_score={}", w.score.as_str());
+        if w.norm != WindowNorm::None {
+            s.push_str(&format!(";window_norm={}", w.norm.as_str()));
+        }
+        s
+    }
 }
 
 impl Variant {
@@ -166,13 +271,8 @@ impl Variant {
     pub fn describe_params(&self) -> String {
         let mut s = self.params.describe();
         if let Some(w) = &self.window {
-            let stride = w.stride.map_or("auto".to_string(), |s| s.to_string());
-            let score = match w.score {
-                WindowScore::Mean => "mean",
-                WindowScore::Max => "max",
-            };
             let sep = if s.is_empty() { "" } else { ";" };
-            s = format!("{s}{sep}window={};stride={stride};window_score={score}", w.size);
+            s = format!("{s}{sep}{}", w.describe());
         }
         s
     }
@@ -260,7 +360,8 @@ impl Plan {
         opts: &PlanOptions,
     ) -> Result<Self, ConfigError> {
         let header = header::check(source, &raw, opts)?;
-        let (datasets, dataset_overrides) = datasets::check(source, &raw, &header.data_dir)?;
+        let (datasets, dataset_overrides) =
+            datasets::check(source, &raw, &header.data_dir, header.protocol)?;
         let mut blocks = methods::check(source, &raw)?;
         evaluate::check_layers(source, &dataset_overrides, &blocks)?;
         let thresholds = evaluate::threshold_specs(source, raw.evaluate.threshold.as_ref())?;

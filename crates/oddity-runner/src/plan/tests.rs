@@ -218,8 +218,8 @@ fn dataset_errors() {
     check(
         &config("splt = 3", "detector = \"zscore\"", ""),
         expect![[r#"
-        error: config `c.toml`, line 7: unknown field `splt`, expected one of `name`, `path`, `train`, `test`, `test_labels`, `label`, `timestamp`, `label_windows`, `label_windows_key`, `features`, `plot_feature`, `split`, `preprocess`, `evaluate`
-    "#]],
+            error: config `c.toml`, line 7: unknown field `splt`, expected one of `name`, `path`, `train`, `test`, `test_labels`, `label`, `timestamp`, `label_windows`, `label_windows_key`, `features`, `plot_feature`, `split`, `protocol`, `family`, `preprocess`, `evaluate`
+        "#]],
     );
 }
 
@@ -228,8 +228,8 @@ fn method_errors() {
     check(
         &config(CHRONO, "detector = \"zscroe\"", ""),
         expect![[r#"
-        error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `zscroe` (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, kde, cof, sod, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
-    "#]],
+            error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `zscroe` (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, kde, cof, sod, ocsvm, sub_pca, sub_knn, sub_lof, sub_hbos, sub_iforest, kmeans_ad, spectral_residual, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
+        "#]],
     );
     check(
         &config(CHRONO, "name = \"x\"", ""),
@@ -304,8 +304,8 @@ fn window_errors() {
     check(
         &config(CHRONO, "detector = \"zscore\"\nwindow = 3\nwindow_score = \"median\"", ""),
         expect![[r#"
-        error: config `c.toml`, line 12, key `method[0].window_score`: expected "mean" or "max", got `median`
-    "#]],
+            error: config `c.toml`, line 12, key `method[0].window_score`: expected "mean", "max" or "center", got `median`
+        "#]],
     );
     check(
         &config(
@@ -563,6 +563,81 @@ fn names_with_separators_dots_or_control_characters_are_errors() {
             variant random = random()
             de77183610a1e836 d / zscore / seed 0 | None None | roc_auc average_precision best_f1
             9fa9ac0667a0170e d / random / seed 0 | None None | roc_auc average_precision best_f1
+        "#]],
+    );
+}
+
+#[test]
+fn the_tsbad_protocol_evaluates_with_tsbad_definitions_and_the_period_as_vus_buffer() {
+    // The protocol changes the ids (a `protocol` line joins the key), the default metrics
+    // and the metrics' options; `window = "period"` is resolved per job.
+    check(
+        "[experiment]\nname = \"t\"\nprotocol = \"tsbad\"\n\n[[dataset]]\nname = \"nab_a\"\npath = \"a.csv\"\nsplit = { method = \"none\" }\n\n[[method]]\nname = \"sub_knn\"\ndetector = \"knn\"\nwindow = \"period\"\nperiod_rank = 2\nwindow_score = \"center\"\nwindow_norm = \"zscore\"\n\n[evaluate]\nrandom_baseline = false\n",
+        expect![[r#"
+            variant sub_knn = knn(k=5;method=largest;window=period(rank=2);stride=auto;window_score=center;window_norm=zscore)
+            d299ff93265cfefc nab_a / sub_knn / seed 0 | None None | roc_auc average_precision vus_roc(buffer=period) vus_pr(buffer=period)
+        "#]],
+    );
+    check(
+        &config(
+            "protocol = \"tsbad\"\nsplit = { method = \"prefix\", train_rows = 10 }",
+            "detector = \"zscore\"",
+            "[evaluate]\nrandom_baseline = false\nmetrics = [\"roc_auc\", { metric = \"vus_pr\", buffer = 50 }, \"vus_roc\"]\n",
+        ),
+        expect![[r#"
+            variant zscore = zscore(ddof=0)
+            1472c356b76cd129 d / zscore / seed 0 | None None | roc_auc vus_pr(buffer=50) vus_roc(buffer=period)
+        "#]],
+    );
+}
+
+#[test]
+fn protocol_family_and_period_window_errors() {
+    check(
+        &config("protocol = \"tsb\"", "detector = \"zscore\"", ""),
+        expect![[r#"
+            error: config `c.toml`, line 7, key `dataset[0].protocol`: expected "standard" or "tsbad", got `tsb`
+        "#]],
+    );
+    // A stratified split shuffles the series.
+    check(
+        &config(
+            "protocol = \"tsbad\"\nsplit = { method = \"stratified\", train = 0.5 }",
+            "detector = \"zscore\"",
+            "",
+        ),
+        expect![[r#"
+            error: config `c.toml`, line 8, key `dataset[0].split`: protocol "tsbad" needs the rows in time order: use split = { method = "none" }, "prefix" or "chronological" (the training part is the prefix), or separate files
+        "#]],
+    );
+    check(
+        &config(&format!("{CHRONO}\nfamily = \"\""), "detector = \"zscore\"", ""),
+        expect![[r#"
+            error: config `c.toml`, line 8, key `dataset[0].family`: must not be empty
+        "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nwindow = \"period\"\nperiod_rank = 4", ""),
+        expect![[r#"
+            error: config `c.toml`, line 12, key `method[0].period_rank`: expected 1, 2 or 3, got 4
+        "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nwindow = 10\nperiod_rank = 2", ""),
+        expect![[r#"
+            error: config `c.toml`, line 12, key `method[0].period_rank`: only valid with `window = "period"`
+        "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nwindow = \"weekly\"", ""),
+        expect![[r#"
+            error: config `c.toml`, line 11, key `method[0].window`: expected a number of rows or "period", got `weekly`
+        "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"zscore\"\nwindow = 10\nwindow_norm = \"l2\"", ""),
+        expect![[r#"
+            error: config `c.toml`, line 12, key `method[0].window_norm`: expected "none" or "zscore", got `l2`
         "#]],
     );
 }

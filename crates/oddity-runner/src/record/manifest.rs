@@ -2,6 +2,7 @@
 //! a run starts, so that derived tables leave out stale records and merges can tell missing
 //! jobs.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,10 @@ pub struct Manifest {
     pub shard: Option<String>,
     /// Every job of the plan, in plan order.
     pub jobs: Vec<ManifestJob>,
+    /// The family of each dataset whose family is not its own name (the report's
+    /// per-family table groups datasets by it).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub families: BTreeMap<String, String>,
 }
 
 impl Manifest {
@@ -60,6 +65,12 @@ impl Manifest {
                     method: plan.variants[j.variant].label.clone(),
                     seed: j.seed,
                 })
+                .collect(),
+            families: plan
+                .datasets
+                .iter()
+                .filter(|d| d.family != d.name)
+                .map(|d| (d.name.clone(), d.family.clone()))
                 .collect(),
         }
     }

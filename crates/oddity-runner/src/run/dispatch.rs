@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::{job, worker, Isolation, JobEvent, RunOptions, RunSummary};
 use crate::data::{self, Loaded};
-use crate::plan::{DataSource, Job, Plan};
+use crate::plan::{DataSource, Job, Plan, Protocol};
 use crate::record::{tracks, JobRecord, JobStatus, Journal, Manifest, OutputLock};
 use crate::RunError;
 
@@ -181,7 +181,7 @@ pub fn run(
 }
 
 /// Writes the series track of every time series that has a job of the plan's first seed
-/// among `jobs` (once per dataset; each job adds its own score track): the test part's raw
+/// among `jobs` (once per dataset; each job adds its own score track): the scored part's raw
 /// `plot_feature` (by default the first feature) and its labels.
 fn write_series_tracks(plan: &Plan, loaded: &[Loaded], jobs: &[&Job]) -> Result<(), RunError> {
     let Some(&seed) = plan.seeds.first() else { return Ok(()) };
@@ -189,10 +189,17 @@ fn write_series_tracks(plan: &Plan, loaded: &[Loaded], jobs: &[&Job]) -> Result<
         if !tracks::is_series(dataset) || !jobs.iter().any(|j| j.dataset == di && j.seed == seed) {
             continue;
         }
-        let (_, test) = data::parts(dataset, &loaded[di], seed).map_err(|e| RunError::Data {
-            dataset: dataset.name.clone(),
-            message: e.to_string(),
-        })?;
+        // Under TSB-AD's protocol every job scores the whole series.
+        let test = if dataset.protocol == Protocol::Tsbad {
+            data::whole_series(&loaded[di])
+        } else {
+            data::parts(dataset, &loaded[di], seed)
+                .map_err(|e| RunError::Data {
+                    dataset: dataset.name.clone(),
+                    message: e.to_string(),
+                })?
+                .1
+        };
         let column = dataset
             .plot_feature
             .as_ref()

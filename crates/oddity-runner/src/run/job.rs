@@ -6,15 +6,15 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
-use oddity_core::{derive_seed, Dataset, FitContext};
+use oddity_core::{derive_seed, Dataset, FitContext, Supervision};
 use oddity_eval::MetricOptions;
-use oddity_preprocess::Imputer;
+use oddity_preprocess::{Imputer, Windows};
 
 use crate::data::{self, Loaded};
 use crate::model::{
     model_path, windowed, FittedPipeline, ModelInfo, PipelineError, Preprocessing, SavedModel,
 };
-use crate::plan::{Job, Plan, ThresholdSpec};
+use crate::plan::{Job, Plan, Protocol, ThresholdSpec};
 use crate::record::journal::FORMAT_VERSION;
 use crate::record::{tracks, JobRecord, JobStatus, MetricRecord, MetricStatus};
 use crate::{registry, RunError};
@@ -132,41 +132,72 @@ fn try_job(
 ) -> Result<(), JobError> {
     let dataset = &plan.datasets[job.dataset];
     let variant = &plan.variants[job.variant];
+    let entry = registry::detector(&variant.detector)
+        .ok_or_else(|| JobError::UnknownDetector(variant.detector.clone()))?;
     let (train, test) = data::parts(dataset, loaded, job.seed)?;
+    // Under TSB-AD's protocol the whole series is scored and evaluated, and an unsupervised
+    // detector fits on it too (`own`: its scores are those of its own training rows).
+    let tsbad = dataset.protocol == Protocol::Tsbad;
+    let own = tsbad && entry.supervision == Supervision::Unsupervised;
+    let (train, test) = match (tsbad, own) {
+        (false, _) => (train, test),
+        (true, false) => (train, data::whole_series(loaded)),
+        (true, true) => {
+            let series = data::whole_series(loaded);
+            (series.clone(), series)
+        }
+    };
     record.n_train = train.n_rows();
     record.n_test = test.n_rows();
 
     let (preprocessing, train) =
         Preprocessing::fit(job.preprocess.impute, job.preprocess.scale, &train)?;
-    let test = preprocessing.apply(&test)?;
+    let test = if own { train.clone() } else { preprocessing.apply(&test)? };
 
-    let entry = registry::detector(&variant.detector)
-        .ok_or_else(|| JobError::UnknownDetector(variant.detector.clone()))?;
     let (_, detector) = entry.instantiate(&variant.params).map_err(JobError::Build)?;
     let ctx = FitContext::new(derive_seed(job.seed, &[&dataset.name, &variant.label]))
         .with_threads(threads);
 
     // With windows, the detector sees flattened windows; every test step gets back one score.
+    // A window of `period` rows takes the period of the part the detector fits on.
+    let window = variant.window.map(|w| w.resolve(&train));
+    // TSB-AD fits on every window; the standard protocol caps their number.
+    let stride =
+        |w: &Windows| if tsbad { w.stride.unwrap_or(1) } else { w.train_stride(train.n_rows()) };
     let fit_windows;
-    let fit_on: &Dataset = match &variant.window {
+    let fit_on: &Dataset = match &window {
         None => &train,
         Some(w) => {
-            fit_windows = windowed(w, &train, w.train_stride(train.n_rows()), "training")?;
+            fit_windows = windowed(w, &train, stride(w), "training")?;
             &fit_windows
         }
     };
+    // The detector's scores of its own training rows are the series' scores when it fits on
+    // the stride-1 windows (or rows) of the scored series.
+    let scores_own = own && window.as_ref().is_none_or(|w| stride(w) == 1);
 
     let t0 = Instant::now();
-    let fitted = detector.fit(fit_on, &ctx).map_err(JobError::Fit)?;
+    let (fitted, own_scores) = if scores_own {
+        let (fitted, scores) = detector.fit_score(fit_on, &ctx).map_err(JobError::Fit)?;
+        (fitted, Some(scores))
+    } else {
+        (detector.fit(fit_on, &ctx).map_err(JobError::Fit)?, None)
+    };
     record.fit_seconds = t0.elapsed().as_secs_f64();
-    let pipeline = FittedPipeline { preprocessing, window: variant.window, detector: fitted };
+    let pipeline = FittedPipeline { preprocessing, window, detector: fitted };
 
     let t1 = Instant::now();
-    let scores = pipeline.score_preprocessed(&test, "test")?;
+    let scores = match own_scores {
+        Some(own_scores) => pipeline.step_scores(test.n_rows(), own_scores, "series")?,
+        None => pipeline.score_preprocessed(&test, "test")?,
+    };
     record.score_seconds = t1.elapsed().as_secs_f64();
     // Thresholds are fitted on the training part's scores, never on test labels.
+    // Under TSB-AD's protocol an unsupervised detector's training part is the series.
     let train_scores = if plan.thresholds.is_empty() {
         None
+    } else if own {
+        Some(scores.clone())
     } else {
         Some(pipeline.score_preprocessed(&train, "training")?)
     };
