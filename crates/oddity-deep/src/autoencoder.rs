@@ -233,16 +233,19 @@ impl AutoencoderValidParams {
 impl AutoencoderValidParams {
     /// Fits on `train` and returns the typed fitted model (with its loss history).
     pub fn fit_model(&self, train: &Dataset, ctx: &FitContext) -> Result<FittedAutoencoder, Error> {
-        let rows = f32_rows(train)?;
+        let (rows, standardizer) = f32_rows(train, self.settings.standardize, train.n_features())?;
         // Batch norm needs two rows per batch to have a variance.
         if rows.nrows() < 2 {
             Err(DeepError::TooFewRows { detector: "autoencoder", min: 2, got: rows.nrows() })?;
         }
         let p = self;
-        let trained =
-            fit(&rows, ctx, &p.settings.train, p.settings.device.name(), |rng, dev, x| {
-                AutoencoderNet::new(rng, x.ncols(), p, dev)
-            })?;
+        let trained = fit(
+            (&rows, standardizer),
+            ctx,
+            &p.settings.train,
+            p.settings.device.name(),
+            |rng, dev, x| AutoencoderNet::new(rng, x.ncols(), p, dev),
+        )?;
         Ok(FittedAutoencoder { trained, params: p.clone() })
     }
 }

@@ -201,12 +201,15 @@ impl DeepSvddValidParams {
 impl DeepSvddValidParams {
     /// Fits on `train` and returns the typed fitted model (with its loss history).
     pub fn fit_model(&self, train: &Dataset, ctx: &FitContext) -> Result<FittedDeepSvdd, Error> {
-        let rows = f32_rows(train)?;
+        let (rows, standardizer) = f32_rows(train, self.settings.standardize, train.n_features())?;
         let p = self;
-        let trained =
-            fit(&rows, ctx, &p.settings.train, p.settings.device.name(), |rng, dev, x| {
-                SvddNet::new(rng, x, &p.hidden, dev)
-            })?;
+        let trained = fit(
+            (&rows, standardizer),
+            ctx,
+            &p.settings.train,
+            p.settings.device.name(),
+            |rng, dev, x| SvddNet::new(rng, x, &p.hidden, dev),
+        )?;
         Ok(FittedDeepSvdd { trained, params: p.clone() })
     }
 }

@@ -49,6 +49,19 @@ pub enum DeepError {
         /// The 1-based epoch.
         epoch: usize,
     },
+    /// Occurs when, over two or more epochs, the training loss never fell below the first
+    /// epoch's: the network learned nothing, so its scores would mean nothing.
+    #[error(
+        "the training loss did not decrease in {epochs} epochs (first {first:.6e}, lowest {lowest:.6e}): check the input scale, lr and epochs"
+    )]
+    NoProgress {
+        /// Epochs trained.
+        epochs: usize,
+        /// The first epoch's mean training loss.
+        first: f64,
+        /// The lowest later epoch's.
+        lowest: f64,
+    },
     /// Occurs when the thread pool of a fit cannot be built.
     #[error("cannot build a thread pool of {threads} threads: {reason}")]
     ThreadPool {

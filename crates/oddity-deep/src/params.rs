@@ -28,12 +28,22 @@ impl ParamChoice for Backend {
 pub struct Settings {
     pub(crate) train: TrainConfig,
     pub(crate) device: Backend,
+    /// Standardise the input on the training rows (true unless the config says otherwise).
+    #[serde(default = "standardize_default")]
+    pub(crate) standardize: bool,
+}
+
+/// Whether a deep detector standardises its input when nothing says otherwise (settings
+/// saved before the option existed standardised nothing, but are read as such only through
+/// `serde`'s default of saved states, see [`crate::saved`]).
+fn standardize_default() -> bool {
+    false
 }
 
 impl Settings {
     /// `train` on the CPU backend.
     pub fn new(train: TrainConfig) -> Self {
-        Self { train, device: Backend::Cpu }
+        Self { train, device: Backend::Cpu, standardize: true }
     }
 
     /// The same settings on `device`.
@@ -50,6 +60,11 @@ impl Settings {
     /// The burn backend.
     pub fn device(&self) -> Backend {
         self.device
+    }
+
+    /// Whether the input is standardised on the training rows (true by default).
+    pub fn standardize(&self) -> bool {
+        self.standardize
     }
 
     /// The specifications of the training parameters, `self` giving the defaults.
@@ -74,6 +89,11 @@ impl Settings {
                 t.patience,
                 "with validation: stop after this many epochs without improvement (0 = never)",
             ),
+            ParamSpec::bool(
+                "standardize",
+                self.standardize,
+                "standardise each feature on the training rows (mean 0, std 1) before the network; false = raw input",
+            ),
             ParamSpec::choice(
                 "device",
                 self.device,
@@ -92,7 +112,9 @@ impl Settings {
         )
         .with_validation(p.float("validation")?)
         .with_patience(p.usize("patience")?);
-        Ok(Self::new(train).with_device(p.choice("device")?))
+        let mut settings = Self::new(train).with_device(p.choice("device")?);
+        settings.standardize = p.bool("standardize")?;
+        Ok(settings)
     }
 }
 
@@ -158,6 +180,12 @@ macro_rules! training_builders {
             /// The burn backend.
             pub fn device(mut self, device: $crate::Backend) -> Self {
                 self.0.settings.device = device;
+                self
+            }
+
+            /// Whether to standardise the input on the training rows (true by default).
+            pub fn standardize(mut self, standardize: bool) -> Self {
+                self.0.settings.standardize = standardize;
                 self
             }
 

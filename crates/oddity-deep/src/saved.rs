@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::device::device;
-use crate::fit::Trained;
+use crate::fit::{Standardizer, Trained};
 use crate::train::EpochReport;
 use crate::Settings;
 
@@ -59,6 +59,10 @@ struct State<S> {
     /// The network's tensors as burnpack bytes.
     #[serde(with = "serde_bytes")]
     weights: Vec<u8>,
+    /// The input standardisation fitted on the training rows (absent in states saved before
+    /// it existed, which had none).
+    #[serde(default)]
+    standardizer: Option<Standardizer>,
 }
 
 /// The state of `fitted` as bytes.
@@ -73,6 +77,7 @@ pub(crate) fn save<F: Saved>(fitted: &F) -> Result<Vec<u8>, Error> {
             threads: trained.threads,
             history: trained.history.clone(),
             weights,
+            standardizer: trained.standardizer.clone(),
         },
     )
 }
@@ -99,12 +104,16 @@ pub(crate) fn load<F: Saved>(bytes: &[u8]) -> Result<F, Error> {
     let dev = device(F::settings(&saved.spec).device.name())?;
     let mut model = F::structure(&saved.spec, saved.n_features, &dev)?;
     unpack(&mut model, saved.weights, what)?;
+    if let Some(st) = &saved.standardizer {
+        st.check(saved.n_features)?;
+    }
     let trained = Trained {
         model,
         device: dev,
         threads: saved.threads.max(1),
         n_features: saved.n_features,
         history: saved.history,
+        standardizer: saved.standardizer,
     };
     Ok(F::assemble(trained, saved.spec))
 }

@@ -62,11 +62,12 @@ pub(crate) fn fit_sequence<M: SequenceNet>(
 ) -> Result<FittedSequence<M>, Error> {
     let (w, d) = window_shape(train, M::DETECTOR)?;
     M::check(params, w, d)?;
-    let rows = f32_rows(train)?;
     let s = M::settings(params);
+    let (rows, standardizer) = f32_rows(train, s.standardize, d)?;
     let device = s.device.name();
-    let trained =
-        fit(&rows, ctx, &s.train, device, |rng, dev, _| M::build(rng, params, w, d, dev))?;
+    let trained = fit((&rows, standardizer), ctx, &s.train, device, |rng, dev, _| {
+        M::build(rng, params, w, d, dev)
+    })?;
     Ok(FittedSequence { trained, window: w, params: params.clone() })
 }
 

@@ -231,5 +231,49 @@ pub fn train<M: TrainModel>(
             }
         }
     }
+    check_progress(&reports)?;
     Ok((best.map_or(model, |(_, m)| m), reports))
+}
+
+/// Refuses a fit whose training loss never fell below its first epoch's over two or more
+/// epochs (a loss already 0 has nothing left to learn and passes).
+fn check_progress(reports: &[EpochReport]) -> Result<(), DeepError> {
+    let Some((first, later)) = reports.split_first() else { return Ok(()) };
+    let lowest = later.iter().map(|r| r.train_loss).fold(f64::INFINITY, f64::min);
+    if !later.is_empty() && first.train_loss > 0.0 && lowest >= first.train_loss {
+        return Err(DeepError::NoProgress {
+            epochs: reports.len(),
+            first: first.train_loss,
+            lowest,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reports(losses: &[f64]) -> Vec<EpochReport> {
+        losses
+            .iter()
+            .enumerate()
+            .map(|(i, &train_loss)| EpochReport {
+                epoch: i + 1,
+                train_loss,
+                validation_loss: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_loss_that_never_falls_below_the_first_epoch_fails_the_fit() {
+        let err = check_progress(&reports(&[2.0, 2.5, 2.0])).unwrap_err();
+        assert!(matches!(err, DeepError::NoProgress { epochs: 3, .. }), "{err}");
+        assert!(err.to_string().contains("did not decrease in 3 epochs"), "{err}");
+        // Any decrease, one epoch, or a loss already 0 passes.
+        check_progress(&reports(&[2.0, 2.5, 1.9])).unwrap();
+        check_progress(&reports(&[2.0])).unwrap();
+        check_progress(&reports(&[0.0, 0.0])).unwrap();
+    }
 }

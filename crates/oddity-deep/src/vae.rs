@@ -268,15 +268,18 @@ impl VaeValidParams {
 impl VaeValidParams {
     /// Fits on `train` and returns the typed fitted model (with its loss history).
     pub fn fit_model(&self, train: &Dataset, ctx: &FitContext) -> Result<FittedVae, Error> {
-        let rows = f32_rows(train)?;
+        let (rows, standardizer) = f32_rows(train, self.settings.standardize, train.n_features())?;
         if rows.nrows() < 2 {
             Err(DeepError::TooFewRows { detector: "vae", min: 2, got: rows.nrows() })?;
         }
         let p = self;
-        let trained =
-            fit(&rows, ctx, &p.settings.train, p.settings.device.name(), |rng, dev, x| {
-                VaeNet::new(rng, x.ncols(), p, dev)
-            })?;
+        let trained = fit(
+            (&rows, standardizer),
+            ctx,
+            &p.settings.train,
+            p.settings.device.name(),
+            |rng, dev, x| VaeNet::new(rng, x.ncols(), p, dev),
+        )?;
         Ok(FittedVae { trained, params: p.clone() })
     }
 }
