@@ -169,8 +169,12 @@ fn run_saving(args: RunArgs, must_save: bool, save: Option<PathBuf>) -> anyhow::
     let summary = summary.with_context(|| format!("run of `{}` stopped", config.display()))?;
     // The run ends with its journal; the derived outputs come from the record, as with
     // `oddity report DIR`.
-    for note in report::write_outputs(&summary.output)? {
+    let written = report::write_outputs(&summary.output)?;
+    for note in &written.notes {
         eprintln!("note: {note}");
+    }
+    if let Some(best) = &written.best {
+        crate::out::outln!("{best}");
     }
     crate::out::outln!("results: {}", summary.output.join(report::RESULTS_FILE).display());
     crate::out::outln!("report: {}", summary.output.join(report::REPORT_FILE).display());
@@ -201,6 +205,9 @@ pub fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     for m in &summary.missing {
         eprintln!("warning: missing job {m}");
+    }
+    if let Some(best) = &summary.best {
+        crate::out::outln!("{best}");
     }
     crate::out::outln!("results: {}", out.join(report::RESULTS_FILE).display());
     crate::out::outln!("report: {}", out.join(report::REPORT_FILE).display());

@@ -61,14 +61,26 @@ pub use error::ReportError;
 pub use html::{report_html, HTML_FILE};
 pub use markdown::{report_md, REPORT_FILE};
 pub use merge::{merge, MergeSummary};
-pub use summary::{descending_ranks, metric_key, Cell, Complete, MetricSummary, Summary};
+pub use summary::{
+    descending_ranks, metric_key, Cell, Complete, MetricSummary, Summary, BASELINE_MARGIN,
+    FEW_DATASETS,
+};
 pub use tables::{results_csv, MEASURED_COLUMNS, PARQUET_FILE, RESULTS_COLUMNS, RESULTS_FILE};
 
+/// What [`write_outputs`] found while writing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Written {
+    /// Notes about the record: a dropped half-written line, records of jobs the config no
+    /// longer has.
+    pub notes: Vec<String>,
+    /// The line naming the best method on the ranking metric ([`Summary::headline`]).
+    pub best: Option<String>,
+}
+
 /// Reads the journal (and manifest) of `dir` and (re)writes `results.csv`,
-/// `results.parquet`, `report.md` and `report.html` there. Returns warnings (a dropped
-/// half-written line, records of jobs the config no longer has).
-pub fn write_outputs(dir: &Path) -> Result<Vec<String>, ReportError> {
+/// `results.parquet`, `report.md` and `report.html` there.
+pub fn write_outputs(dir: &Path) -> Result<Written, ReportError> {
     let Current { records, warnings, .. } = current_records(dir)?;
-    outputs::write_all(dir, &records)?;
-    Ok(warnings)
+    let best = outputs::write_all(dir, &records)?;
+    Ok(Written { notes: warnings, best })
 }

@@ -45,6 +45,23 @@ pub fn report_md(summary: &Summary<'_>) -> String {
     if !oracles.is_empty() {
         let _ = writeln!(out, "Oracle metrics in this report: {}.\n", oracles.join(", "));
     }
+    if let Some(best) = summary.headline() {
+        let _ = writeln!(
+            out,
+            "**{}.** The one rule for \"best\" in this report: the lowest average rank over the \
+             datasets where every method has a value, ties broken by the higher mean there (the \
+             random baseline is never named best).\n",
+            md(&best)
+        );
+    }
+    let warnings = summary.warnings();
+    if !warnings.is_empty() {
+        out.push_str("Warnings:\n\n");
+        for w in &warnings {
+            let _ = writeln!(out, "- {}", md(w));
+        }
+        out.push('\n');
+    }
 
     let mut rankings = String::new();
     for metric in summary.metrics() {

@@ -18,6 +18,8 @@ use crate::outputs::write_all;
 pub struct MergeSummary {
     /// Jobs in the merged table.
     pub jobs: usize,
+    /// The line naming the best method on the ranking metric.
+    pub best: Option<String>,
     /// Jobs the plan has that no folder has (`dataset / method / seed`).
     pub missing: Vec<String>,
     /// Jobs found in more than one folder (`dataset / method / seed`: folders); the first
@@ -109,7 +111,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeSummary, ReportError> 
                 .map_err(|source| ReportError::Tracks { path: out.to_path_buf(), source })?;
         }
     }
-    write_all(out, &merged)?;
+    summary.best = write_all(out, &merged)?;
     Ok(summary)
 }
 
@@ -148,6 +150,7 @@ mod tests {
                 })
                 .collect(),
             families: Default::default(),
+            report_metric: None,
         }
     }
 

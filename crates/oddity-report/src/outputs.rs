@@ -13,17 +13,22 @@ use crate::tables;
 
 /// Writes the derived files of `records` (the last record of each job, in plan order) into
 /// `dir`: `results.csv`, `results.parquet`, `report.md` and `report.html`.
-pub(crate) fn write_all(dir: &Path, records: &[JobRecord]) -> Result<(), ReportError> {
-    // The families come from the run's manifest (none in a folder without one).
-    let families = read_manifest(dir).ok().flatten().map(|m| m.families).unwrap_or_default();
-    let summary = Summary::new(records).with_families(&families);
+/// Returns the line naming the best method ([`Summary::headline`]).
+pub(crate) fn write_all(dir: &Path, records: &[JobRecord]) -> Result<Option<String>, ReportError> {
+    // The families and the ranking metric come from the run's manifest (none in a folder
+    // without one).
+    let manifest = read_manifest(dir).ok().flatten();
+    let families = manifest.as_ref().map(|m| m.families.clone()).unwrap_or_default();
+    let metric = manifest.as_ref().and_then(|m| m.report_metric.as_deref());
+    let summary = Summary::new(records).with_families(&families).with_primary(metric);
     tables::write(dir, &summary)?;
     let write = |name: &str, text: String| {
         let path = dir.join(name);
         write_whole(&path, text).map_err(|source| ReportError::Write { path, source })
     };
     write(REPORT_FILE, markdown::report_md(&summary))?;
-    write(HTML_FILE, html::report_html(&summary, dir))
+    write(HTML_FILE, html::report_html(&summary, dir))?;
+    Ok(summary.headline())
 }
 
 #[cfg(test)]
@@ -71,6 +76,43 @@ mod tests {
         assert!(!markdown::report_md(&plain).contains("Per family"));
         let page = html::report_html(&plain, Path::new("/nonexistent"));
         assert!(!page.contains("id=\"families\"") && !page.contains("#families"));
+    }
+
+    #[test]
+    fn one_rule_names_the_best_method_sorts_the_leaderboard_and_warns_about_the_baseline() {
+        // `b` leads on d4 only; `a` ranks 1, 1, 1.5, 2 → 1.38; the random baseline scores
+        // 0.85 on d1, within 0.1 of `a`'s 0.9.
+        let mut records = records(&[]);
+        for (i, d) in ["d1", "d2", "d3", "d4"].into_iter().enumerate() {
+            let v = if i == 0 { 0.85 } else { 0.5 };
+            records.push(job(d, "random", "random", 0, vec![metric("roc_auc", v, false, None)]));
+        }
+        let summary = Summary::new(&records);
+        let best = summary.headline().unwrap();
+        assert_eq!(
+            best,
+            "best on roc_auc: a (average rank 1.38 of 3 over the 4 datasets where every method has a value)"
+        );
+        let warnings = summary.warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("d1 (random 0.850, a 0.900)"), "{warnings:?}");
+        assert!(warnings[1].contains("only 4 datasets are ranked"), "{warnings:?}");
+        let md = markdown::report_md(&summary);
+        assert!(
+            md.contains(&format!("**{best}.**")) && md.contains("- roc_auc: the random"),
+            "{md}"
+        );
+        // The leaderboard lists `a`, then `b`, then the baseline, with `a` in bold.
+        let page = html::report_html(&summary, Path::new("/nonexistent"));
+        let (a, b, r) = (page.find("<td>a</td>"), page.find("<td>b</td>"), page.find("<td>random"));
+        assert!(a < b && b < r, "{page}");
+        assert!(page.contains("<td>a</td><td class=\"best\">"), "{page}");
+        assert!(page.contains("<div class=\"warning\">"), "{page}");
+        // `[report] metric` picks the ranking metric by name; an unknown name keeps the first.
+        assert_eq!(
+            summary.clone().with_primary(Some("vus_pr")).primary().unwrap().label(),
+            "roc_auc"
+        );
     }
 
     #[test]

@@ -203,7 +203,17 @@ pub struct Summary<'a> {
     at_rules: Vec<usize>,
     /// The family of each dataset (its own name unless the run says otherwise).
     families: Vec<String>,
+    /// Index into `metrics` of the metric the reports rank by (`[report] metric`, else the
+    /// first threshold-free one).
+    primary: Option<usize>,
 }
+
+/// A warning a report shows above its tables: within how much of the best method the random
+/// baseline may come before a metric counts as inflated on a dataset.
+pub const BASELINE_MARGIN: f64 = 0.1;
+
+/// Below this many datasets ranked, the reports say the significance tests mean little.
+pub const FEW_DATASETS: usize = 5;
 
 impl<'a> Summary<'a> {
     /// The summary of `records` (the last record of each job, in plan order).
@@ -308,6 +318,7 @@ impl<'a> Summary<'a> {
             })
             .collect();
         let families = datasets.clone();
+        let primary = threshold_free.first().copied();
         Self {
             records,
             datasets,
@@ -318,7 +329,123 @@ impl<'a> Summary<'a> {
             threshold_free,
             at_rules,
             families,
+            primary,
         }
+    }
+
+    /// The same summary ranking by the threshold-free metric named `metric` (`[report]
+    /// metric`, as the run's manifest records it); unknown or `None` keeps the first.
+    pub fn with_primary(mut self, metric: Option<&str>) -> Self {
+        if let Some(name) = metric {
+            let found = self
+                .threshold_free
+                .iter()
+                .copied()
+                .find(|&i| self.metrics[i].key.metric == name || self.metrics[i].label == name);
+            if found.is_some() {
+                self.primary = found;
+            }
+        }
+        self
+    }
+
+    /// The methods in the order of the one rule for "best" on `metric`: the lowest average
+    /// rank over the datasets where every method has a value ([`Complete`]), ties broken by
+    /// the higher mean over those datasets; without such datasets, the lowest average rank
+    /// over the datasets each method has (methods without any value last).
+    pub fn order(&self, metric: &MetricSummary) -> Vec<usize> {
+        let n = self.methods.len();
+        let complete = metric.complete();
+        let key = |m: usize| -> (f64, f64) {
+            match complete.ranks() {
+                Ok(ranks) if !complete.datasets().is_empty() => {
+                    let t = complete.table();
+                    let mean = t.iter().map(|row| row[m]).sum::<f64>() / t.len() as f64;
+                    (ranks[m], -mean)
+                }
+                _ => (metric.average_ranks()[m].unwrap_or(f64::INFINITY), 0.0),
+            }
+        };
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| {
+            let (ka, kb) = (key(a), key(b));
+            ka.0.total_cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(a.cmp(&b))
+        });
+        order
+    }
+
+    /// The best method on `metric` by [`Summary::order`], the random baseline aside, if any
+    /// method has a value.
+    pub fn best(&self, metric: &MetricSummary) -> Option<usize> {
+        let has_value = |m: usize| metric.average_ranks()[m].is_some();
+        self.order(metric).into_iter().find(|&m| !self.is_baseline(m) && has_value(m))
+    }
+
+    /// One line naming the best method on the primary metric and the rule, for the terminal
+    /// and the reports' first lines; `None` without a metric or a ranked method.
+    pub fn headline(&self) -> Option<String> {
+        let metric = self.primary()?;
+        let best = self.best(metric)?;
+        let complete = metric.complete();
+        let rank = match complete.ranks() {
+            Ok(r) if !complete.datasets().is_empty() => format!(
+                "average rank {:.2} of {} over the {} datasets where every method has a value",
+                r[best],
+                self.methods.len(),
+                complete.datasets().len()
+            ),
+            _ => format!(
+                "average rank {:.2} over the datasets it has",
+                metric.average_ranks()[best].unwrap_or(f64::NAN)
+            ),
+        };
+        Some(format!("best on {}: {} ({rank})", metric.label(), self.methods[best]))
+    }
+
+    /// What a reader must know before trusting the tables: per threshold-free metric, the
+    /// datasets where the random baseline comes within [`BASELINE_MARGIN`] of the best
+    /// method (the metric is inflated there), and too few datasets for the significance
+    /// tests to mean much.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for metric in self.threshold_free() {
+            let Some(b) = (0..self.methods.len()).find(|&m| self.is_baseline(m)) else {
+                continue;
+            };
+            let mut close = Vec::new();
+            for (d, row) in metric.means().iter().enumerate() {
+                let Some(base) = row[b] else { continue };
+                let best = (0..row.len())
+                    .filter(|&m| m != b)
+                    .filter_map(|m| row[m].map(|v| (v, m)))
+                    .max_by(|x, y| x.0.total_cmp(&y.0));
+                if let Some((v, m)) = best {
+                    if base >= v - BASELINE_MARGIN {
+                        close.push(format!(
+                            "{} ({} {base:.3}, {} {v:.3})",
+                            self.datasets[d], self.methods[b], self.methods[m]
+                        ));
+                    }
+                }
+            }
+            if !close.is_empty() {
+                out.push(format!(
+                    "{}: the random baseline comes within {BASELINE_MARGIN} of the best method on {}; the metric is inflated there",
+                    metric.label(),
+                    close.join(", ")
+                ));
+            }
+        }
+        if let Some(metric) = self.primary() {
+            let n = metric.complete().datasets().len();
+            if (2..FEW_DATASETS).contains(&n) && self.methods.len() >= 2 {
+                out.push(format!(
+                    "{}: only {n} datasets are ranked; with fewer than {FEW_DATASETS} the Friedman and Wilcoxon tests can hardly find a difference",
+                    metric.label()
+                ));
+            }
+        }
+        out
     }
 
     /// The same summary with each dataset's family taken from `families` (dataset name →
@@ -405,9 +532,10 @@ impl<'a> Summary<'a> {
         self.at_rules.iter().map(|&i| &self.metrics[i])
     }
 
-    /// The metric the figures of `report.html` show: the first threshold-free one.
+    /// The metric the reports rank by and draw: `[report] metric` (see
+    /// [`Summary::with_primary`]), else the first threshold-free one.
     pub fn primary(&self) -> Option<&MetricSummary> {
-        self.threshold_free().next()
+        self.primary.map(|i| &self.metrics[i])
     }
 }
 

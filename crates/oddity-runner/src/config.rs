@@ -28,6 +28,19 @@ pub struct RawExperiment {
     /// `[evaluate]`: metrics for every dataset and method.
     #[serde(default)]
     pub evaluate: RawEvaluate,
+    /// `[report]`: how the reports choose what they show.
+    #[serde(default)]
+    pub report: RawReport,
+}
+
+/// `[report]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    /// The metric the reports rank by, name the best method with, and draw their figures of
+    /// (a threshold-free metric of the run, by name: `"vus_pr"`). Default: the first listed.
+    #[serde(default)]
+    pub metric: Option<Spanned<String>>,
 }
 
 /// `[experiment]`.

@@ -38,19 +38,13 @@ fn table(s: &Summary<'_>, metrics: &[&MetricSummary], rank: bool) -> String {
     let methods = 0..s.methods().len();
     let values: Vec<Vec<&[f64]>> =
         metrics.iter().map(|metric| methods.clone().map(|m| metric.pooled(m)).collect()).collect();
-    let best: Vec<Option<f64>> = values
-        .iter()
-        .map(|per_method| {
-            per_method
-                .iter()
-                .enumerate()
-                .filter(|(m, _)| !s.is_baseline(*m))
-                .filter_map(|(_, v)| mean_std(v).0)
-                .reduce(f64::max)
-        })
-        .collect();
+    // Bold: each metric's best method by the report's one rule (Summary::best).
+    let best: Vec<Option<usize>> = metrics.iter().map(|m| s.best(m)).collect();
     let ranks = metrics.first().filter(|_| rank).map(|m| m.average_ranks());
-    for (i, method) in s.methods().iter().enumerate() {
+    // Rows in the order of the rule on the first metric.
+    let order = metrics.first().map_or_else(|| methods.clone().collect(), |m| s.order(m));
+    for i in order {
+        let method = &s.methods()[i];
         let baseline = s.is_baseline(i);
         let _ = write!(
             out,
@@ -60,8 +54,8 @@ fn table(s: &Summary<'_>, metrics: &[&MetricSummary], rank: bool) -> String {
             if baseline { "<span class=\"badge\">baseline</span>" } else { "" }
         );
         for (j, per_method) in values.iter().enumerate() {
-            let (mean, text) = mean_std(per_method[i]);
-            let top = !baseline && mean.is_some() && mean == best[j];
+            let (_, text) = mean_std(per_method[i]);
+            let top = best[j] == Some(i);
             let _ = write!(out, "<td{}>{text}</td>", if top { " class=\"best\"" } else { "" });
         }
         if let Some(ranks) = &ranks {
@@ -76,13 +70,21 @@ fn table(s: &Summary<'_>, metrics: &[&MetricSummary], rank: bool) -> String {
 
 /// The `leaderboard` section.
 pub(crate) fn section_of(s: &Summary<'_>) -> String {
-    let metrics: Vec<&MetricSummary> = s.threshold_free().collect();
+    // The ranking metric first: the rows follow its order.
+    let mut metrics: Vec<&MetricSummary> = s.threshold_free().collect();
+    if let Some(p) = s.primary() {
+        metrics.retain(|m| m.key() != p.key());
+        metrics.insert(0, p);
+    }
     let Some(first) = metrics.first() else {
         return section("leaderboard", "Leaderboard", "<p>No metric was computed.</p>");
     };
     let mut content = format!(
-        "<p class=\"note\">Mean ± standard deviation over every dataset and seed; <b>bold</b>: best \
-         method per metric (the baseline excluded); average rank of {} over the datasets. \
+        "<p class=\"note\">Rows sorted best first by the report's one rule on {0}: the lowest \
+         average rank over the datasets where every method has a value, ties broken by the higher \
+         mean there; <b>bold</b>: the best method of each metric by the same rule (never the \
+         baseline). Cells: mean ± standard deviation pooled over every dataset and seed (spread \
+         across datasets, not a confidence interval); average rank of {0} over the datasets it has. \
          † oracle: threshold chosen with the test labels.</p>",
         escape(first.label())
     );

@@ -45,6 +45,15 @@ pub fn report_html(s: &Summary<'_>, dir: &Path) -> String {
         env!("CARGO_PKG_VERSION"),
         escape(s.primary().map_or("no metric", |m| m.label())),
     );
+    let mut summary = summary;
+    if let Some(best) = s.headline() {
+        summary.push_str(&format!("<p class=\"best\"><b>{}</b></p>", escape(&best)));
+    }
+    let warnings = s.warnings();
+    if !warnings.is_empty() {
+        let items: String = warnings.iter().map(|w| format!("<li>{}</li>", escape(w))).collect();
+        summary.push_str(&format!("<div class=\"warning\"><b>Warnings</b><ul>{items}</ul></div>"));
+    }
     body.push_str(&leaderboard::section_of(s));
     body.push_str(&cd_diagram::section_of(s));
     body.push_str(&families::section_of(s));

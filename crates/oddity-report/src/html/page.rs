@@ -54,6 +54,7 @@ tr.baseline td{color:var(--muted);font-style:italic}\
 th.oracle{color:#8250df}\
 .badge{display:inline-block;font-size:11px;font-style:normal;padding:0 6px;margin-left:6px;border-radius:8px;background:#eaeef2;color:var(--muted)}\
 .best{font-weight:700}\
+.warning{margin:8px 0;padding:6px 12px;border-left:4px solid #bf8700;background:#fff8c5;font-size:13px}.warning ul{margin:4px 0;padding-left:18px}\
 figure{margin:10px 0 18px}figcaption{color:var(--muted);font-size:12px}\
 .grid{display:flex;flex-wrap:wrap;gap:8px 16px}\
 svg{max-width:100%;height:auto}.scroll{overflow-x:auto}\

@@ -245,3 +245,30 @@ pub(super) fn threshold_specs(
     }
     Ok(specs)
 }
+
+/// `[report] metric`: the name of a metric every job computes (so it has a value to rank
+/// by wherever a job succeeds).
+pub(super) fn report_metric(
+    source: &Source,
+    metric: Option<&Spanned<String>>,
+    jobs: &[super::Job],
+) -> Result<Option<String>, ConfigError> {
+    let Some(m) = metric else { return Ok(None) };
+    let name = m.get_ref();
+    let everywhere = |name: &str| jobs.iter().all(|j| j.metrics.iter().any(|s| s.name == name));
+    if everywhere(name) {
+        return Ok(Some(name.clone()));
+    }
+    let mut listed: Vec<&str> = jobs
+        .iter()
+        .flat_map(|j| j.metrics.iter().map(|s| s.name.as_str()))
+        .filter(|n| everywhere(n))
+        .collect();
+    listed.sort_unstable();
+    listed.dedup();
+    Err(source.error(
+        Some(m.span()),
+        "report.metric",
+        format!("`{name}` is not computed by every job; choose one of: {}", listed.join(", ")),
+    ))
+}

@@ -338,6 +338,8 @@ pub struct Plan {
     pub thresholds: Vec<ThresholdSpec>,
     /// Jobs: for each dataset, each variant, each seed (all of them, whatever the shard).
     pub jobs: Vec<Job>,
+    /// `[report] metric`: the metric the reports rank by, if the config chose one.
+    pub report_metric: Option<String>,
 }
 
 impl Plan {
@@ -370,6 +372,7 @@ impl Plan {
         grid::check_windows(source, &variants, &datasets)?;
         let jobs =
             grid::jobs(source, &raw, &header, &datasets, &dataset_overrides, &blocks, &thresholds)?;
+        let report_metric = evaluate::report_metric(source, raw.report.metric.as_ref(), &jobs)?;
         Ok(Self {
             experiment: header.experiment,
             seeds: header.seeds,
@@ -381,6 +384,7 @@ impl Plan {
             variants,
             thresholds,
             jobs,
+            report_metric,
         })
     }
 }

@@ -641,3 +641,21 @@ fn protocol_family_and_period_window_errors() {
         "#]],
     );
 }
+
+#[test]
+fn the_report_metric_must_be_computed_by_every_job() {
+    let plan = |rest: &str| {
+        let text = config(CHRONO, "detector = \"zscore\"", rest);
+        let source = Source { path: "c.toml".into(), text };
+        source.parse().and_then(|raw| Plan::new(&source, raw, &PlanOptions::default()))
+    };
+    let ok =
+        plan("[evaluate]\nmetrics = [\"roc_auc\", \"vus_pr\"]\n\n[report]\nmetric = \"vus_pr\"\n");
+    assert_eq!(ok.unwrap().report_metric.as_deref(), Some("vus_pr"));
+    check(
+        &config(CHRONO, "detector = \"zscore\"", "[report]\nmetric = \"pr_auc\"\n"),
+        expect![[r#"
+            error: config `c.toml`, line 12, key `report.metric`: `pr_auc` is not computed by every job; choose one of: average_precision, best_f1, roc_auc
+        "#]],
+    );
+}

@@ -46,6 +46,9 @@ pub struct Manifest {
     /// per-family table groups datasets by it).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub families: BTreeMap<String, String>,
+    /// `[report] metric`: the metric the reports rank by, when the config chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_metric: Option<String>,
 }
 
 impl Manifest {
@@ -72,6 +75,7 @@ impl Manifest {
                 .filter(|d| d.family != d.name)
                 .map(|d| (d.name.clone(), d.family.clone()))
                 .collect(),
+            report_metric: plan.report_metric.clone(),
         }
     }
 
