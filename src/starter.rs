@@ -295,7 +295,9 @@ fn write_timeseries_methods(out: &mut String, w: usize) {
          [[method]]\ndetector = \"cnn_autoencoder\"   # window: a multiple of 4\nwindow = {w}\n\n\
          # Slower on long series:\n\
          # [[method]]\n# detector = \"lstm_autoencoder\"\n# window = {w}\n\n\
-         [evaluate]\nmetrics = [\"roc_auc\", \"average_precision\", \"vus_roc\", \"vus_pr\", \"best_f1\", \"pa_f1\", \"event_f1\"]"
+         [evaluate]\nmetrics = [\"vus_pr\", \"vus_roc\", \"roc_auc\", \"average_precision\", \"best_f1\", \"pa_f1\", \"event_f1\"]\n\n\
+         # The reports rank by VUS-PR, TSB-AD's recommended time-series metric.\n\
+         [report]\nmetric = \"vus_pr\""
     );
 }
 
