@@ -44,8 +44,13 @@ fn timeseries_starter_for_a_nab_series_finds_the_timestamp_and_runs() {
     assert!(text.contains("oddity init --timeseries"), "{text}");
     assert!(text.contains("timestamp = \"timestamp\""), "{text}");
     assert!(text.contains("window = 56"), "{text}");
+    assert!(text.contains("[report]\nmetric = \"vus_pr\""), "{text}");
     let run = oddity(dir.path(), &["run", "speed_7578.toml", "--quiet", "--out", "out"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // The run ends naming the winner by VUS-PR, as the reports do.
+    assert!(run.stdout.contains("best on vus_pr"), "{}", run.stdout);
+    let md = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(md.contains("**best on vus_pr"), "{md}");
     let rows = results(&dir.path().join("out"));
     for method in ["zscore", "knn", "iforest", "pca", "cnn_autoencoder", "random"] {
         let n = rows

@@ -388,12 +388,15 @@ impl<'a> Summary<'a> {
         let best = self.best(metric)?;
         let complete = metric.complete();
         let rank = match complete.ranks() {
-            Ok(r) if !complete.datasets().is_empty() => format!(
-                "average rank {:.2} of {} over the {} datasets where every method has a value",
-                r[best],
-                self.methods.len(),
-                complete.datasets().len()
-            ),
+            Ok(r) if !complete.datasets().is_empty() => {
+                let n = complete.datasets().len();
+                format!(
+                    "average rank {:.2} of {} over the {n} dataset{} where every method has a value",
+                    r[best],
+                    self.methods.len(),
+                    if n == 1 { "" } else { "s" }
+                )
+            }
             _ => format!(
                 "average rank {:.2} over the datasets it has",
                 metric.average_ranks()[best].unwrap_or(f64::NAN)
