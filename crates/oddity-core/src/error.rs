@@ -14,7 +14,10 @@ pub enum Error {
         reason: String,
     },
     /// Occurs when a parameter is not known to the detector.
-    #[error("unknown parameter `{name}` for detector `{detector}` (known: {known})")]
+    #[error(
+        "unknown parameter `{name}` for detector `{detector}`{} (known: {known})",
+        crate::suggest::did_you_mean(name, known.split(", "))
+    )]
     UnknownParameter {
         /// The detector's name.
         detector: String,

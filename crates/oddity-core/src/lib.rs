@@ -31,6 +31,7 @@ mod params;
 mod seed;
 pub mod state;
 pub mod stats;
+pub mod suggest;
 #[cfg(feature = "testing")]
 pub mod testing;
 

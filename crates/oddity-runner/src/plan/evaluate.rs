@@ -113,7 +113,7 @@ pub(super) enum MetricSpecError {
         metric: &'static str,
     },
     /// A metric the registry does not have.
-    #[error(transparent)]
+    #[error("{error}{hint}", error = .0, hint = hint(.0))]
     Unknown(OptionError),
     /// An option the metric does not read, or a bad value.
     #[error("metric `{name}`: {error}")]
@@ -271,4 +271,14 @@ pub(super) fn report_metric(
         "report.metric",
         format!("`{name}` is not computed by every job; choose one of: {}", listed.join(", ")),
     ))
+}
+
+/// "Did you mean …?" for an unknown metric's name (the empty string otherwise).
+fn hint(e: &OptionError) -> String {
+    match e {
+        OptionError::UnknownMetric { name } => {
+            oddity_core::suggest::did_you_mean(name, oddity_eval::metrics().iter().map(|m| m.name))
+        }
+        _ => String::new(),
+    }
 }

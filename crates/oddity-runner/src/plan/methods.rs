@@ -106,7 +106,11 @@ pub(super) fn method_block(
         source.error(
             table.get("detector").map(|v| v.span()),
             key("detector"),
-            format!("unknown detector `{detector_name}` (known: {})", known.join(", ")),
+            format!(
+                "unknown detector `{detector_name}`{} (known: {})",
+                oddity_core::suggest::did_you_mean(&detector_name, known.iter().copied()),
+                known.join(", ")
+            ),
         )
     })?;
     let name = string("name")?.unwrap_or_else(|| detector_name.clone());
@@ -188,7 +192,14 @@ pub(super) fn method_block(
                 .as_ref()
                 .and_then(|b| axes.iter().find(|(k, _, _)| k == b))
                 .map(|(_, _, s)| s.clone());
-            source.error(span, key(bad.as_deref().unwrap_or("detector")), e.to_string())
+            // PyOD's `contamination` is a threshold here, not a detector parameter.
+            let message = match &e {
+                oddity_core::Error::UnknownParameter { name, .. } if name == "contamination" => {
+                    "`contamination` is not a detector parameter: alarms come from a threshold rule, `[evaluate] threshold = { method = \"contamination\", rate = 0.1 }`".to_string()
+                }
+                e => e.to_string(),
+            };
+            source.error(span, key(bad.as_deref().unwrap_or("detector")), message)
         })?;
         let label = if expanded.is_empty() {
             name.clone()

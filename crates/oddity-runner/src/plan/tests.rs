@@ -228,7 +228,7 @@ fn method_errors() {
     check(
         &config(CHRONO, "detector = \"zscroe\"", ""),
         expect![[r#"
-            error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `zscroe` (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, kde, cof, sod, ocsvm, sub_pca, sub_knn, sub_lof, sub_hbos, sub_iforest, kmeans_ad, spectral_residual, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
+            error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `zscroe` (did you mean `zscore`?) (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, kde, cof, sod, cblof, inne, loda, ocsvm, mcd, sub_pca, sub_knn, sub_lof, sub_hbos, sub_iforest, kmeans_ad, spectral_residual, matrix_profile, poly, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
         "#]],
     );
     check(
@@ -331,8 +331,8 @@ fn evaluate_errors() {
     check(
         &with("\n[evaluate]\nmetrics = [\"roc_acu\"]\n"),
         expect![[r#"
-        error: config `c.toml`, line 13, key `evaluate.metrics[0]`: unknown metric `roc_acu` (known: roc_auc, average_precision, vus_roc, vus_pr, precision, recall, best_f1, event_recall, event_f1, pa_f1, pak_f1, range_f1, affiliation_f1)
-    "#]],
+            error: config `c.toml`, line 13, key `evaluate.metrics[0]`: unknown metric `roc_acu` (known: roc_auc, average_precision, vus_roc, vus_pr, precision, recall, best_f1, event_recall, event_f1, pa_f1, pak_f1, range_f1, affiliation_f1) (did you mean `roc_auc`?)
+        "#]],
     );
     check(
         &with("\n[evaluate]\nmetrics = [\"roc_auc\", \"roc_auc\"]\n"),
@@ -656,6 +656,34 @@ fn the_report_metric_must_be_computed_by_every_job() {
         &config(CHRONO, "detector = \"zscore\"", "[report]\nmetric = \"pr_auc\"\n"),
         expect![[r#"
             error: config `c.toml`, line 12, key `report.metric`: `pr_auc` is not computed by every job; choose one of: average_precision, best_f1, roc_auc
+        "#]],
+    );
+}
+
+#[test]
+fn unknown_names_suggest_the_one_meant() {
+    check(
+        &config(CHRONO, "detector = \"IsolationForest\"", ""),
+        expect![[r#"
+            error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `IsolationForest` (did you mean `iforest`?) (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, kde, cof, sod, cblof, inne, loda, ocsvm, mcd, sub_pca, sub_knn, sub_lof, sub_hbos, sub_iforest, kmeans_ad, spectral_residual, matrix_profile, poly, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
+        "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"knn\"\nn_neighbors = 10", ""),
+        expect![[r#"
+            error: config `c.toml`, line 11, key `method[0].n_neighbors`: unknown parameter `n_neighbors` for detector `knn` (did you mean `k`?) (known: k, method)
+        "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"knn\"\ncontamination = 0.1", ""),
+        expect![[r#"
+            error: config `c.toml`, line 11, key `method[0].contamination`: `contamination` is not a detector parameter: alarms come from a threshold rule, `[evaluate] threshold = { method = "contamination", rate = 0.1 }`
+        "#]],
+    );
+    check(
+        &config(CHRONO, "detector = \"knn\"", "[evaluate]\nmetrics = [\"pr_auc\"]\n"),
+        expect![[r#"
+            error: config `c.toml`, line 12, key `evaluate.metrics[0]`: unknown metric `pr_auc` (known: roc_auc, average_precision, vus_roc, vus_pr, precision, recall, best_f1, event_recall, event_f1, pa_f1, pak_f1, range_f1, affiliation_f1) (did you mean `average_precision`?)
         "#]],
     );
 }
