@@ -26,9 +26,10 @@ pub struct RunArgs {
     /// Output folder (overrides `output`).
     #[arg(short, long)]
     out: Option<PathBuf>,
-    /// Jobs run in parallel (default: the number of cores). The cores are shared: each job's
-    /// detector gets cores / jobs threads (at least 1).
-    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Jobs run in parallel, 1 to 1024 (default: the number of cores; never more than the
+    /// jobs to run). The cores are shared: each job's detector gets cores / jobs threads (at
+    /// least 1).
+    #[arg(short, long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     jobs: Option<u32>,
     /// Continue the journal in the output folder: skip the jobs it already has.
     #[arg(long, conflicts_with = "force")]
@@ -122,6 +123,10 @@ pub fn fit(args: FitArgs) -> anyhow::Result<ExitCode> {
 /// with `must_save` (`oddity fit`), a run with no folder for them is an error.
 fn run_saving(args: RunArgs, must_save: bool, save: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let RunArgs { config, data_dir, out, jobs, resume, force, shard, in_process, quiet } = args;
+    // A file where the model folder should be would fail every job after it ran.
+    if let Some(dir) = save.as_ref().filter(|d| d.exists() && !d.is_dir()) {
+        anyhow::bail!("--save `{}` is a file: give a folder for the model files", dir.display());
+    }
     let source = Source::read(&config)?;
     let opts = PlanOptions { data_dir: data_dir.clone(), output: out, shard, save_models: save };
     let plan = Plan::new(&source, source.parse()?, &opts)?;
@@ -137,7 +142,8 @@ fn run_saving(args: RunArgs, must_save: bool, save: Option<PathBuf>) -> anyhow::
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    let jobs = jobs.map_or(cores, |j| j as usize);
+    // More workers than jobs only cost start-up time.
+    let jobs = jobs.map_or(cores, |j| j as usize).min(plan.selected().len().max(1));
     let isolation = if in_process {
         Isolation::InProcess
     } else {

@@ -128,6 +128,17 @@ fn zero_jobs_is_rejected() {
 }
 
 #[test]
+fn ten_thousand_jobs_is_rejected_and_save_to_a_file_fails_before_any_job() {
+    let dir = folder(&[("c.toml", &config(CHRONO, ZSCORE)), ("data.csv", DATA), ("f", "x")]);
+    let run = oddity(dir.path(), &["run", "c.toml", "--jobs", "10000"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--jobs") && run.stderr.contains("1..=1024"), "{}", run.stderr);
+    let run = oddity(dir.path(), &["fit", "c.toml", "--save", "f"]);
+    run.assert_one_line_error(&["--save `f` is a file"]);
+    assert!(!dir.path().join("results").exists(), "no job ran");
+}
+
+#[test]
 fn undefined_metric_is_recorded_with_its_reason() {
     // The test part (rows 3..6 of a chronological split) has no anomaly.
     let data = "x0,label\n1.0,1\n2.0,0\n3.0,1\n4.0,0\n5.0,0\n6.0,0\n";

@@ -41,5 +41,5 @@ pub use detector::{
     ParamsError, SavedDetector, Supervision,
 };
 pub use error::Error;
-pub use params::{ParamChoice, ParamKind, ParamSpec, ParamValue, Params};
+pub use params::{ParamChoice, ParamKind, ParamSpec, ParamValue, Params, MAX_INT_PARAM};
 pub use seed::{derive_seed, rng, Rng};

@@ -63,6 +63,10 @@ impl fmt::Display for ParamKind {
     }
 }
 
+/// The largest magnitude of an integer detector parameter: a count beyond it (trees,
+/// neighbours, epochs, bins …) is never meant and would only exhaust memory inside a job.
+pub const MAX_INT_PARAM: i64 = 10_000_000;
+
 /// The specification of one detector parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamSpec {
@@ -149,6 +153,18 @@ impl ParamSpec {
             name: self.name.into(),
             reason: format!("expected {expected}, got `{value}`"),
         };
+        if let ParamValue::Int(v) = value {
+            if v.unsigned_abs() > MAX_INT_PARAM as u64
+                && matches!(self.kind, ParamKind::Int | ParamKind::IntOr(_))
+            {
+                return Err(Error::InvalidParameter {
+                    name: self.name.into(),
+                    reason: format!(
+                        "{v} is out of range: integer parameters lie within ±{MAX_INT_PARAM}"
+                    ),
+                });
+            }
+        }
         match (self.kind, value) {
             (ParamKind::Int, ParamValue::Int(_))
             | (ParamKind::Float, ParamValue::Float(_))
@@ -329,6 +345,20 @@ mod tests {
         assert_eq!(p.float("c").unwrap(), 2.0);
         assert_eq!(p.str("method").unwrap(), "largest");
         assert_eq!(p.describe(), "c=2.0;k=5;method=largest");
+    }
+
+    #[test]
+    fn integers_beyond_the_sane_range_are_refused_before_a_job_runs() {
+        // i64::MAX trees or neighbours passed validation and overflowed a capacity in a job.
+        let specs = [ParamSpec::count("n_estimators", 100, "trees")];
+        let given = Params([("n_estimators".to_string(), ParamValue::Int(i64::MAX))].into());
+        let err = Params::resolve("iforest", &specs, &given).unwrap_err();
+        assert!(
+            err.to_string().contains("out of range: integer parameters lie within ±10000000"),
+            "{err}"
+        );
+        let fine = Params([("n_estimators".to_string(), ParamValue::Int(MAX_INT_PARAM))].into());
+        assert!(Params::resolve("iforest", &specs, &fine).is_ok());
     }
 
     #[test]

@@ -27,6 +27,17 @@ pub enum ReportError {
         /// The folder whose plan differs from the first's.
         other: PathBuf,
     },
+    /// Occurs when none of the folders to merge holds a journal: there is nothing to merge.
+    #[error(
+        "merge: none of the {count} folders holds a journal (journal.jsonl), the first being `{}`: give the output folders of `oddity run`",
+        first.display()
+    )]
+    NoJournal {
+        /// How many folders were given.
+        count: usize,
+        /// The first of them.
+        first: PathBuf,
+    },
     /// Occurs when the output folder cannot be created.
     #[error("output `{}`: cannot create folder: {source}", path.display())]
     CreateFolder {

@@ -192,12 +192,32 @@ fn render(cell: &Cell, best: bool) -> String {
 
 /// `s` safe inside a Markdown table cell.
 pub(crate) fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    // Markdown renders raw HTML: a name like `<img onerror=…>` must stay text.
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('\n', " ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_holding_html_stay_text_in_report_md() {
+        let records = vec![job(
+            "<img src=x onerror=alert(1)>",
+            "a|b & c",
+            "zscore",
+            0,
+            vec![metric("roc_auc", 0.5, false, None)],
+        )];
+        let out = report_md(&Summary::new(&records));
+        assert!(!out.contains("<img"), "{out}");
+        assert!(out.contains("&lt;img src=x onerror=alert(1)&gt;"), "{out}");
+        assert!(out.contains("a\\|b &amp; c"), "{out}");
+    }
     use crate::summary::tests::{job, metric};
 
     #[test]

@@ -41,6 +41,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<MergeSummary, ReportError> 
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut expected: Vec<ManifestJob> = Vec::new();
     let single = dirs.len() == 1;
+    if !single && !dirs.iter().any(|d| d.join(JOURNAL_FILE).exists()) {
+        return Err(ReportError::NoJournal { count: dirs.len(), first: dirs[0].clone() });
+    }
     for (di, dir) in dirs.iter().enumerate() {
         if !single && !dir.join(JOURNAL_FILE).exists() {
             summary
@@ -187,6 +190,18 @@ mod tests {
         for file in [RESULTS_FILE, REPORT_FILE, MANIFEST_FILE] {
             assert!(out.join(file).exists(), "no {file}");
         }
+    }
+
+    #[test]
+    fn folders_without_any_journal_are_an_error_not_an_empty_report() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        let err = merge(&[a.clone(), b], &root.path().join("out")).unwrap_err();
+        assert!(matches!(err, ReportError::NoJournal { count: 2, .. }), "{err}");
+        assert!(err.to_string().contains("none of the 2 folders holds a journal"), "{err}");
+        assert!(!root.path().join("out").exists());
     }
 
     #[test]
