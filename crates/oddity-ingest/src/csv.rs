@@ -32,6 +32,7 @@ pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table,
 pub(crate) fn frame(path: &Path) -> Result<(DataFrame, Option<Vec<bool>>, Lines), IngestError> {
     check_file(path)?;
     let bytes = std::fs::read(path).map_err(|e| IngestError::io(path, &e))?;
+    check_header(path, &bytes)?;
     let parse = |infer_rows: Option<usize>| {
         guard(path, || {
             CsvReadOptions::default()
@@ -56,6 +57,25 @@ pub(crate) fn frame(path: &Path) -> Result<(DataFrame, Option<Vec<bool>>, Lines)
         (None, Lines::None)
     };
     Ok((frame, keep, lines))
+}
+
+/// Fails when two columns of the header line share a name: polars would rename the second
+/// (`label_duplicated_0`) and it would be read as a feature.
+fn check_header(path: &Path, bytes: &[u8]) -> Result<(), IngestError> {
+    let end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let header = String::from_utf8_lossy(&bytes[..end]);
+    let names: Vec<&str> =
+        header.trim_end_matches('\r').split(',').map(|n| n.trim().trim_matches('"')).collect();
+    for (j, name) in names.iter().enumerate() {
+        if let Some(i) = names[..j].iter().position(|n| n == name) {
+            return Err(IngestError::new(
+                path,
+                IngestErrorKind::DuplicateColumn { first: i + 1, again: j + 1 },
+            )
+            .column(*name));
+        }
+    }
+    Ok(())
 }
 
 /// Fails for a missing file, a directory or an empty file.

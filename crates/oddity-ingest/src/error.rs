@@ -80,6 +80,15 @@ pub enum IngestErrorKind {
     /// Occurs when the [`ReadOptions`](crate::ReadOptions) contradict each other,
     /// e.g. one column is both the label and a feature.
     BadOptions(String),
+    /// Occurs when two columns of the header have the same name (a reader would rename one
+    /// and read it as a feature, a duplicated label column included). Holds the 1-based
+    /// positions of the two.
+    DuplicateColumn {
+        /// Where the name first appears.
+        first: usize,
+        /// Where it appears again.
+        again: usize,
+    },
 }
 
 impl IngestError {
@@ -183,8 +192,8 @@ impl fmt::Display for IngestErrorKind {
                 write!(f, "label `{}` is not 0 or 1", one_line(value))
             }
             Self::NonFinite => f.write_str(
-                "value is missing, NaN or infinite (`allow_missing` reads missing and NaN \
-                 values as NaN; infinite values are always rejected)",
+                "value is missing, NaN or infinite (in a config, `[preprocess] impute = \"median\"` \
+                 or `\"mean\"` fills missing and NaN values; infinite values are always rejected)",
             ),
             Self::BadTimestamp { value } if value.is_empty() => f.write_str("timestamp is missing"),
             Self::BadTimestamp { value } => write!(
@@ -194,6 +203,10 @@ impl fmt::Display for IngestErrorKind {
             ),
             Self::ShapeMismatch(d) => write!(f, "shape mismatch: {}", detail(d)),
             Self::BadOptions(d) => write!(f, "invalid read options: {}", detail(d)),
+            Self::DuplicateColumn { first, again } => write!(
+                f,
+                "the header names columns {first} and {again} alike: rename one (a duplicate is never read as a feature)"
+            ),
         }
     }
 }

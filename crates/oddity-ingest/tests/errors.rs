@@ -206,6 +206,27 @@ fn nan_without_allow_missing_is_an_error() {
 }
 
 #[test]
+fn duplicate_column_names_are_an_error_naming_them() {
+    // polars would rename the second `label` to `label_duplicated_0` and read it as a
+    // feature (ROC-AUC 1.0).
+    let (_dir, path) = write("dup.csv", "x0,label,x1,label\n1,0,2,0\n3,1,4,1\n");
+    let err = read_err(&path, &ReadOptions::default());
+    assert!(
+        matches!(err.kind(), IngestErrorKind::DuplicateColumn { first: 2, again: 4 }),
+        "{err}"
+    );
+    check_message(&err, &path, Some("label"));
+    assert!(err.to_string().contains("columns 2 and 4"), "{err}");
+    let (_dir, path) = write("dupf.csv", "\"a\",b,a\n1,2,3\n");
+    let err = read_err(&path, &ReadOptions::default());
+    assert!(matches!(err.kind(), IngestErrorKind::DuplicateColumn { first: 1, again: 3 }), "{err}");
+    // The message names config keys, not reader internals.
+    let (_dir, path) = write("nan.csv", "x0,label\nNaN,0\n");
+    let err = read_err(&path, &ReadOptions::default()).to_string();
+    assert!(err.contains("[preprocess] impute") && !err.contains("allow_missing"), "{err}");
+}
+
+#[test]
 fn nan_with_allow_missing_is_kept() {
     let opts = ReadOptions { allow_missing: true, ..ReadOptions::default() };
     let (_dir, path) = write("nan.csv", "x0,x1,label\n1.0,NaN,0\n,4.0,1\n5.0,6.0,0\n");
