@@ -139,6 +139,23 @@ fn ten_thousand_jobs_is_rejected_and_save_to_a_file_fails_before_any_job() {
 }
 
 #[test]
+fn a_vus_buffer_as_long_as_the_series_is_a_failed_metric_not_a_saturated_value() {
+    // 3 test rows and a buffer of 3: every point lies near the anomaly.
+    let cfg = format!(
+        "{}\n[evaluate]\nrandom_baseline = false\nmetrics = [{{ metric = \"vus_pr\", buffer = 3 }}, {{ metric = \"vus_pr\", buffer = 1 }}]\n",
+        config(CHRONO, ZSCORE)
+    );
+    let (dir, run) = run_with(&[("c.toml", &cfg), ("data.csv", DATA)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = results(&dir.path().join("out"));
+    let long = rows.iter().find(|r| r["metric_options"] == "buffer=3").unwrap();
+    assert_eq!(long["status"], "failed", "{long:?}");
+    assert!(long["error"].contains("buffer 3 is not below the 3 scored rows"), "{long:?}");
+    let short = rows.iter().find(|r| r["metric_options"] == "buffer=1").unwrap();
+    assert_eq!(short["status"], "ok", "{short:?}");
+}
+
+#[test]
 fn undefined_metric_is_recorded_with_its_reason() {
     // The test part (rows 3..6 of a chronological split) has no anomaly.
     let data = "x0,label\n1.0,1\n2.0,0\n3.0,1\n4.0,0\n5.0,0\n6.0,0\n";

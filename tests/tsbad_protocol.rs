@@ -62,8 +62,8 @@ fn deterministic_methods_give_tsbad_get_metrics_values_through_the_cli() {
     // 3 series × 3 methods × 4 metrics (VUS with the period as buffer).
     assert_eq!(compared, 36);
     assert!(
-        rows.iter()
-            .all(|r| !r["metric"].starts_with("vus") || r["metric_options"].starts_with("buffer=period;period=")),
+        rows.iter().all(|r| !r["metric"].starts_with("vus")
+            || r["metric_options"].starts_with("buffer=period;period=")),
         "{rows:?}"
     );
     // Every job fitted on and scored the whole series (the one file, or the test file).

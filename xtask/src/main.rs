@@ -18,9 +18,20 @@
 //!   the merged table equals a single-process run; stops the daemons it started.
 //! * `fuzz [--secs N] [TARGET…]`: run the cargo-fuzz targets (config, csv, npz, mat, text)
 //!   for N seconds each (default 600) on nightly; prints executions and crashes per target.
-//! * `peer-detectors`: run PyOD 3.6.7 (in `~/.cache/oddity-peer-detectors`) on the reference
-//!   split of cardio, wbc, glass and lympho and write the kde, cof and sod score fixtures of
-//!   `crates/oddity-classical/tests/fixtures/`.
+//! * `peer-detectors [--detectors a,b] [--datasets x,y] [--suite]`: run PyOD 3.6.7 (in
+//!   `~/.cache/oddity-peer-detectors`) on the reference split and write the kde, cof, sod
+//!   (cardio, wbc, glass, lympho), ocsvm and mcd (the 8 reference sets) score fixtures of
+//!   `crates/oddity-classical/tests/fixtures/`; with `--suite`, time PyOD's OCSVM and MCD
+//!   beside oddity's `ocsvm`, `mcd` on the 15 ODDS sets as `peer-tabular` does.
+//! * `peer-seeded [--suite] [--datasets x,y]`: run PyOD's CBLOF, INNE and LODA (seeds 0–4)
+//!   on the reference split of the 8 reference sets and write the seed-band fixture
+//!   `crates/oddity-classical/tests/fixtures/pyod_seeded_auc.csv`; with `--suite`, time them
+//!   beside oddity's `cblof`, `inne`, `loda` on the 15 ODDS sets as `peer-tabular` does.
+//! * `peer-tsbad [--methods a,b] [--series x,y] [--time]`: run TSB-AD 1.5's own detectors
+//!   (in `~/.cache/oddity-peer-tsbad`) on the 14 shared univariate series, write the fixtures
+//!   of `crates/oddity-series/tests/fixtures/`, then time oddity's detectors on the same
+//!   series and print both times and the speed-up (`--time`: only the timing, against the
+//!   TSB-AD seconds recorded in the fixtures).
 //! * `hack`: regenerate `crates/oddity-hack/Cargo.toml`, the feature-unifying crate (run it
 //!   after changing any dependency).
 
@@ -32,7 +43,9 @@ use sha2::{Digest, Sha256};
 mod fuzz;
 mod peer;
 mod peer_detectors;
+mod peer_seeded;
 mod peer_timeseries;
+mod peer_tsbad;
 mod slurm_e2e;
 #[cfg(test)]
 mod tidy;
@@ -47,8 +60,10 @@ fn main() -> ExitCode {
         Some("slurm-e2e") => slurm_e2e::slurm_e2e(),
         Some("peer-tabular") => peer::peer_tabular(&project_root(), &args[1..]),
         Some("peer-detectors") => peer_detectors::peer_detectors(&project_root(), &args[1..]),
+        Some("peer-seeded") => peer_seeded::peer_seeded(&project_root(), &args[1..]),
         Some("peer-timeseries") => peer_timeseries::peer_timeseries(&project_root(), &args[1..]),
-        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y] | peer-detectors | peer-timeseries [--methods a,b] [--datasets x,y] [--seeds 0,1] [--epochs 5] [--interleave]>".to_string()),
+        Some("peer-tsbad") => peer_tsbad::peer_tsbad(&project_root(), &args[1..]),
+        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y] | peer-detectors [--detectors a,b] [--datasets x,y] [--suite] | peer-seeded [--suite] [--datasets x,y] | peer-timeseries [--methods a,b] [--datasets x,y] [--seeds 0,1] [--epochs 5] [--interleave] | peer-tsbad [--methods a,b] [--series x,y] [--time]>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

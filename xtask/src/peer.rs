@@ -260,7 +260,11 @@ fn torch_stand_in(work: &Path) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-fn config_text(shared: &Path, methods: &[&str], datasets: &str) -> Result<String, String> {
+pub(crate) fn config_text(
+    shared: &Path,
+    methods: &[&str],
+    datasets: &str,
+) -> Result<String, String> {
     let mut text = format!(
         "[experiment]\nname = \"peer-tabular\"\nseeds = [0, 1, 2, 3, 4]\ndata_dir = \"{}\"\n\n\
          [preprocess]\nimpute = \"none\"\nscale = \"standard\"\n\n",

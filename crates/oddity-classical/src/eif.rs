@@ -205,8 +205,12 @@ impl EifValidParams {
         };
         let rule =
             if level == 0 { SplitRule::Axis } else { SplitRule::Oblique { nonzero: level + 1 } };
-        let spec =
-            ForestSpec { n_estimators: self.n_estimators, max_samples: self.max_samples, rule };
+        let spec = ForestSpec {
+            n_estimators: self.n_estimators,
+            max_samples: self.max_samples,
+            rule,
+            max_features: usize::MAX,
+        };
         Ok(FittedEif { forest: fit_forest(&spec, train, ctx)?, extension_level: level })
     }
 }

@@ -15,7 +15,7 @@ pub struct IForestParams(IForestValidParams);
 
 impl Default for IForestParams {
     fn default() -> Self {
-        Self(IForestValidParams { n_estimators: 100, max_samples: 256 })
+        Self(IForestValidParams { n_estimators: 100, max_samples: 256, max_features: 0 })
     }
 }
 
@@ -29,6 +29,13 @@ impl IForestParams {
     /// Subsample size per tree; `min(max_samples, n)` rows are used (between 1 and 2³⁰).
     pub fn max_samples(mut self, max_samples: usize) -> Self {
         self.0.max_samples = max_samples;
+        self
+    }
+
+    /// Features each tree may split on, drawn at random per tree (scikit-learn's integer
+    /// `max_features`); 0 = every feature (the default).
+    pub fn max_features(mut self, max_features: usize) -> Self {
+        self.0.max_features = max_features;
         self
     }
 }
@@ -69,13 +76,19 @@ impl DetectorParams for IForestParams {
                 self.0.max_samples,
                 "rows per tree, min(max_samples, n) are used (>= 1)",
             ),
+            ParamSpec::count(
+                "max_features",
+                self.0.max_features,
+                "features drawn per tree to split on (0 = all; scikit-learn's integer max_features)",
+            ),
         ]
     }
 
     fn from_params(p: &Params) -> Result<Self, Error> {
         Ok(Self::default()
             .n_estimators(p.usize("n_estimators")?)
-            .max_samples(p.usize("max_samples")?))
+            .max_samples(p.usize("max_samples")?)
+            .max_features(p.usize("max_features")?))
     }
 
     fn check(self) -> Result<IForestValidParams, IForestParamsError> {
@@ -127,6 +140,7 @@ impl DetectorParams for IForestParams {
 pub struct IForestValidParams {
     n_estimators: usize,
     max_samples: usize,
+    max_features: usize,
 }
 
 impl IForestValidParams {
@@ -140,12 +154,18 @@ impl IForestValidParams {
         self.max_samples
     }
 
+    /// Features each tree may split on (0 = every feature).
+    pub fn max_features(&self) -> usize {
+        self.max_features
+    }
+
     /// Fits on `train` and returns the concrete model (what [`Detector::fit`] boxes).
     pub fn fit_model(&self, train: &Dataset, ctx: &FitContext) -> Result<FittedIForest, Error> {
         let spec = ForestSpec {
             n_estimators: self.n_estimators,
             max_samples: self.max_samples,
             rule: SplitRule::Axis,
+            max_features: if self.max_features == 0 { usize::MAX } else { self.max_features },
         };
         Ok(FittedIForest { forest: fit_forest(&spec, train, ctx)? })
     }
@@ -216,6 +236,28 @@ mod tests {
             assert_eq!(err, IForestParamsError::MaxSamples(bad));
             assert_eq!(err.param(), "max_samples");
         }
+    }
+
+    #[test]
+    fn max_features_restricts_each_tree_to_drawn_features() {
+        // Feature 1 is constant: a tree that may only split on it is a single leaf.
+        let x = ndarray::Array2::from_shape_fn((300, 2), |(i, j)| {
+            if j == 0 {
+                (i * 37 % 101) as f64
+            } else {
+                1.0
+            }
+        });
+        let train = Dataset::from_features("t", x);
+        let fit = |m: usize| {
+            let p = IForestParams::default().max_features(m).check().unwrap();
+            p.fit_model(&train, &FitContext::new(3)).unwrap()
+        };
+        let (all, one) = (fit(0), fit(1));
+        let singles = one.forest.trees_with_one_node();
+        assert!(singles > 20 && singles < 80, "{singles} single-leaf trees of 100");
+        assert_eq!(all.forest.trees_with_one_node(), 0);
+        assert_eq!(fit(2), all, "max_features >= d draws nothing");
     }
 
     #[test]

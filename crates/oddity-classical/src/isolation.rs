@@ -45,6 +45,9 @@ pub(crate) struct ForestSpec {
     pub n_estimators: usize,
     pub max_samples: usize,
     pub rule: SplitRule,
+    /// Features each tree may split on, drawn without replacement per tree after its rows
+    /// (scikit-learn's integer `max_features`); `d` or more = every feature, nothing drawn.
+    pub max_features: usize,
 }
 
 /// One node of a flat tree. Internal nodes have `child > 0` (the left child; the right one is
@@ -122,10 +125,10 @@ pub(crate) struct Forest {
 /// One tree's random stream: oddity's generator ([`oddity_core::rng`], xoshiro256++), seeded
 /// per tree from `derive_seed(fit seed, ["isolation-tree", tree index])`, so a tree does not
 /// depend on which thread builds it or on the other trees.
-struct TreeRng(oddity_core::Rng);
+pub(crate) struct TreeRng(oddity_core::Rng);
 
 impl TreeRng {
-    fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self(oddity_core::rng(seed))
     }
 
@@ -135,12 +138,12 @@ impl TreeRng {
     }
 
     /// Uniform in `0..n` (`n ≥ 1`).
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         self.0.gen_range(0..n)
     }
 
     /// Standard normal by the Box–Muller transform (one of the pair is used).
-    fn normal(&mut self) -> f64 {
+    pub(crate) fn normal(&mut self) -> f64 {
         let u = 1.0 - self.unit(); // (0, 1]
         let v = self.unit();
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
@@ -235,6 +238,12 @@ impl Forest {
     pub(crate) fn n_nodes(&self) -> usize {
         self.trees.iter().map(|t| t.nodes.len()).sum()
     }
+
+    /// Number of trees that are a single leaf.
+    #[cfg(test)]
+    pub(crate) fn trees_with_one_node(&self) -> usize {
+        self.trees.iter().filter(|t| t.nodes.len() == 1).count()
+    }
 }
 
 /// `⌈log2 ψ⌉`, the height limit of Liu et al. (0 for `ψ = 1`).
@@ -246,6 +255,14 @@ pub(crate) fn height_limit(psi: usize) -> usize {
 fn grow_tree(spec: &ForestSpec, data: &[f64], n: usize, d: usize, psi: usize, seed: u64) -> Tree {
     let mut rng = TreeRng::new(seed);
     let sample = subsample(&mut rng, n, psi);
+    let features: Vec<u32> = if spec.max_features >= d {
+        (0..d as u32).collect()
+    } else {
+        let mut f: Vec<u32> =
+            subsample(&mut rng, d, spec.max_features).into_iter().map(|i| i as u32).collect();
+        f.sort_unstable();
+        f
+    };
     let mut local = Vec::with_capacity(psi * d);
     for &i in &sample {
         local.extend_from_slice(&data[i * d..(i + 1) * d]);
@@ -256,7 +273,7 @@ fn grow_tree(spec: &ForestSpec, data: &[f64], n: usize, d: usize, psi: usize, se
         d,
         limit: height_limit(psi),
         rng,
-        features: (0..d as u32).collect(),
+        features,
         lo: vec![0.0; d],
         hi: vec![0.0; d],
         stat: vec![0.0; psi],
@@ -269,7 +286,7 @@ fn grow_tree(spec: &ForestSpec, data: &[f64], n: usize, d: usize, psi: usize, se
 
 /// `k` distinct indices of `0..n`, uniformly: a partial Fisher–Yates shuffle when `k` is a
 /// large share of `n`, otherwise rejection of repeats.
-fn subsample(rng: &mut TreeRng, n: usize, k: usize) -> Vec<usize> {
+pub(crate) fn subsample(rng: &mut TreeRng, n: usize, k: usize) -> Vec<usize> {
     if k == n {
         return (0..n).collect();
     }
@@ -478,7 +495,8 @@ mod tests {
         // holding every row).
         let x = Array2::from_shape_fn((50, 3), |(i, j)| ((i * 7 + j * 5) % 13) as f64);
         for rule in [SplitRule::Axis, SplitRule::Oblique { nonzero: 3 }] {
-            let spec = ForestSpec { n_estimators: 5, max_samples: 50, rule };
+            let spec =
+                ForestSpec { n_estimators: 5, max_samples: 50, rule, max_features: usize::MAX };
             let f = fit_forest(&spec, &dataset(x.clone()), &FitContext::new(1)).unwrap();
             for t in &f.trees {
                 // Axis splits always separate rows; oblique ones may leave a side empty.

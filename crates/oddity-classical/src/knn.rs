@@ -148,6 +148,25 @@ impl Detector for KnnValidParams {
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
+        Ok(Box::new(self.fit_model(train, ctx)?))
+    }
+
+    /// PyOD's `decision_scores_`: each training row is scored by its `k` nearest *other*
+    /// training rows (the row itself is not its own neighbour).
+    fn fit_score(
+        &self,
+        data: &Dataset,
+        ctx: &FitContext,
+    ) -> Result<(Box<dyn FittedDetector>, Array1<f64>), Error> {
+        let fitted = self.fit_model(data, ctx)?;
+        let nb = fitted.index.k_nearest_self(self.k, ctx.threads)?;
+        let scores = (0..data.n_rows()).map(|i| combine(self.method, nb.dist_row(i))).collect();
+        Ok((Box::new(fitted), scores))
+    }
+}
+
+impl KnnValidParams {
+    fn fit_model(&self, train: &Dataset, ctx: &FitContext) -> Result<FittedKnn, Error> {
         train.check_finite()?;
         if self.k >= train.n_rows() {
             return Err(Error::Fit(format!(
@@ -157,12 +176,21 @@ impl Detector for KnnValidParams {
                 train.n_rows()
             )));
         }
-        Ok(Box::new(FittedKnn {
+        Ok(FittedKnn {
             index: Index::build(train.features.view()),
             k: self.k,
             method: self.method,
             threads: ctx.threads,
-        }))
+        })
+    }
+}
+
+/// The score from the ascending distances `d` to the `k` nearest rows.
+fn combine(method: KnnMethod, d: &[f64]) -> f64 {
+    match method {
+        KnnMethod::Largest => d[d.len() - 1],
+        KnnMethod::Mean => d.iter().sum::<f64>() / d.len() as f64,
+        KnnMethod::Median => stats::median_sorted(d),
     }
 }
 
@@ -185,16 +213,7 @@ impl FittedDetector for FittedKnn {
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.index.n_features())?;
         let nb = self.index.k_nearest(data.features.view(), self.k, self.threads)?;
-        Ok((0..data.n_rows())
-            .map(|i| {
-                let d = nb.dist_row(i);
-                match self.method {
-                    KnnMethod::Largest => d[self.k - 1],
-                    KnnMethod::Mean => d.iter().sum::<f64>() / self.k as f64,
-                    KnnMethod::Median => stats::median_sorted(d),
-                }
-            })
-            .collect())
+        Ok((0..data.n_rows()).map(|i| combine(self.method, nb.dist_row(i))).collect())
     }
 }
 
@@ -229,6 +248,18 @@ mod tests {
         );
         assert_eq!(fit_score(2, "median", train.clone(), test.clone()), vec![0.5, s17 / 2.0]);
         assert_eq!(fit_score(3, "median", train, test), vec![1.0, s17]);
+    }
+
+    #[test]
+    fn training_scores_exclude_the_row_itself() {
+        // 0, 1, 3 on a line with k = 1: nearest other rows at 1, 1, 2 (PyOD's
+        // decision_scores_), where scoring the same rows as new data gives 0, 0, 0.
+        let train = Dataset::from_features("t", array![[0.0], [1.0], [3.0]]);
+        let (fitted, s) = knn(1, "largest").fit_score(&train, &FitContext::new(0)).unwrap();
+        assert_eq!(s.to_vec(), vec![1.0, 1.0, 2.0]);
+        assert_eq!(fitted.score(&train).unwrap().to_vec(), vec![0.0; 3]);
+        let (_, m) = knn(2, "mean").fit_score(&train, &FitContext::new(0)).unwrap();
+        assert_eq!(m.to_vec(), vec![2.0, 1.5, 2.5]);
     }
 
     #[test]

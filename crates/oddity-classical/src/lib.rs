@@ -61,6 +61,7 @@ macro_rules! saved {
 }
 pub(crate) use saved;
 
+mod cblof;
 mod center_scale;
 mod cof;
 mod copod;
@@ -70,15 +71,19 @@ mod eif;
 mod gmm;
 mod hbos;
 mod iforest;
+mod inne;
 mod isolation;
 mod kde;
 mod kdtree;
 mod kmeans;
 mod knn;
 mod linalg;
+mod loda;
 mod lof;
 mod mahalanobis;
+mod mcd;
 mod neighbors;
+mod ocsvm;
 mod pca;
 mod random;
 mod registry;
@@ -87,6 +92,7 @@ mod sod;
 mod topk;
 mod zscore;
 
+pub use cblof::{CblofParams, CblofParamsError, CblofValidParams, FittedCblof};
 pub use cof::{CofParams, CofParamsError, CofValidParams, FittedCof};
 pub use copod::{CopodParams, CopodValidParams, FittedCopod};
 pub use dbscan::{
@@ -98,15 +104,20 @@ pub use eif::{EifParams, EifParamsError, EifValidParams, FittedEif};
 pub use gmm::{Components, FittedGmm, GmmParams, GmmParamsError, GmmValidParams};
 pub use hbos::{FeatureHistogram, FittedHbos, HbosParams, HbosParamsError, HbosValidParams};
 pub use iforest::{FittedIForest, IForestParams, IForestParamsError, IForestValidParams};
+pub use inne::{FittedInne, InneParams, InneParamsError, InneSamples, InneValidParams};
 pub use isolation::average_path_length;
 pub use kde::{FittedKde, KdeParams, KdeParamsError, KdeValidParams};
 pub use kmeans::{FittedKmeans, KmeansParams, KmeansParamsError, KmeansValidParams};
 pub use knn::{FittedKnn, KnnMethod, KnnParams, KnnParamsError, KnnValidParams};
-pub use linalg::MAX_EIGEN_DIM;
+pub use loda::{
+    FittedLoda, LodaBins, LodaParams, LodaParamsError, LodaValidParams, LODA_EMPTY_BIN,
+};
 pub use lof::{FittedLof, LofParams, LofParamsError, LofValidParams, LRD_EPSILON};
 pub use mahalanobis::{
     FittedMahalanobis, MahalanobisParams, MahalanobisParamsError, MahalanobisValidParams,
 };
+pub use mcd::{FittedMcd, McdParams, McdParamsError, McdValidParams};
+pub use ocsvm::{FittedOcsvm, OcsvmGamma, OcsvmParams, OcsvmParamsError, OcsvmValidParams};
 pub use pca::{
     FittedPca, PcaParams, PcaParamsError, PcaScore, PcaValidParams, NULL_VARIANCE_RATIO,
 };

@@ -123,6 +123,34 @@ impl Detector for LofValidParams {
     }
 
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
+        Ok(Box::new(self.fit_model(train, ctx)?.0))
+    }
+
+    /// scikit-learn's `negative_outlier_factor_` negated (PyOD's `decision_scores_`): the LOF
+    /// of each training row over its `k` nearest *other* training rows.
+    fn fit_score(
+        &self,
+        data: &Dataset,
+        ctx: &FitContext,
+    ) -> Result<(Box<dyn FittedDetector>, Array1<f64>), Error> {
+        let (fitted, nb) = self.fit_model(data, ctx)?;
+        let scores = (0..data.n_rows())
+            .map(|i| {
+                let sum: f64 = nb.index_row(i).iter().map(|&o| fitted.lrd[o] / fitted.lrd[i]).sum();
+                sum / fitted.k as f64
+            })
+            .collect();
+        Ok((Box::new(fitted), scores))
+    }
+}
+
+impl LofValidParams {
+    /// The fitted model and the training rows' neighbourhoods (themselves excluded).
+    fn fit_model(
+        &self,
+        train: &Dataset,
+        ctx: &FitContext,
+    ) -> Result<(FittedLof, Neighbors), Error> {
         train.check_finite()?;
         let n = train.n_rows();
         if n < 2 {
@@ -133,7 +161,7 @@ impl Detector for LofValidParams {
         let nb = index.k_nearest_self(k, ctx.threads)?;
         let kdist: Vec<f64> = (0..n).map(|i| nb.dist_row(i)[k - 1]).collect();
         let lrd = lrd(&nb, &kdist, n);
-        Ok(Box::new(FittedLof { index, k, kdist, lrd, threads: ctx.threads }))
+        Ok((FittedLof { index, k, kdist, lrd, threads: ctx.threads }, nb))
     }
 }
 
@@ -210,6 +238,18 @@ mod tests {
         assert_eq!(s[0], lrd3 / (1.0 / (4.0 + e)));
         let lrd0 = 1.0 / (1.0 + e);
         assert_eq!(s[1], lrd0 / (1.0 / (1.0 + e)));
+    }
+
+    #[test]
+    fn fit_score_excludes_each_row_from_its_neighbours() {
+        // The oracle above on its own training rows: neighbours 0 -> 1, 1 -> 0, 3 -> 1;
+        // lrd = [1/(1+e), 1/(1+e), 1/(2+e)].
+        let train = Dataset::from_features("t", array![[0.0], [1.0], [3.0]]);
+        let lof = LofParams::default().k(1).check().unwrap();
+        let (_, s) = lof.fit_score(&train, &FitContext::new(0)).unwrap();
+        let e = LRD_EPSILON;
+        let (lrd01, lrd3) = (1.0 / (1.0 + e), 1.0 / (2.0 + e));
+        assert_eq!(s.to_vec(), vec![lrd01 / lrd01, lrd01 / lrd01, lrd01 / lrd3]);
     }
 
     #[test]

@@ -84,8 +84,7 @@ impl DetectorParams for MahalanobisParams {
 /// Jacobi), dropping eigenvalues with `|λ| ≤ pinv_rtol · max|λ|` (`pinv_rtol` defaults to
 /// `d · f64::EPSILON`). A singular covariance (linearly dependent features, constant
 /// features, fewer rows than features) is handled: directions without training variance
-/// are ignored. At most [`crate::MAX_EIGEN_DIM`] features are supported; more is a
-/// fit error.
+/// are ignored. Any number of features is supported (the eigendecomposition costs `O(d³)`).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MahalanobisValidParams {
     pinv_rtol: f64,

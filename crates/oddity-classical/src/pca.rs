@@ -182,8 +182,7 @@ fn components(p: &Params) -> Result<Option<usize>, Error> {
 ///
 /// Errors: fewer than 2 training rows (no covariance), `components` above `min(n, d)`,
 /// training rows without any variance (every component null), null components with
-/// `drop_null = false` (a singular covariance: PyOD would return `inf` for every row), more
-/// than [`crate::MAX_EIGEN_DIM`] features.
+/// `drop_null = false` (a singular covariance: PyOD would return `inf` for every row).
 ///
 /// # Example
 ///

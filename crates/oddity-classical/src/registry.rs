@@ -42,6 +42,11 @@ pub fn detectors() -> Vec<DetectorEntry> {
         DetectorEntry::of::<crate::KdeParams>(),
         DetectorEntry::of::<crate::CofParams>(),
         DetectorEntry::of::<crate::SodParams>(),
+        DetectorEntry::of::<crate::CblofParams>(),
+        DetectorEntry::of::<crate::InneParams>(),
+        DetectorEntry::of::<crate::LodaParams>(),
+        DetectorEntry::of::<crate::OcsvmParams>(),
+        DetectorEntry::of::<crate::McdParams>(),
     ]
 }
 
@@ -80,7 +85,12 @@ mod tests {
         defaults_agree::<crate::KdeParams>();
         defaults_agree::<crate::CofParams>();
         defaults_agree::<crate::SodParams>();
-        assert_eq!(detectors().len(), 18, "a detector is missing from this test");
+        defaults_agree::<crate::CblofParams>();
+        defaults_agree::<crate::InneParams>();
+        defaults_agree::<crate::LodaParams>();
+        defaults_agree::<crate::OcsvmParams>();
+        defaults_agree::<crate::McdParams>();
+        assert_eq!(detectors().len(), 23, "a detector is missing from this test");
     }
 
     #[test]

@@ -258,11 +258,7 @@ mod tests {
         losses
             .iter()
             .enumerate()
-            .map(|(i, &train_loss)| EpochReport {
-                epoch: i + 1,
-                train_loss,
-                validation_loss: None,
-            })
+            .map(|(i, &train_loss)| EpochReport { epoch: i + 1, train_loss, validation_loss: None })
             .collect()
     }
 

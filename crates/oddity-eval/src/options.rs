@@ -6,6 +6,10 @@ use std::str::FromStr;
 
 use crate::{Bias, Cardinality, RangeParams};
 
+/// The largest VUS buffer a config may give: VUS costs time in proportion to it, and TSB-AD's
+/// periods never exceed 303.
+pub const MAX_VUS_BUFFER: usize = 10_000;
+
 /// VUS's largest buffer length when none is given (TSB-AD's `slidingWindow` default).
 pub const DEFAULT_VUS_BUFFER: usize = 100;
 
@@ -290,15 +294,15 @@ static OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "buffer",
-        kind: "an integer >= 0 or \"period\"",
+        kind: "an integer in [0, 10000] or \"period\"",
         default: "100",
-        doc: "VUS's largest buffer length; \"period\": the series' estimated period (TSB-AD)",
+        doc: "VUS's largest buffer length (below the series' length); \"period\": the series' estimated period (TSB-AD)",
         apply: |o, v| match v {
             OptionValue::Text(s) if s == "period" => {
                 (o.buffer, o.period) = (None, true);
                 true
             }
-            OptionValue::Integer(b) if *b >= 0 => {
+            OptionValue::Integer(b) if (0..=MAX_VUS_BUFFER as i64).contains(b) => {
                 (o.buffer, o.period) = (usize::try_from(*b).ok(), false);
                 o.buffer.is_some()
             }
@@ -499,11 +503,12 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_option_and_what_it_takes() {
-        let cases: [(&str, OptionValue, &str); 11] = [
+        let cases: [(&str, OptionValue, &str); 12] = [
             ("k", OptionValue::Float(-1.0), "option `k` must be a percentage in [0, 100], got `-1`"),
             ("k", "ten".into(), "option `k` must be a percentage in [0, 100], got `ten`"),
-            ("buffer", OptionValue::Integer(-1), "option `buffer` must be an integer >= 0 or \"period\", got `-1`"),
-            ("buffer", OptionValue::Float(3.0), "option `buffer` must be an integer >= 0 or \"period\", got `3`"),
+            ("buffer", OptionValue::Integer(-1), "option `buffer` must be an integer in [0, 10000] or \"period\", got `-1`"),
+            ("buffer", OptionValue::Integer(10_001), "option `buffer` must be an integer in [0, 10000] or \"period\", got `10001`"),
+            ("buffer", OptionValue::Float(3.0), "option `buffer` must be an integer in [0, 10000] or \"period\", got `3`"),
             ("thresholds", "some".into(), "option `thresholds` must be \"all\" (every distinct score) or \"opt\" (TSB-AD's 250), got `some`"),
             ("alpha", OptionValue::Float(1.5), "option `alpha` must be a number in [0, 1], got `1.5`"),
             ("cardinality", OptionValue::Integer(1), "option `cardinality` must be \"one\" or \"reciprocal\", got `1`"),

@@ -86,6 +86,21 @@ pub fn estimate_period_rank(series: &[f64], rank: usize) -> usize {
     }
 }
 
+/// `Σ aᵢ bᵢ` in four interleaved partial sums, so that the compiler vectorises it (the
+/// autocorrelation of a 20 000-step series costs 8·10⁶ products).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for i in 0..4 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
 /// The sample autocorrelation at lags `BASE..=400` of the first 20 000 values (statsmodels'
 /// `acf`), indexed from 0 as TSB-AD's `auto_corr`; `None` for a series too short, constant
 /// or not finite.
@@ -102,11 +117,7 @@ fn autocorrelation(series: &[f64]) -> Option<Vec<f64>> {
         return None;
     }
     let lags = MAX_LAG.min(n - 1);
-    Some(
-        (BASE..=lags)
-            .map(|k| d[..n - k].iter().zip(&d[k..]).map(|(a, b)| a * b).sum::<f64>() / c0)
-            .collect(),
-    )
+    Some((BASE..=lags).map(|k| dot(&d[..n - k], &d[k..]) / c0).collect())
 }
 
 #[cfg(test)]

@@ -19,7 +19,9 @@ fn first_feature(rel: &str) -> Vec<f64> {
         let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
         header.iter().position(|h| *h != "timestamp" && *h != "label").expect("a feature")
     };
-    lines.map(|l| l.split(',').nth(column).expect("the column").parse().expect("a number")).collect()
+    lines
+        .map(|l| l.split(',').nth(column).expect("the column").parse().expect("a number"))
+        .collect()
 }
 
 #[test]

@@ -211,10 +211,7 @@ fn duplicate_column_names_are_an_error_naming_them() {
     // feature (ROC-AUC 1.0).
     let (_dir, path) = write("dup.csv", "x0,label,x1,label\n1,0,2,0\n3,1,4,1\n");
     let err = read_err(&path, &ReadOptions::default());
-    assert!(
-        matches!(err.kind(), IngestErrorKind::DuplicateColumn { first: 2, again: 4 }),
-        "{err}"
-    );
+    assert!(matches!(err.kind(), IngestErrorKind::DuplicateColumn { first: 2, again: 4 }), "{err}");
     check_message(&err, &path, Some("label"));
     assert!(err.to_string().contains("columns 2 and 4"), "{err}");
     let (_dir, path) = write("dupf.csv", "\"a\",b,a\n1,2,3\n");

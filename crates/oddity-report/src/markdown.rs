@@ -200,6 +200,42 @@ pub(crate) fn md(s: &str) -> String {
         .replace('\n', " ")
 }
 
+/// `## Per family`: for each threshold-free metric, the mean over each family's datasets of
+/// every method's per-dataset mean (TSB-AD's per-family tables), best per row in bold.
+fn family_section(summary: &Summary<'_>) -> String {
+    let methods = summary.methods();
+    let families = summary.families();
+    let mut out = String::from(
+        "## Per family\n\nPer metric: the mean over a family's datasets of each method's mean over \
+         seeds (– where the method has no value on one of them). **Bold**: best in the row.\n\n",
+    );
+    for metric in summary.threshold_free() {
+        let mark = if metric.is_oracle() { " †" } else { "" };
+        let _ = writeln!(out, "### {}{mark}\n", md(metric.label()));
+        let _ = writeln!(
+            out,
+            "| family (datasets) | {} |",
+            methods.iter().map(|m| md(m)).collect::<Vec<_>>().join(" | ")
+        );
+        let _ = writeln!(out, "|---|{}", "---:|".repeat(methods.len()));
+        for (family, members) in &families {
+            let means = metric.mean_over(members);
+            let best = means.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
+            let cells: Vec<String> = means
+                .iter()
+                .map(|m| match m {
+                    None => "–".into(),
+                    Some(v) if *v == best => format!("**{v:.4}**"),
+                    Some(v) => format!("{v:.4}"),
+                })
+                .collect();
+            let _ = writeln!(out, "| {} ({}) | {} |", md(family), members.len(), cells.join(" | "));
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,40 +277,4 @@ mod tests {
         assert!(text.contains("## roc_auc\n\n| dataset | a | b |\n|---|---:|---:|\n| d\\|1 | **0.9000** | 0.7000 |\n| *average rank* | 1.00 | 2.00 |\n"), "{text}");
         assert!(!text.contains("## Ranking across datasets"), "{text}");
     }
-}
-
-/// `## Per family`: for each threshold-free metric, the mean over each family's datasets of
-/// every method's per-dataset mean (TSB-AD's per-family tables), best per row in bold.
-fn family_section(summary: &Summary<'_>) -> String {
-    let methods = summary.methods();
-    let families = summary.families();
-    let mut out = String::from(
-        "## Per family\n\nPer metric: the mean over a family's datasets of each method's mean over \
-         seeds (– where the method has no value on one of them). **Bold**: best in the row.\n\n",
-    );
-    for metric in summary.threshold_free() {
-        let mark = if metric.is_oracle() { " †" } else { "" };
-        let _ = writeln!(out, "### {}{mark}\n", md(metric.label()));
-        let _ = writeln!(
-            out,
-            "| family (datasets) | {} |",
-            methods.iter().map(|m| md(m)).collect::<Vec<_>>().join(" | ")
-        );
-        let _ = writeln!(out, "|---|{}", "---:|".repeat(methods.len()));
-        for (family, members) in &families {
-            let means = metric.mean_over(members);
-            let best = means.iter().flatten().copied().fold(f64::NEG_INFINITY, f64::max);
-            let cells: Vec<String> = means
-                .iter()
-                .map(|m| match m {
-                    None => "–".into(),
-                    Some(v) if *v == best => format!("**{v:.4}**"),
-                    Some(v) => format!("{v:.4}"),
-                })
-                .collect();
-            let _ = writeln!(out, "| {} ({}) | {} |", md(family), members.len(), cells.join(" | "));
-        }
-        out.push('\n');
-    }
-    out
 }

@@ -11,6 +11,26 @@
 //! None.
 #![deny(missing_docs)]
 
+mod kmeans_ad;
+mod matrix_profile;
+mod poly;
 mod registry;
+mod spectral_residual;
+mod sub;
+pub mod windows;
+
+pub use kmeans_ad::{KmeansAd, KmeansAdParams};
+pub use sub::{
+    FittedSub, SubHbos, SubHbosParams, SubIForest, SubIForestParams, SubKnn, SubKnnParams, SubLof,
+    SubLofParams, SubModel, SubParams, SubParamsError, SubPca, SubPcaParams, SubValidParams,
+};
+
+pub use matrix_profile::{
+    FittedMatrixProfile, MatrixProfileParams, MatrixProfileParamsError, MatrixProfileValidParams,
+};
+pub use poly::{FittedPoly, PolyParams, PolyParamsError, PolyValidParams};
+pub use spectral_residual::{
+    FittedSpectralResidual, SpectralResidualParams, SpectralResidualValidParams,
+};
 
 pub use registry::{detector, detectors};

@@ -397,8 +397,8 @@ fn evaluate_errors() {
     check(
         &with("\n[evaluate]\nmetrics = [{ metric = \"vus_pr\", buffer = -1 }]\n"),
         expect![[r#"
-        error: config `c.toml`, line 13, key `evaluate.metrics[0]`: metric `vus_pr`: option `buffer` must be an integer >= 0 or "period", got `-1`
-    "#]],
+            error: config `c.toml`, line 13, key `evaluate.metrics[0]`: metric `vus_pr`: option `buffer` must be an integer in [0, 10000] or "period", got `-1`
+        "#]],
     );
     check(
         &with("\n[evaluate]\nmetrics = [\"precision\"]\n"),

@@ -239,6 +239,18 @@ fn try_job(
             described,
         );
         record.period = used;
+        // A VUS buffer as long as the scored part labels every point near an anomaly: the
+        // metric saturates (a random detector reached VUS-PR 0.99999). Said, not reported.
+        if let Some(b) = options.buffer.filter(|&b| b > 0 && b >= scores.len()) {
+            if record.status == MetricStatus::Ok {
+                record.value = None;
+                record.status = MetricStatus::Failed;
+                record.error = Some(format!(
+                    "buffer {b} is not below the {} scored rows: VUS would saturate; give a smaller `buffer`",
+                    scores.len()
+                ));
+            }
+        }
         metrics.push(record);
     }
     if let Some(train_scores) = &train_scores {

@@ -1,0 +1,103 @@
+//! `cargo xtask peer-seeded`: PyOD 3.6.7's seeded detectors `CBLOF`, `INNE` and `LODA`
+//! (defaults, `random_state` 0–4) beside oddity's `cblof`, `inne` and `loda`. The script is
+//! `xtask/scripts/peer_seeded.py`; it runs in the virtual environment of
+//! `cargo xtask peer-detectors` (`~/.cache/oddity-peer-detectors`).
+//!
+//! * Without `--suite`: on the reference split of `shared/reference/README.md` Part A of the
+//!   8 reference sets (or `--datasets x,y`), writes
+//!   `crates/oddity-classical/tests/fixtures/pyod_seeded_auc.csv` (per detector × dataset ×
+//!   seed: PyOD's test ROC-AUC and fit + score seconds), the band of
+//!   `crates/oddity-classical/tests/pyod_seeded.rs`.
+//! * `--suite [--datasets x,y]`: the protocol of `cargo xtask peer-tabular` (the 15 ODDS
+//!   sets × seeds 0–4, stratified 60/40, standard scaling) for both sides in one run: PyOD
+//!   through the script (`shared/reference/peer/run_tabular.py` has no entry for these three
+//!   and cannot be extended), oddity through the `oddity` binary with `--jobs 1`; prints per
+//!   detector the summed fit + score seconds, their ratio and both mean ROC-AUCs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::peer::{config_text, home, run, run_oddity};
+use crate::peer_detectors::venv;
+
+/// The reference sets the fixture covers by default.
+const DATASETS: &[&str] =
+    &["cardio", "thyroid", "wbc", "glass", "pima", "lympho", "ionosphere", "letter"];
+
+/// The detectors: the oddity name is PyOD's class in lower case (defaults on both sides).
+const DETECTORS: &[&str] = &["cblof", "inne", "loda"];
+
+/// Runs the fixture script, or the suite with `--suite`; `args` may hold `--datasets x,y`.
+pub fn peer_seeded(root: &Path, args: &[String]) -> Result<(), String> {
+    let mut datasets: Option<String> = None;
+    let mut suite = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--datasets" => datasets = Some(it.next().ok_or("--datasets needs a value")?.clone()),
+            "--suite" => suite = true,
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    let shared = std::env::var_os("ODDITY_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared"));
+    let shared = shared.canonicalize().map_err(|e| format!("{}: {e}", shared.display()))?;
+    let work = home().join(".cache/oddity-peer-detectors");
+    let python = venv(&work, &shared)?;
+    let script = root.join("xtask/scripts/peer_seeded.py");
+    if !suite {
+        let out = root.join("crates/oddity-classical/tests/fixtures/pyod_seeded_auc.csv");
+        let sets = datasets.unwrap_or_else(|| DATASETS.join(","));
+        println!(
+            "peer-seeded: PyOD CBLOF, INNE, LODA, seeds 0-4, on {sets} into {}",
+            out.display()
+        );
+        return run(Command::new(&python)
+            .arg(&script)
+            .arg("fixtures")
+            .arg(&shared)
+            .arg(&out)
+            .args(sets.split(',')));
+    }
+
+    let datasets = datasets.unwrap_or_default();
+    let out = work.join(format!("seeded-{}", std::process::id()));
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let peer_csv = out.join("peer.csv");
+    println!("peer: PyOD CBLOF, INNE, LODA on the ODDS sets (this takes minutes)");
+    run(Command::new(&python)
+        .arg(&script)
+        .arg("suite")
+        .arg(&shared)
+        .arg(&peer_csv)
+        .arg(&datasets))?;
+    let mut config = config_text(&shared, &[], &datasets)?;
+    for d in DETECTORS {
+        config += &format!("\n[[method]]\nname = \"{d}\"\ndetector = \"{d}\"\n");
+    }
+    let (peer, ours) = run_oddity(root, &out, config, &peer_csv)?;
+    println!(
+        "\n{:<8} {:>10} {:>10} {:>8}   {:>9} {:>9}",
+        "method", "PyOD s", "oddity s", "speed-up", "PyOD AUC", "ours AUC"
+    );
+    for d in DETECTORS {
+        let (Some(p), Some(o)) = (peer.get(*d), ours.get(*d)) else {
+            println!("{d:<8} missing results (see {})", out.display());
+            continue;
+        };
+        println!(
+            "{d:<8} {:>10.2} {:>10.2} {:>7.1}× {:>9.4} {:>9.4}",
+            p.seconds,
+            o.seconds,
+            p.seconds / o.seconds,
+            p.mean_auc(),
+            o.mean_auc()
+        );
+    }
+    println!(
+        "\n(fit + score seconds summed over every dataset × seed; mean ROC-AUC over datasets of the mean over seeds; outputs in {})",
+        out.display()
+    );
+    Ok(())
+}
