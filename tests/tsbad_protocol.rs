@@ -34,9 +34,10 @@ fn deterministic_methods_give_tsbad_get_metrics_values_through_the_cli() {
          [preprocess]\nscale = \"none\"\n\n\
          [[dataset]]\nname = \"ucr_135_InternalBleeding16\"\npath = \"ucr/135_UCR_Anomaly_InternalBleeding16_1200_4187_4199.csv\"\nsplit = {{ method = \"prefix\", train_rows = 1200 }}\n\n\
          [[dataset]]\nname = \"nab_speed_7578\"\npath = \"nab/labeled/realTraffic/speed_7578.csv\"\ntimestamp = \"timestamp\"\nsplit = {{ method = \"none\" }}\n\n\
+         [[dataset]]\nname = \"smap_A-6\"\ntrain = \"smap_msl/SMAP_A-6_train.csv\"\ntest = \"smap_msl/SMAP_A-6_test.csv\"\nfeatures = [\"x0\"]\n\n\
          [[dataset]]\nname = \"smd_machine-3-4\"\ntrain = \"smd/train/machine-3-4.txt\"\ntest = \"smd/test/machine-3-4.txt\"\ntest_labels = \"smd/test_label/machine-3-4.txt\"\nfeatures = [\"x0\"]\n\n\
          [[method]]\ndetector = \"spectral_residual\"\n\n[[method]]\ndetector = \"poly\"\n\n\
-         [[method]]\ndetector = \"sub_pca\"\n\n\
+         [[method]]\ndetector = \"sub_pca\"\n\n[[method]]\ndetector = \"sub_hbos\"\n\n\
          [evaluate]\nrandom_baseline = false\n",
         shared_dir().join("datasets").display()
     );
@@ -59,8 +60,8 @@ fn deterministic_methods_give_tsbad_get_metrics_values_through_the_cli() {
         );
         compared += 1;
     }
-    // 3 series × 3 methods × 4 metrics (VUS with the period as buffer).
-    assert_eq!(compared, 36);
+    // 4 series × 4 methods × 4 metrics (VUS with the period as buffer).
+    assert_eq!(compared, 64);
     assert!(
         rows.iter().all(|r| !r["metric"].starts_with("vus")
             || r["metric_options"].starts_with("buffer=period;period=")),

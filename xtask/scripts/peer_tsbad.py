@@ -72,7 +72,9 @@ def load_series(data_dir, kind, path):
         x = np.loadtxt(os.path.join(data_dir, "smd/test", path + ".txt"), delimiter=",")
         y = np.loadtxt(os.path.join(data_dir, "smd/test_label", path + ".txt"), delimiter=",")
         return x[:, 0].astype(float), y.astype(int)
-    df = pd.read_csv(os.path.join(data_dir, path))
+    # Correctly rounded parsing: pandas' default fast parser can miss the last bit, and on
+    # SMAP's many repeated values one bit changes ties (oddity's reader rounds correctly).
+    df = pd.read_csv(os.path.join(data_dir, path), float_precision="round_trip")
     value = "value" if "value" in df.columns else df.columns[0]
     if value == "timestamp":
         value = df.columns[1]
@@ -188,10 +190,10 @@ def main():
                     raise SystemExit(f"{m} on {name}: {scores.shape[0]} scores for {len(values)} steps")
                 results.append((times, [m, name, str(seed), f"{seconds:.4f}"]))
                 if not is_seeded:
-                    write(f"tsbad_{m}_{name}.csv", "score", (f"{v:.12g}\n" for v in scores))
+                    write(f"tsbad_{m}_{name}.csv", "score", (f"{float(v)!r}\n" for v in scores))
                 if has_anomaly:
                     v = vus_pr(scores, labels, ranks[0])
-                    row = [m, name, family] + ([str(seed)] if is_seeded else []) + [str(ranks[0]), f"{v:.12g}"]
+                    row = [m, name, family] + ([str(seed)] if is_seeded else []) + [str(ranks[0]), repr(float(v))]
                     results.append((seeded if is_seeded else vus, row))
                 print(f"{m:<12} {name:<40} seed {seed} {seconds:8.2f} s", flush=True)
             forget(name, m)
