@@ -11,6 +11,7 @@ use oddity_runner::{Plan, PlanOptions};
 mod evaluate;
 mod exit;
 mod init;
+mod list;
 mod out;
 mod progress;
 mod runner_cli;
@@ -51,10 +52,11 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
-    /// List the detectors (with parameters, types and defaults) and the metrics.
+    /// List the detectors (with parameters, types and defaults), the metrics and the
+    /// threshold rules; or the one named; --json for machines.
     ///
-    /// Example: oddity list
-    List,
+    /// Example: oddity list knn --json
+    List(list::ListArgs),
     /// Rebuild results and report of an output folder from its journal, or merge the folders
     /// of several shards into one (missing and duplicate jobs are reported).
     ///
@@ -111,10 +113,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Validate { config, data_dir } => {
             validate(config, PlanOptions { data_dir, ..PlanOptions::default() })
         }
-        Command::List => {
-            list();
-            Ok(crate::exit::success())
-        }
+        Command::List(args) => list::run(args),
         Command::Report(args) => runner_cli::report(args),
         Command::Slurm(args) => runner_cli::slurm(args),
         Command::Evaluate(args) => evaluate::run(args),
@@ -135,96 +134,4 @@ fn validate(config: PathBuf, opts: PlanOptions) -> anyhow::Result<ExitCode> {
         plan.jobs.len()
     );
     Ok(crate::exit::success())
-}
-
-fn list() {
-    let param = |name: &str, kind: &str, default: &str, doc: &str| {
-        crate::out::outln!("  {:<16}   {name:<13} {kind:<22} default {default:<8} {doc}", "");
-    };
-    crate::out::outln!(
-        "Detectors (parameters: name, type, default; [semi-supervised]: under protocol \"tsbad\" fits on the training part only):"
-    );
-    for d in oddity_runner::registry::detectors() {
-        let semi = match d.supervision {
-            oddity_core::Supervision::SemiSupervised => "[semi-supervised] ",
-            oddity_core::Supervision::Unsupervised => "",
-        };
-        crate::out::outln!("  {:<16} {semi}{}", d.name, d.summary);
-        if d.params.is_empty() {
-            crate::out::outln!("  {:<16}   (no parameters)", "");
-        }
-        for p in &d.params {
-            param(p.name, &p.kind.to_string(), &p.default.to_string(), p.doc);
-        }
-    }
-    crate::out::outln!(
-        "\nEvery detector also takes sliding windows over ordered rows (time series):"
-    );
-    param(
-        "window",
-        "int >= 2 | \"period\"",
-        "none",
-        "rows per window, or the fitted series' period; the detector scores flattened windows",
-    );
-    param(
-        "period_rank",
-        "one of 1|2|3",
-        "1",
-        "with window = \"period\": which autocorrelation peak",
-    );
-    param("stride", "int >= 1", "auto", "training-window stride (auto: at most 5000 windows)");
-    param(
-        "window_score",
-        "one of mean|max|center",
-        "mean",
-        "how the windows covering a row combine (center: TSB-AD's centred window, ends padded)",
-    );
-    param("window_norm", "one of none|zscore", "none", "z-normalise each window's features");
-    crate::out::outln!("\nMetrics († = oracle: the threshold is chosen with the test labels):");
-    for m in oddity_eval::metrics() {
-        let mark = if m.oracle { "†" } else { " " };
-        crate::out::outln!("  {:<18} {mark} {}", m.name, m.summary);
-        if !m.options.is_empty() {
-            crate::out::outln!("  {:<18}   options: {}", "", m.options.join(", "));
-        }
-    }
-    crate::out::outln!(
-        "\nMetric options ({{ metric = \"name\", option = value }} in [evaluate] metrics; \
-         name, type, default):"
-    );
-    for o in oddity_eval::MetricOptions::describe().iter().filter(|o| o.name != "threshold") {
-        crate::out::outln!("  {:<12} {} (default {}): {}", o.name, o.kind, o.default, o.doc);
-    }
-    let at_rules: Vec<&str> = oddity_eval::metrics()
-        .iter()
-        .filter_map(|m| match m.at_threshold {
-            oddity_eval::AtThreshold::Always { name } => Some(name),
-            _ => None,
-        })
-        .collect();
-    let when_listed: Vec<&str> = oddity_eval::metrics()
-        .iter()
-        .filter(|m| m.at_threshold == oddity_eval::AtThreshold::Listed)
-        .map(|m| m.name)
-        .collect();
-    crate::out::outln!(
-        "\nThreshold rules ([evaluate] threshold = {{ method = ..., ... }}, fitted on training \
-         scores; at each: {}; and, when listed, {}):",
-        at_rules.join(", "),
-        when_listed.join(", ")
-    );
-    for r in oddity_eval::threshold::ThresholdRule::describe() {
-        let params: Vec<String> = r
-            .params
-            .iter()
-            .map(|p| match p.default {
-                Some(d) => format!("{} = {d}", p.name),
-                None => p.name.to_string(),
-            })
-            .collect();
-        crate::out::outln!("  {:<22} {}", format!("{}({})", r.name, params.join(", ")), r.summary);
-    }
-    crate::out::outln!(
-        "\nA `random` baseline joins every experiment unless [evaluate] random_baseline = false."
-    );
 }
