@@ -104,7 +104,10 @@ SUITE = {
 }
 
 
-def suite(shared, out, detectors, wanted):
+def suite(shared, out, makers, wanted):
+    """The ODDS suite protocol (stratified 60/40, seeds 0-4, standardised on train) for
+    every `makers[name](seed)` model: `dataset,method,seed,metric,value,fit_s,score_s` rows
+    in `out` (also run by peer_seeded.py)."""
     paths = sorted(glob.glob(os.path.join(shared, "datasets", "odds", "*.csv")))
     with open(out, "w") as f:
         f.write("dataset,method,seed,metric,value,fit_s,score_s\n")
@@ -120,11 +123,11 @@ def suite(shared, out, detectors, wanted):
                 )
                 scaler = StandardScaler().fit(xtr)
                 xtr, xte = scaler.transform(xtr), scaler.transform(xte)
-                for det in detectors:
+                for det, make in makers.items():
                     np.random.seed(seed)
                     try:
                         start = time.perf_counter()
-                        model = SUITE[det](seed).fit(xtr)
+                        model = make(seed).fit(xtr)
                         fitted = time.perf_counter()
                         scores = model.decision_function(xte)
                         done = time.perf_counter()
@@ -148,7 +151,7 @@ def main():
     if sys.argv[1] == "suite":
         shared, out, detectors = sys.argv[2], sys.argv[3], sys.argv[4].split(",")
         wanted = set(sys.argv[5].split(",")) if len(sys.argv) > 5 and sys.argv[5] else set()
-        suite(shared, out, detectors, wanted)
+        suite(shared, out, {d: SUITE[d] for d in detectors}, wanted)
         return
     shared, out, jobs = sys.argv[1], sys.argv[2], sys.argv[3:]
     print("dataset,detector,roc_auc,fit_score_s")

@@ -18,8 +18,6 @@ Two modes, run by `cargo xtask peer-seeded`:
       with the metric roc_auc, for the side-by-side timing against oddity; a fit PyOD
       refuses (CBLOF's "Could not form valid cluster separation") is printed and left out.
 """
-import glob
-import os
 import sys
 import time
 import warnings
@@ -29,10 +27,8 @@ from pyod.models.cblof import CBLOF
 from pyod.models.inne import INNE
 from pyod.models.loda import LODA
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
-from peer_detectors import parts
+from peer_detectors import parts, suite
 
 warnings.filterwarnings("ignore")
 
@@ -72,44 +68,12 @@ def fixtures(shared, out, names):
                     print(f"{name},{det},{seed},{auc:.4f},{secs:.4f}", flush=True)
 
 
-def suite(shared, out, wanted):
-    paths = sorted(glob.glob(os.path.join(shared, "datasets", "odds", "*.csv")))
-    with open(out, "w") as f:
-        f.write("dataset,method,seed,metric,value,fit_s,score_s\n")
-        for path in paths:
-            name = os.path.splitext(os.path.basename(path))[0]
-            if wanted and name not in wanted:
-                continue
-            data = np.loadtxt(path, delimiter=",", skiprows=1)
-            x, y = data[:, :-1], data[:, -1].astype(int)
-            for seed in SEEDS:
-                xtr, xte, _, yte = train_test_split(
-                    x, y, test_size=0.4, stratify=y, random_state=seed
-                )
-                scaler = StandardScaler().fit(xtr)
-                xtr, xte = scaler.transform(xtr), scaler.transform(xte)
-                for det, make in DETECTORS.items():
-                    np.random.seed(seed)
-                    try:
-                        scores, secs, fit = run(make, seed, xtr, xte)
-                        auc = roc_auc_score(yte, scores)
-                    except ValueError as e:
-                        # Left out of the table (its means), as a failed job.
-                        print(f"{name} {det} seed {seed}: PyOD refuses: {e}")
-                        continue
-                    f.write(
-                        f"{name},{det},{seed},roc_auc,{auc:.6f},{fit:.4f},{secs - fit:.4f}\n"
-                    )
-                    f.flush()
-                    print(f"{name:12s} {det:6s} seed={seed} auc={auc:.4f} s={secs:.3f}", flush=True)
-
-
 def main():
     mode, shared, out, rest = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     if mode == "fixtures":
         fixtures(shared, out, rest)
     elif mode == "suite":
-        suite(shared, out, set(rest[0].split(",")) if rest and rest[0] else set())
+        suite(shared, out, DETECTORS, set(rest[0].split(",")) if rest and rest[0] else set())
     else:
         sys.exit(f"unknown mode {mode!r}: fixtures or suite")
 

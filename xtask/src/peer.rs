@@ -368,3 +368,44 @@ pub(crate) fn split_csv(line: &str) -> Vec<String> {
     fields.push(cur);
     fields
 }
+
+/// Runs oddity's `detectors` on `datasets` (the ODDS suite protocol of [`config_text`]) in
+/// `out` and prints them beside the peer's results in `peer_csv` (written by a PyOD script's
+/// `suite` mode): seconds, speed-up and mean ROC-AUC per detector.
+pub(crate) fn compare_suite(
+    root: &Path,
+    shared: &Path,
+    out: &Path,
+    peer_csv: &Path,
+    detectors: &[&str],
+    datasets: &str,
+) -> Result<(), String> {
+    let mut config = config_text(shared, &[], datasets)?;
+    for d in detectors {
+        config += &format!("\n[[method]]\nname = \"{d}\"\ndetector = \"{d}\"\n");
+    }
+    let (peer, ours) = run_oddity(root, out, config, peer_csv)?;
+    println!(
+        "\n{:<8} {:>10} {:>10} {:>8}   {:>9} {:>9}",
+        "method", "PyOD s", "oddity s", "speed-up", "PyOD AUC", "ours AUC"
+    );
+    for d in detectors {
+        let (Some(p), Some(o)) = (peer.get(*d), ours.get(*d)) else {
+            println!("{d:<8} missing results (see {})", out.display());
+            continue;
+        };
+        println!(
+            "{d:<8} {:>10.2} {:>10.2} {:>7.1}× {:>9.4} {:>9.4}",
+            p.seconds,
+            o.seconds,
+            p.seconds / o.seconds,
+            p.mean_auc(),
+            o.mean_auc()
+        );
+    }
+    println!(
+        "\n(fit + score seconds summed over every dataset × seed; mean ROC-AUC over datasets of the mean over seeds; outputs in {})",
+        out.display()
+    );
+    Ok(())
+}

@@ -21,7 +21,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::peer::{config_text, home, run, run_oddity};
+use crate::peer::{compare_suite, home, run};
 
 /// The packages pinned from `reference/versions.txt` (numba: PyOD's SOD compiles with it).
 const PACKAGES: &[&str] = &["numpy", "scipy", "scikit-learn", "pyod", "numba", "joblib"];
@@ -107,34 +107,7 @@ fn run_suite(root: &Path, detectors: &[&str], datasets: &str) -> Result<(), Stri
         .arg(&peer_csv)
         .arg(detectors.join(","))
         .arg(datasets))?;
-    let mut config = config_text(&shared, &[], datasets)?;
-    for d in detectors {
-        config += &format!("\n[[method]]\nname = \"{d}\"\ndetector = \"{d}\"\n");
-    }
-    let (peer, ours) = run_oddity(root, &out, config, &peer_csv)?;
-    println!(
-        "\n{:<8} {:>10} {:>10} {:>8}   {:>9} {:>9}",
-        "method", "PyOD s", "oddity s", "speed-up", "PyOD AUC", "ours AUC"
-    );
-    for d in detectors {
-        let (Some(p), Some(o)) = (peer.get(*d), ours.get(*d)) else {
-            println!("{d:<8} missing results (see {})", out.display());
-            continue;
-        };
-        println!(
-            "{d:<8} {:>10.2} {:>10.2} {:>7.1}× {:>9.4} {:>9.4}",
-            p.seconds,
-            o.seconds,
-            p.seconds / o.seconds,
-            p.mean_auc(),
-            o.mean_auc()
-        );
-    }
-    println!(
-        "\n(fit + score seconds summed over every dataset × seed; outputs in {})",
-        out.display()
-    );
-    Ok(())
+    compare_suite(root, &shared, &out, &peer_csv, detectors, datasets)
 }
 
 /// The virtual environment's Python, made with the pinned versions when missing.

@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::peer::{config_text, home, run, run_oddity};
+use crate::peer::{compare_suite, home, run};
 use crate::peer_detectors::venv;
 
 /// The reference sets the fixture covers by default.
@@ -72,32 +72,5 @@ pub fn peer_seeded(root: &Path, args: &[String]) -> Result<(), String> {
         .arg(&shared)
         .arg(&peer_csv)
         .arg(&datasets))?;
-    let mut config = config_text(&shared, &[], &datasets)?;
-    for d in DETECTORS {
-        config += &format!("\n[[method]]\nname = \"{d}\"\ndetector = \"{d}\"\n");
-    }
-    let (peer, ours) = run_oddity(root, &out, config, &peer_csv)?;
-    println!(
-        "\n{:<8} {:>10} {:>10} {:>8}   {:>9} {:>9}",
-        "method", "PyOD s", "oddity s", "speed-up", "PyOD AUC", "ours AUC"
-    );
-    for d in DETECTORS {
-        let (Some(p), Some(o)) = (peer.get(*d), ours.get(*d)) else {
-            println!("{d:<8} missing results (see {})", out.display());
-            continue;
-        };
-        println!(
-            "{d:<8} {:>10.2} {:>10.2} {:>7.1}× {:>9.4} {:>9.4}",
-            p.seconds,
-            o.seconds,
-            p.seconds / o.seconds,
-            p.mean_auc(),
-            o.mean_auc()
-        );
-    }
-    println!(
-        "\n(fit + score seconds summed over every dataset × seed; mean ROC-AUC over datasets of the mean over seeds; outputs in {})",
-        out.display()
-    );
-    Ok(())
+    compare_suite(root, &shared, &out, &peer_csv, DETECTORS, &datasets)
 }

@@ -5,7 +5,6 @@ use oddity_core::{
     Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec, Params,
     ParamsError,
 };
-use rayon::prelude::*;
 
 use crate::neighbors::pool;
 use crate::topk::squared;
@@ -272,9 +271,6 @@ impl Detector for CblofValidParams {
     }
 }
 
-/// Rows scored together per parallel task.
-const SCORE_BLOCK: usize = 1024;
-
 /// A fitted [`CblofValidParams`]: the centroids, their training sizes and which are large.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedCblof {
@@ -335,24 +331,7 @@ impl FittedDetector for FittedCblof {
 
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.d)?;
-        let x = data.features.as_standard_layout();
-        let x = x.as_slice().expect("standard layout is contiguous");
-        let work = |(rows, out): (&[f64], &mut [f64])| {
-            for (row, o) in rows.chunks_exact(self.d).zip(out.iter_mut()) {
-                *o = self.score_row(row);
-            }
-        };
-        let mut scores = vec![0.0; data.n_rows()];
-        if self.threads <= 1 || data.n_rows() <= SCORE_BLOCK {
-            x.chunks(SCORE_BLOCK * self.d).zip(scores.chunks_mut(SCORE_BLOCK)).for_each(work);
-        } else {
-            pool(self.threads)?.install(|| {
-                x.par_chunks(SCORE_BLOCK * self.d)
-                    .zip(scores.par_chunks_mut(SCORE_BLOCK))
-                    .for_each(work)
-            });
-        }
-        Ok(Array1::from(scores))
+        crate::rows::score_rows(data, self.threads, |row| self.score_row(row))
     }
 }
 

@@ -5,9 +5,7 @@ use oddity_core::{
     Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec, Params,
     ParamsError,
 };
-use rayon::prelude::*;
 
-use crate::neighbors::pool;
 use crate::topk::squared;
 
 /// Parameters of the `kde` detector ([`KdeValidParams`] once checked).
@@ -146,20 +144,10 @@ impl FittedDetector for FittedKde {
 
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.d)?;
-        let m = data.n_rows();
-        let query: Vec<f64> = data.features.iter().copied().collect();
-        let mut out = vec![0.0; m];
-        let work = |(qrow, o): (&[f64], &mut f64)| {
+        crate::rows::score_rows(data, self.threads, |row| {
             let mut scratch = Vec::with_capacity(self.n);
-            *o = self.score_row(qrow, &mut scratch);
-        };
-        if self.threads <= 1 {
-            query.chunks_exact(self.d).zip(out.iter_mut()).for_each(work);
-        } else {
-            pool(self.threads)?
-                .install(|| query.par_chunks_exact(self.d).zip(out.par_iter_mut()).for_each(work));
-        }
-        Ok(Array1::from(out))
+            self.score_row(row, &mut scratch)
+        })
     }
 }
 

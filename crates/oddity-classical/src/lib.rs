@@ -88,6 +88,7 @@ mod pca;
 mod random;
 mod registry;
 mod robust_zscore;
+mod rows;
 mod sod;
 mod topk;
 mod zscore;

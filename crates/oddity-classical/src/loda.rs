@@ -347,12 +347,10 @@ impl FittedDetector for FittedLoda {
 
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.d)?;
-        let x = data.features.as_standard_layout();
-        let x = x.as_slice().expect("standard layout is contiguous");
         let k = self.cuts.len() as f64;
         // Projection by projection over a block of rows (its tables stay in cache); each
         // row's sum still runs in projection order.
-        let work = |(rows, out): (&[f64], &mut [f64])| {
+        let work = |rows: &[f64], out: &mut [f64]| {
             out.fill(0.0);
             for cut in &self.cuts {
                 for (row, o) in rows.chunks_exact(self.d).zip(out.iter_mut()) {
@@ -361,17 +359,7 @@ impl FittedDetector for FittedLoda {
             }
             out.iter_mut().for_each(|o| *o /= k);
         };
-        let mut scores = vec![0.0; data.n_rows()];
-        if self.threads <= 1 || data.n_rows() <= SCORE_BLOCK {
-            x.chunks(SCORE_BLOCK * self.d).zip(scores.chunks_mut(SCORE_BLOCK)).for_each(work);
-        } else {
-            pool(self.threads)?.install(|| {
-                x.par_chunks(SCORE_BLOCK * self.d)
-                    .zip(scores.par_chunks_mut(SCORE_BLOCK))
-                    .for_each(work)
-            });
-        }
-        Ok(Array1::from(scores))
+        crate::rows::score_blocks(data, SCORE_BLOCK, self.threads, work)
     }
 }
 

@@ -7,9 +7,6 @@ use oddity_core::{
     stats, Dataset, Detector, DetectorParams, Error, FitContext, FittedDetector, ParamSpec,
     ParamValue, Params, ParamsError,
 };
-use rayon::prelude::*;
-
-use crate::neighbors::pool;
 
 /// The RBF kernel width `γ` of [`OcsvmParams::gamma`].
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -284,19 +281,10 @@ impl FittedDetector for FittedOcsvm {
 
     fn score(&self, data: &Dataset) -> Result<Array1<f64>, Error> {
         data.check_scoring(self.d)?;
-        let query: Vec<f64> = data.features.iter().copied().collect();
-        let mut out = vec![0.0; data.n_rows()];
         if self.d == 0 {
-            return Ok(Array1::from(out));
+            return Ok(Array1::zeros(data.n_rows()));
         }
-        let work = |(q, o): (&[f64], &mut f64)| *o = self.score_row(q);
-        if self.threads <= 1 {
-            query.chunks_exact(self.d).zip(out.iter_mut()).for_each(work);
-        } else {
-            pool(self.threads)?
-                .install(|| query.par_chunks_exact(self.d).zip(out.par_iter_mut()).for_each(work));
-        }
-        Ok(Array1::from(out))
+        crate::rows::score_rows(data, self.threads, |row| self.score_row(row))
     }
 }
 
