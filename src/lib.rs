@@ -13,11 +13,15 @@
 //!
 //! # Crate features
 //!
-//! None.
+//! * `deep` (default): the deep detectors of [`deep`] (burn) in the runner, the CLI and this
+//!   crate. Without it (`--no-default-features`) oddity has every classical and
+//!   time-series detector, every metric and report, and compiles no burn.
 #![deny(missing_docs)]
 
 pub use oddity_classical as classical;
 pub use oddity_core as core;
+#[cfg(feature = "deep")]
+pub use oddity_deep as deep;
 pub use oddity_eval as eval;
 pub use oddity_ingest as ingest;
 pub use oddity_preprocess as preprocess;

@@ -32,6 +32,10 @@
 //!   of `crates/oddity-series/tests/fixtures/`, then time oddity's detectors on the same
 //!   series and print both times and the speed-up (`--time`: only the timing, against the
 //!   TSB-AD seconds recorded in the fixtures).
+//! * `reuse [CRATE…]`: build and run the examples of `oddity-eval`, `oddity-classical` and
+//!   `oddity-ingest` as programs outside the workspace (own lockfile and target directory),
+//!   asserting from `cargo tree` that each pulls in only what it uses; check that no
+//!   published manifest pins an exact version and that the CLI without `deep` has no burn.
 //! * `hack`: regenerate `crates/oddity-hack/Cargo.toml`, the feature-unifying crate (run it
 //!   after changing any dependency).
 
@@ -46,6 +50,7 @@ mod peer_detectors;
 mod peer_seeded;
 mod peer_timeseries;
 mod peer_tsbad;
+mod reuse;
 mod slurm_e2e;
 #[cfg(test)]
 mod tidy;
@@ -62,8 +67,9 @@ fn main() -> ExitCode {
         Some("peer-detectors") => peer_detectors::peer_detectors(&project_root(), &args[1..]),
         Some("peer-seeded") => peer_seeded::peer_seeded(&project_root(), &args[1..]),
         Some("peer-timeseries") => peer_timeseries::peer_timeseries(&project_root(), &args[1..]),
+        Some("reuse") => reuse::reuse(&project_root(), &args[1..]),
         Some("peer-tsbad") => peer_tsbad::peer_tsbad(&project_root(), &args[1..]),
-        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y] | peer-detectors [--detectors a,b] [--datasets x,y] [--suite] | peer-seeded [--suite] [--datasets x,y] | peer-timeseries [--methods a,b] [--datasets x,y] [--seeds 0,1] [--epochs 5] [--interleave] | peer-tsbad [--methods a,b] [--series x,y] [--time]>".to_string()),
+        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | reuse [CRATE…] | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y] | peer-detectors [--detectors a,b] [--datasets x,y] [--suite] | peer-seeded [--suite] [--datasets x,y] | peer-timeseries [--methods a,b] [--datasets x,y] [--seeds 0,1] [--epochs 5] [--interleave] | peer-tsbad [--methods a,b] [--series x,y] [--time]>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

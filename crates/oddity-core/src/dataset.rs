@@ -88,7 +88,7 @@ impl Dataset {
     /// [`Dataset::window`]); fails with [`Error::ShapeMismatch`] when `steps` is 0 or does
     /// not divide the number of feature columns.
     pub fn with_window(mut self, steps: usize) -> Result<Self, Error> {
-        if steps == 0 || !self.n_features().is_multiple_of(steps) {
+        if steps == 0 || self.n_features() % steps != 0 {
             return Err(Error::ShapeMismatch {
                 what: "window steps dividing the feature columns".into(),
                 expected: self.n_features(),

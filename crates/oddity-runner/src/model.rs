@@ -91,7 +91,7 @@ pub enum ModelFileError {
     #[error("truncated or corrupt model file ({0})")]
     Body(oddity_core::Error),
     /// Occurs when the model's detector is not in this oddity's registry.
-    #[error("the model's detector `{0}` is not known to this oddity")]
+    #[error("{}", crate::registry::left_out(.0).unwrap_or_else(|| format!("the model's detector `{}` is not known to this oddity", .0)))]
     UnknownDetector(String),
     /// Occurs when the detector's state cannot be loaded.
     #[error("truncated or corrupt model file (detector `{detector}`: {error})")]

@@ -343,7 +343,7 @@ fn poly_scores(x: &[f64], w: usize, power: usize, threads: usize) -> Result<Vec<
             estimate[i * w + k] = model(i).at(at);
         }
     }
-    if !n.is_multiple_of(blocks) {
+    if blocks == 0 || n % blocks != 0 {
         for (t, slot) in estimate.iter_mut().enumerate().skip(blocks * w) {
             *slot = model(blocks).at(t as f64);
         }

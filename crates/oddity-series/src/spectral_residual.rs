@@ -157,9 +157,10 @@ fn saliency(x: &[f64]) -> Result<Vec<f64>, Error> {
     let pad_left = (AVERAGE_LEN - 1) / 2;
     let pad_right = AVERAGE_LEN - pad_left - 1;
     let weight = 1.0 / AVERAGE_LEN as f64;
-    let padded: Vec<f64> = std::iter::repeat_n(scaled[0], pad_left)
+    let padded: Vec<f64> = std::iter::repeat(scaled[0])
+        .take(pad_left)
         .chain(amp[1..=half].iter().map(|a| a.ln()))
-        .chain(std::iter::repeat_n(scaled[n - 1], pad_right))
+        .chain(std::iter::repeat(scaled[n - 1]).take(pad_right))
         .map(|v| v * weight)
         .collect();
     let average: Vec<f64> =
@@ -169,7 +170,7 @@ fn saliency(x: &[f64]) -> Result<Vec<f64>, Error> {
     // second half (without its last value when n is even); the constant term is its own
     // average. exp(log|F| − average + i·phase) = F · exp(−average) / 1, so no logarithm,
     // angle or sine of the second half is needed (TSB-AD's formula up to rounding).
-    let mirrored = if n.is_multiple_of(2) { &average[..half - 1] } else { &average[..] };
+    let mirrored = if n % 2 == 0 { &average[..half - 1] } else { &average[..] };
     spectrum[0] /= amp[0];
     for k in 1..n {
         let smooth = if k <= half { average[k - 1] } else { mirrored[n - 1 - k] };

@@ -24,7 +24,7 @@ impl GmmValidParams {
         let mut last_error = None;
         for run in runs {
             match run {
-                Ok((bound, m)) if best.as_ref().is_none_or(|(b, _)| bound > *b) => {
+                Ok((bound, m)) if best.as_ref().map_or(true, |(b, _)| bound > *b) => {
                     best = Some((bound, m))
                 }
                 Ok(_) => {}
@@ -225,7 +225,7 @@ impl Detector for GmmValidParams {
                 for (k, fit) in ks.iter().zip(fits) {
                     match fit {
                         Ok((bic, m)) => {
-                            if best.as_ref().is_none_or(|(b, bm)| {
+                            if best.as_ref().map_or(true, |(b, bm)| {
                                 bic < *b || (bic == *b && m.n_components() < bm.n_components())
                             }) {
                                 best = Some((bic, m));

@@ -91,7 +91,7 @@ pub fn fit_gpd(excesses: &[f64]) -> Result<Gpd, ThresholdError> {
     let mut best: Option<(f64, Gpd)> = None;
     for gpd in candidates {
         let ll = log_likelihood(excesses, gpd);
-        if ll.is_finite() && best.is_none_or(|(b, _)| ll > b) {
+        if ll.is_finite() && best.map_or(true, |(b, _)| ll > b) {
             best = Some((ll, gpd));
         }
     }

@@ -103,15 +103,14 @@ pub(super) fn method_block(
     };
     let entry = registry::detector(&detector_name).ok_or_else(|| {
         let known: Vec<_> = registry::detectors().iter().map(|d| d.name).collect();
-        source.error(
-            table.get("detector").map(|v| v.span()),
-            key("detector"),
+        let message = registry::left_out(&detector_name).unwrap_or_else(|| {
             format!(
                 "unknown detector `{detector_name}`{} (known: {})",
                 oddity_core::suggest::did_you_mean(&detector_name, known.iter().copied()),
                 known.join(", ")
-            ),
-        )
+            )
+        });
+        source.error(table.get("detector").map(|v| v.span()), key("detector"), message)
     })?;
     let name = string("name")?.unwrap_or_else(|| detector_name.clone());
     let sub = |k: &str| -> Result<Option<toml::Value>, ConfigError> {

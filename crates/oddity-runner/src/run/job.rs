@@ -106,7 +106,7 @@ enum JobError {
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
     /// The variant's detector is not in the registry.
-    #[error("unknown detector `{0}`")]
+    #[error("{}", crate::registry::left_out(.0).unwrap_or_else(|| format!("unknown detector `{}`", .0)))]
     UnknownDetector(String),
     /// The detector could not be built from the variant's parameters.
     #[error("{0}")]
