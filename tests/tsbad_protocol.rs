@@ -74,3 +74,43 @@ fn deterministic_methods_give_tsbad_get_metrics_values_through_the_cli() {
         assert_eq!(r["n_train"], r["n_test"], "{line}");
     }
 }
+
+/// TSB-AD's VUS-PR of its own scores: (method, series) → value
+/// (`crates/oddity-series/tests/fixtures/tsbad_vus.csv`, written by `cargo xtask peer-tsbad`).
+fn tsbad_vus(method: &str, series: &str) -> f64 {
+    let path = repo().join("crates/oddity-series/tests/fixtures/tsbad_vus.csv");
+    let text = std::fs::read_to_string(&path).expect("the TSB-AD VUS fixture");
+    text.lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f[0] == method && f[1] == series)
+        .map(|f| f[4].parse().unwrap())
+        .unwrap_or_else(|| panic!("no {method} {series} in {}", path.display()))
+}
+
+#[test]
+fn a_semi_supervised_detector_fits_the_prefix_with_the_whole_series_window() {
+    // TSB-AD's `run_Sub_OCSVM(data_train, data_test)`: the window is the period of the whole
+    // series, the detector fits on the training prefix and scores every step. A period taken
+    // from the prefix alone (nab_speed_7578's first half) would give other scores.
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[experiment]\nname = \"semi\"\ndata_dir = \"{}\"\noutput = \"out\"\nprotocol = \"tsbad\"\n\n\
+         [preprocess]\nscale = \"none\"\n\n\
+         [[dataset]]\nname = \"ucr_135_InternalBleeding16\"\npath = \"ucr/135_UCR_Anomaly_InternalBleeding16_1200_4187_4199.csv\"\nsplit = {{ method = \"prefix\", train_rows = 1200 }}\n\n\
+         [[dataset]]\nname = \"nab_speed_7578\"\npath = \"nab/labeled/realTraffic/speed_7578.csv\"\ntimestamp = \"timestamp\"\nsplit = {{ method = \"prefix\", train_rows = 563 }}\n\n\
+         [[method]]\ndetector = \"sub_ocsvm\"\n\n\
+         [evaluate]\nmetrics = [\"vus_pr\"]\nrandom_baseline = false\n",
+        shared_dir().join("datasets").display()
+    );
+    std::fs::write(dir.path().join("c.toml"), config).unwrap();
+    let run = oddity(dir.path(), &["run", "c.toml", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = results(&dir.path().join("out"));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for r in &rows {
+        assert_eq!(r["status"], "ok", "{r:?}");
+        let want = tsbad_vus("sub_ocsvm", &r["dataset"]);
+        let got: f64 = r["value"].parse().unwrap();
+        assert!((got - want).abs() <= 1e-9, "{}: {got} vs TSB-AD {want}", r["dataset"]);
+    }
+}

@@ -2,17 +2,31 @@
 `crates/oddity-series/tests/fixtures/` (driven by `cargo xtask peer-tsbad`).
 
 Usage: python peer_tsbad.py --data-dir DIR --out DIR [--methods a,b] [--series a,b]
+       python peer_tsbad.py --sub-mcd-full TSBAD_SITE_PACKAGES --out DIR [--series a,b]
 
 Writes, in --out:
   tsbad_series_<series>.csv     value,label: the series TSB-AD scores (first feature) and labels
   tsbad_periods.csv             series,rank1,rank2,rank3: find_length_rank on it
-  tsbad_<method>_<series>.csv   score: per-point scores of a deterministic method
+  tsbad_<method>_<series>.csv   score: per-point scores of a deterministic method, or
+                                step,score: every k-th step (k = ceil(n / 1000), and the last
+                                one) of a semi-supervised one (sub_mcd, sub_ocsvm)
+  tsbad_sub_mcd_full_<series>.csv  step,score: with --sub-mcd-full (see sub_mcd_full)
+  tsbad_train.csv               series,train_rows: the training prefix of the semi-supervised
+                                methods (UCR: the file name's; the others: the first half)
   tsbad_vus.csv                 method,series,family,period,vus_pr: deterministic methods
   tsbad_seeded_vus.csv          method,series,family,seed,period,vus_pr: seeded ones, seeds 0-4
+                                (nan: TSB-AD raised ValueError on the series)
   tsbad_times.csv               method,series,seed,seconds: fit + score (the run_* call)
 
 Every series is TSB-AD's univariate layout: the first feature of the *test* file where the
 data set has train/test files (what TSB-AD's benchmark files hold), the whole file otherwise.
+The semi-supervised methods follow TSB-AD's `Semisupervise_AD_Pool` protocol: the window
+length is the period of the whole series, the model fits on the training prefix and scores
+the whole series. MCD's FAST-MCD draws random subsets (scikit-learn's `MinCovDet` with
+TSB-AD's `random_state=2024`, numpy permutations); oddity draws its own, and its `mcd`
+follows scikit-learn 1.9's consistency correction where this environment's scikit-learn
+(1.5) divides by median(dist) / chi2(d).isf(0.5): `sub_mcd` is compared by VUS-PR, not per
+point.
 VUS-PR is TSB-AD's `get_metrics` value (`generate_curve(labels, score, period, 'opt', 250)`)
 on the min-max-scaled scores, as `Run_Detector_U.py` computes it, with the period of rank 1
 as the sliding window; series without an anomaly get no VUS row.
@@ -25,10 +39,84 @@ import sys
 import time
 import types
 
+# Series of the `--sub-mcd-full` oracle: rank-3 periods of at most 72 steps, where oddity's
+# FAST-MCD takes seconds.
+SUB_MCD_FULL = ["nab_ec2_cpu_utilization_5f5533", "nab_exchange-2_cpc_results", "smap_A-6", "smd_machine-2-1"]
+
+
+def sub_mcd_full(site, out, series):
+    """`--sub-mcd-full TSBAD_SITE_PACKAGES`: TSB-AD's own `MCD` (run_Sub_MCD's fit on the
+    training prefix and decision_function on the series, the rank-3 period of
+    tsbad_periods.csv) with `support_fraction=1.0`, under the scikit-learn of the running
+    interpreter. oddity's `mcd` follows scikit-learn 1.9.1's correction (the TSB-AD venv has
+    1.5.2), so this runs in the peer-detectors venv (scikit-learn 1.9.1, numpy 2), TSB-AD
+    imported from TSB_SITE with stand-ins for the modules MCD.py's imports pull in but never
+    call (torch, pandas, statsmodels, hurst). With every window in the support FAST-MCD's
+    random subsets cannot change the result: oddity must equal it per step. Writes
+    tsbad_sub_mcd_full_<series>.csv (step,score, every k-th step as sub_mcd's)."""
+    stubs = {"torch": {}, "torch.nn": {}, "pandas": {}, "statsmodels": {}, "statsmodels.tsa": {},
+             "statsmodels.tsa.seasonal": {"seasonal_decompose": None},
+             "statsmodels.tsa.ar_model": {"AR": None}, "hurst": {"compute_Hc": None}}
+    added = [name for name in stubs if name not in sys.modules]
+    for name in added:
+        sys.modules[name] = types.ModuleType(name)
+        sys.modules[name].__dict__.update(stubs[name])
+    sys.modules["torch"].nn = sys.modules["torch.nn"]
+    sys.modules["torch"].Tensor = type("Tensor", (), {})
+    sys.path.append(site)
+    import numpy as np
+    import sklearn
+    from TSB_AD.models.MCD import MCD
+
+    # The stand-ins only satisfy the imports; scikit-learn looks for pandas and torch in
+    # sys.modules when it checks inputs, so they leave again.
+    for name in added:
+        del sys.modules[name]
+    # scikit-learn 1.9's check_is_fitted wants estimator tags TSB-AD's BaseDetector lacks;
+    # decision_function only calls it as an assertion.
+    import TSB_AD.models.MCD as mcd_module
+
+    mcd_module.check_is_fitted = lambda *args, **kwargs: None
+
+    def table(file):
+        return {r[0]: r[1:] for r in list(csv.reader(open(os.path.join(out, file))))[1:]}
+
+    periods, train = table("tsbad_periods.csv"), table("tsbad_train.csv")
+    for name in series:
+        rows = list(csv.reader(open(os.path.join(out, f"tsbad_series_{name}.csv"))))[1:]
+        x = np.array([float(r[0]) for r in rows]).reshape(-1, 1)
+        clf = MCD(slidingWindow=int(periods[name][2]), support_fraction=1.0)
+        clf.fit(x[: int(train[name][0])])
+        scores = np.asarray(clf.decision_function(x), dtype=float).ravel()
+        k = -(-len(scores) // 1000)
+        steps = list(range(0, len(scores), k))
+        if steps[-1] != len(scores) - 1:
+            steps.append(len(scores) - 1)
+        with open(os.path.join(out, f"tsbad_sub_mcd_full_{name}.csv"), "w") as f:
+            f.write("step,score\n")
+            f.writelines(f"{i},{float(scores[i])!r}\n" for i in steps)
+        print(f"sub_mcd_full {name:<40} scikit-learn {sklearn.__version__}", flush=True)
+
+
+if __name__ == "__main__" and "--sub-mcd-full" in sys.argv:
+    _ap = argparse.ArgumentParser()
+    _ap.add_argument("--sub-mcd-full", required=True, metavar="TSBAD_SITE_PACKAGES")
+    _ap.add_argument("--out", required=True)
+    _ap.add_argument("--series", default=",".join(SUB_MCD_FULL))
+    _a, _ = _ap.parse_known_args()
+    sub_mcd_full(_a.sub_mcd_full, _a.out, [s for s in _a.series.split(",") if s])
+    sys.exit(0)
+
 # TSB-AD's utils/utility.py imports torch.nn at module level even for the classical models;
-# PyTorch is not installed, so a stand-in module satisfies the import (tslearn, which
-# switches to a torch backend when torch imports, is not used by the methods here).
+# PyTorch is not installed, so a stand-in module satisfies the import. tslearn (KShapeAD's
+# k-Shape) switches to a torch backend when torch imports: it is imported first, with
+# `import torch` failing, so it keeps its numpy backend.
 if "torch" not in sys.modules:
+    sys.modules["torch"] = None
+    import tslearn.clustering  # noqa: E402, F401
+    import tslearn.metrics  # noqa: E402, F401
+
+    del sys.modules["torch"]
     _torch = types.ModuleType("torch")
     _torch.nn = types.ModuleType("torch.nn")
     _torch.Tensor = type("Tensor", (), {})
@@ -97,6 +185,28 @@ def _kmeans_ad(x, seed):
     return mw.run_KMeansAD_U(x, n_clusters=10, periodicity=2)
 
 
+def train_rows(name, n):
+    """The training prefix of the semi-supervised methods: UCR's own (the number after the
+    name in the file name), the first half of the series otherwise."""
+    path = next(p for s, _, _, p in SERIES if s == name)
+    if name.startswith("ucr_"):
+        return int(os.path.basename(path).split("_")[-3])
+    return n // 2
+
+
+def _semi(run, **kw):
+    # TSB-AD's run_Sub_MCD / run_Sub_OCSVM(data_train, data_test): period of the whole
+    # series, fit on the prefix, scores of the whole series.
+    return lambda x, s, tr: run(x[:tr], x, **kw)
+
+
+def _kshape_ad(x, seed):
+    # SAND offline (run_KShapeAD): tslearn's KShape takes no random_state, it draws from
+    # numpy's global state.
+    np.random.seed(seed)
+    return mw.run_KShapeAD(x, periodicity=1)
+
+
 # The methods: oddity name -> (seeded, fn(x (n, 1) float array, seed) -> scores). Defaults are
 # TSB-AD 1.5's Optimal_Uni_algo_HP_dict. Other detectors of oddity-series add their entries.
 METHODS = {
@@ -109,6 +219,13 @@ METHODS = {
     "spectral_residual": (False, lambda x, s: mw.run_SR(x, periodicity=1)),
     "poly": (False, lambda x, s: mw.run_POLY(x, periodicity=1, power=4)),
     "matrix_profile": (False, lambda x, s: mw.run_MatrixProfile(x, periodicity=1)),
+    "kshape_ad": (True, _kshape_ad),
+}
+
+# The semi-supervised methods: oddity name -> fn(x, seed, train_rows) -> scores.
+SEMI = {
+    "sub_mcd": _semi(mw.run_Sub_MCD, periodicity=3, support_fraction=None),
+    "sub_ocsvm": _semi(mw.run_Sub_OCSVM, periodicity=2, kernel="rbf", nu=0.5),
 }
 
 
@@ -124,7 +241,7 @@ def main():
     ap.add_argument("--methods", default="")
     ap.add_argument("--series", default="")
     args = ap.parse_args()
-    methods = [m for m in args.methods.split(",") if m] or list(METHODS)
+    methods = [m for m in args.methods.split(",") if m] or list(METHODS) + list(SEMI)
     wanted = [s for s in args.series.split(",") if s]
     series = [s for s in SERIES if not wanted or s[0] in wanted]
     os.makedirs(args.out, exist_ok=True)
@@ -135,7 +252,9 @@ def main():
         "tsbad_vus.csv": ["method", "series", "family", "period", "vus_pr"],
         "tsbad_seeded_vus.csv": ["method", "series", "family", "seed", "period", "vus_pr"],
         "tsbad_times.csv": ["method", "series", "seed", "seconds"],
+        "tsbad_train.csv": ["series", "train_rows"],
     }
+    per_series = ("tsbad_periods.csv", "tsbad_train.csv")
     rows = {}
     for file in headers:
         path = os.path.join(args.out, file)
@@ -146,9 +265,9 @@ def main():
         # just before their new values are added: the tables are complete at every save,
         # and another run may read them meanwhile.
         for file in headers:
-            if method is None and file == "tsbad_periods.csv":
+            if method is None and file in per_series:
                 rows[file] = [r for r in rows[file] if r[0] != name]
-            elif method is not None and file != "tsbad_periods.csv":
+            elif method is not None and file not in per_series:
                 rows[file] = [r for r in rows[file] if not (r[0] == method and r[1] == name)]
 
     def write(file, header, lines):
@@ -177,19 +296,39 @@ def main():
         forget(name)
         ranks = [int(find_length_rank(values, rank=r)) for r in (1, 2, 3)]
         periods.writerow([name] + [str(r) for r in ranks])
+        tr = train_rows(name, len(values))
+        rows["tsbad_train.csv"].append([name, str(tr)])
         x = values.reshape(-1, 1)
         has_anomaly = labels.sum() > 0
         for m in methods:
-            is_seeded, fn = METHODS[m]
+            if m in SEMI:
+                is_seeded, fn = False, (lambda f: lambda x, s: f(x, s, tr))(SEMI[m])
+            else:
+                is_seeded, fn = METHODS[m]
             results = []
             for seed in SEEDS if is_seeded else [0]:
                 t0 = time.perf_counter()
-                scores = np.asarray(fn(x, seed), dtype=float).ravel()
+                try:
+                    scores = np.asarray(fn(x, seed), dtype=float).ravel()
+                except ValueError as e:
+                    # TSB-AD refuses the series (KShapeAD: fewer subsequences than clusters):
+                    # a VUS-PR of nan says so, and oddity must refuse it too.
+                    print(f"{m:<12} {name:<40} seed {seed} TSB-AD fails: {e}", flush=True)
+                    if has_anomaly:
+                        row = [m, name, family] + ([str(seed)] if is_seeded else []) + [str(ranks[0]), "nan"]
+                        results.append((seeded if is_seeded else vus, row))
+                    continue
                 seconds = time.perf_counter() - t0
                 if scores.shape[0] != len(values):
                     raise SystemExit(f"{m} on {name}: {scores.shape[0]} scores for {len(values)} steps")
                 results.append((times, [m, name, str(seed), f"{seconds:.4f}"]))
-                if not is_seeded:
+                if m in SEMI:
+                    k = -(-len(scores) // 1000)
+                    steps = list(range(0, len(scores), k))
+                    if steps[-1] != len(scores) - 1:
+                        steps.append(len(scores) - 1)
+                    write(f"tsbad_{m}_{name}.csv", "step,score", (f"{i},{float(scores[i])!r}\n" for i in steps))
+                elif not is_seeded:
                     write(f"tsbad_{m}_{name}.csv", "score", (f"{float(v)!r}\n" for v in scores))
                 if has_anomaly:
                     v = vus_pr(scores, labels, ranks[0])

@@ -23,7 +23,8 @@
 //!   (cardio, wbc, glass, lympho), ocsvm and mcd (the 8 reference sets) score fixtures of
 //!   `crates/oddity-classical/tests/fixtures/`; with `--suite`, time PyOD's OCSVM and MCD
 //!   beside oddity's `ocsvm`, `mcd` on the 15 ODDS sets as `peer-tabular` does.
-//! * `peer-seeded [--suite] [--datasets x,y]`: run PyOD's CBLOF, INNE and LODA (seeds 0–4)
+//! * `peer-seeded [--suite] [--detectors a,b] [--datasets x,y]`: run PyOD's CBLOF, INNE,
+//!   LODA and DIF (seeds 0–4)
 //!   on the reference split of the 8 reference sets and write the seed-band fixture
 //!   `crates/oddity-classical/tests/fixtures/pyod_seeded_auc.csv`; with `--suite`, time them
 //!   beside oddity's `cblof`, `inne`, `loda` on the 15 ODDS sets as `peer-tabular` does.
@@ -69,7 +70,7 @@ fn main() -> ExitCode {
         Some("peer-timeseries") => peer_timeseries::peer_timeseries(&project_root(), &args[1..]),
         Some("reuse") => reuse::reuse(&project_root(), &args[1..]),
         Some("peer-tsbad") => peer_tsbad::peer_tsbad(&project_root(), &args[1..]),
-        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | reuse [CRATE…] | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y] | peer-detectors [--detectors a,b] [--datasets x,y] [--suite] | peer-seeded [--suite] [--datasets x,y] | peer-timeseries [--methods a,b] [--datasets x,y] [--seeds 0,1] [--epochs 5] [--interleave] | peer-tsbad [--methods a,b] [--series x,y] [--time]>".to_string()),
+        _ => Err("usage: cargo xtask <test [ARGS…] | datasets | hack | reuse [CRATE…] | fuzz [--secs N] [TARGET…] | slurm-e2e | peer-tabular [--methods a,b] [--datasets x,y] | peer-detectors [--detectors a,b] [--datasets x,y] [--suite] | peer-seeded [--suite] [--detectors a,b] [--datasets x,y] | peer-timeseries [--methods a,b] [--datasets x,y] [--seeds 0,1] [--epochs 5] [--interleave] | peer-tsbad [--methods a,b] [--series x,y] [--time]>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,12 @@
 //! the same series (`crates/oddity-series/examples/tsbad_time.rs`: `fit_score` with the
 //! registry defaults) and prints both times and their ratio per method and series.
 //! `--time` skips the Python run and compares with the seconds recorded in the fixtures.
+//! The semi-supervised `sub_mcd` and `sub_ocsvm` run on both sides as TSB-AD's
+//! `Semisupervise_AD_Pool` does: window from the whole series, fit on the training prefix of
+//! `tsbad_train.csv`, scores of the whole series (`SubValidParams::fit_prefix`).
+//! `--methods sub_mcd_full` writes the per-step oracle of `sub_mcd` with the whole support
+//! (TSB-AD's MCD under the scikit-learn 1.9.1 of `~/.cache/oddity-peer-detectors`, whose
+//! covariance correction oddity's `mcd` follows; TSB-AD's own environment has 1.5.2).
 //!
 //! Both sides run on one thread (`OMP_NUM_THREADS=1` and friends for numpy / scikit-learn /
 //! numba; `FitContext::threads` = 1 for oddity). The Python side runs in a virtual
@@ -58,6 +64,15 @@ pub fn peer_tsbad(root: &Path, args: &[String]) -> Result<(), String> {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../shared"));
     let fixtures = root.join("crates/oddity-series/tests/fixtures");
+    // `sub_mcd_full` is an oracle, not a method: TSB-AD's MCD under scikit-learn 1.9.1.
+    let full = methods.iter().any(|m| m == "sub_mcd_full");
+    methods.retain(|m| m != "sub_mcd_full");
+    if full && !time_only {
+        sub_mcd_full(root, &fixtures, &series)?;
+        if methods.is_empty() {
+            return Ok(());
+        }
+    }
     if !time_only {
         let python = venv()?;
         let mut cmd = Command::new(&python);
@@ -81,6 +96,34 @@ pub fn peer_tsbad(root: &Path, args: &[String]) -> Result<(), String> {
         run(&mut cmd)?;
     }
     compare(root, &fixtures, &methods, if series.is_empty() { "all" } else { &series })
+}
+
+/// `peer_tsbad.py --sub-mcd-full`: TSB-AD's own MCD with the whole support under the
+/// scikit-learn (1.9.1) of the peer-detectors environment, TSB-AD imported from this one.
+fn sub_mcd_full(root: &Path, fixtures: &Path, series: &str) -> Result<(), String> {
+    let python = home().join(".cache/oddity-peer-detectors/venv/bin/python");
+    if !python.exists() {
+        return Err(format!(
+            "sub_mcd_full runs in the peer-detectors environment ({}): run `cargo xtask peer-detectors` once first",
+            python.display()
+        ));
+    }
+    let out = Command::new(venv()?)
+        .args(["-c", "import os, TSB_AD; print(os.path.dirname(os.path.dirname(TSB_AD.__file__)))"])
+        .output()
+        .map_err(|e| format!("TSB-AD's site-packages: {e}"))?;
+    let site = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let mut cmd = Command::new(&python);
+    cmd.arg(root.join("xtask/scripts/peer_tsbad.py"))
+        .arg("--sub-mcd-full")
+        .arg(site)
+        .arg("--out")
+        .arg(fixtures);
+    if !series.is_empty() {
+        cmd.arg("--series").arg(series);
+    }
+    println!("peer-tsbad: TSB-AD's MCD, whole support, scikit-learn of peer-detectors");
+    run(&mut cmd)
 }
 
 /// The virtual environment's python, made and filled on first use.

@@ -66,6 +66,7 @@ mod center_scale;
 mod cof;
 mod copod;
 mod dbscan;
+mod dif;
 mod ecod;
 mod eif;
 mod gmm;
@@ -100,6 +101,7 @@ pub use dbscan::{
     DbscanEps, DbscanParams, DbscanParamsError, DbscanValidParams, FittedDbscan, AUTO_EPS_NEIGHBOR,
     AUTO_EPS_PERCENTILE,
 };
+pub use dif::{DifActivation, DifParams, DifParamsError, DifValidParams, FittedDif};
 pub use ecod::{EcdfMode, EcodAggregation, EcodParams, EcodValidParams, FittedEcod};
 pub use eif::{EifParams, EifParamsError, EifValidParams, FittedEif};
 pub use gmm::{Components, FittedGmm, GmmParams, GmmParamsError, GmmValidParams};

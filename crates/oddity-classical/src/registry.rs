@@ -47,6 +47,7 @@ pub fn detectors() -> Vec<DetectorEntry> {
         DetectorEntry::of::<crate::LodaParams>(),
         DetectorEntry::of::<crate::OcsvmParams>(),
         DetectorEntry::of::<crate::McdParams>(),
+        DetectorEntry::of::<crate::DifParams>(),
     ]
 }
 
@@ -90,7 +91,8 @@ mod tests {
         defaults_agree::<crate::LodaParams>();
         defaults_agree::<crate::OcsvmParams>();
         defaults_agree::<crate::McdParams>();
-        assert_eq!(detectors().len(), 23, "a detector is missing from this test");
+        defaults_agree::<crate::DifParams>();
+        assert_eq!(detectors().len(), 24, "a detector is missing from this test");
     }
 
     #[test]

@@ -121,6 +121,18 @@ impl Dataset {
         self.labels.as_ref().map(|l| l.iter().filter(|&&v| v == 1).count())
     }
 
+    /// The first `rows` rows (a series' training prefix). Errors: `rows` of 0 or more than
+    /// the dataset has ([`Error::Fit`], naming both counts).
+    pub fn prefix(&self, rows: usize) -> Result<Self, Error> {
+        if rows == 0 || rows > self.n_rows() {
+            return Err(Error::Fit(format!(
+                "a training prefix of {rows} rows is not part of a series of {} rows",
+                self.n_rows()
+            )));
+        }
+        Ok(self.select_rows(&(0..rows).collect::<Vec<_>>()))
+    }
+
     /// The rows at `indices`, in that order, with their labels and timestamps.
     pub fn select_rows(&self, indices: &[usize]) -> Self {
         Self {

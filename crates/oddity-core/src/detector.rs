@@ -47,6 +47,24 @@ pub trait Detector: Send + Sync {
         let scores = fitted.score(data)?;
         Ok((fitted, scores))
     }
+
+    /// TSB-AD's semi-supervised protocol: fits on the first `train_rows` rows of `series`
+    /// and scores every row of it. The default fits on that prefix, then scores the series;
+    /// a detector that derives a setting from the data it fits on (a window as long as the
+    /// series' period) may take it from the whole series instead, as TSB-AD's code does.
+    ///
+    /// Errors: `train_rows` of 0 or more than the series' rows, and the errors of
+    /// [`Detector::fit`] and [`FittedDetector::score`].
+    fn fit_prefix_score(
+        &self,
+        series: &Dataset,
+        train_rows: usize,
+        ctx: &FitContext,
+    ) -> Result<(Box<dyn FittedDetector>, Array1<f64>), Error> {
+        let fitted = self.fit(&series.prefix(train_rows)?, ctx)?;
+        let scores = fitted.score(series)?;
+        Ok((fitted, scores))
+    }
 }
 
 /// A fitted detector: maps rows to scores, higher = more anomalous, always finite.

@@ -12,18 +12,22 @@
 #![deny(missing_docs)]
 
 mod kmeans_ad;
+mod kshape_ad;
 mod matrix_profile;
 mod poly;
 mod registry;
 mod spectral_residual;
 mod sub;
+mod sub_semi;
 pub mod windows;
 
 pub use kmeans_ad::{KmeansAd, KmeansAdParams};
+pub use kshape_ad::{FittedKShapeAd, KShapeAdParams, KShapeAdParamsError, KShapeAdValidParams};
 pub use sub::{
     FittedSub, SubHbos, SubHbosParams, SubIForest, SubIForestParams, SubKnn, SubKnnParams, SubLof,
     SubLofParams, SubModel, SubParams, SubParamsError, SubPca, SubPcaParams, SubValidParams,
 };
+pub use sub_semi::{SubMcd, SubMcdParams, SubOcsvm, SubOcsvmParams};
 
 pub use matrix_profile::{
     FittedMatrixProfile, MatrixProfileParams, MatrixProfileParamsError, MatrixProfileValidParams,

@@ -12,6 +12,20 @@
 //! | `sub_hbos` | `hbos`: 10 bins, `alpha = 0.1`, `tol = 0.5` | 1 | window | centre |
 //! | `sub_iforest` | `iforest`: 150 trees, 256 rows, `max_features = 1` | 1 | column | centre |
 //! | `kmeans_ad` | `kmeans`: 10 clusters, one k-means++ run, 300 iterations, `tol = 1e-4` | 2 | window | mean |
+//! | `sub_mcd` | `mcd`: `support_fraction = auto` (`⌈(n + d + 1) / 2⌉` windows) | 3 | window | centre |
+//! | `sub_ocsvm` | `ocsvm`: RBF, `nu = 0.5`, `gamma = auto` (`1 / w`), `tol = 1e-3`, shrinking; training windows min-max scaled to [0, 1] after the z-normalisation, new windows not | 2 | window | centre |
+//!
+//! `sub_mcd` and `sub_ocsvm` are semi-supervised in TSB-AD (`Semisupervise_AD_Pool`): its
+//! `run_Sub_MCD` / `run_Sub_OCSVM(data_train, data_test)` take the window length from the
+//! whole series (`data_test`), fit on the windows of the training prefix and score every
+//! window of the whole series with the fitted model ([`SubValidParams::fit_prefix`] does
+//! exactly that; [`Detector::fit`] on a training part alone takes that part's period). Their
+//! [`Detector::fit_score`] fits and then scores with the fitted model (TSB-AD's
+//! `decision_function`), never the row detector's own training scores. Where TSB-AD fixes a
+//! seed (`MinCovDet(random_state=2024)`), oddity draws from `FitContext::seed`, and its
+//! `mcd` corrects the raw covariance as scikit-learn 1.9.1 (consistency factor) where
+//! scikit-learn ≤ 1.5 divides by `median(dist) / χ²_d.isf(0.5)`: `sub_mcd` agrees with
+//! TSB-AD in VUS-PR, not per step (`tests/tsbad_fixtures.rs`).
 //!
 //! Where TSB-AD's code differs by case, oddity takes one rule: its LOF and IForest use
 //! `column` on a univariate series and `window` on a multivariate one (oddity: `column`
@@ -48,6 +62,9 @@ pub trait SubModel: Copy + std::fmt::Debug + PartialEq + Default + Send + Sync +
     const POINTS: PointRule;
     /// What TSB-AD's protocol fits it on (the whole series unless it says otherwise).
     const SUPERVISION: Supervision = Supervision::Unsupervised;
+    /// Whether the normalised training windows are also min-max scaled to [0, 1] each
+    /// (TSB-AD's OCSVM: its `fit` does, its `decision_function` on new windows does not).
+    const FIT_MINMAX: bool = false;
 
     /// The row detector's own parameters, with `self`'s values as defaults.
     fn specs(&self) -> Vec<ParamSpec>;
@@ -245,13 +262,22 @@ impl<M: SubModel> SubValidParams<M> {
         }
     }
 
-    /// The normalised windows of `data` and the column statistics (for `norm = column`).
-    fn prepare(&self, data: &Dataset) -> Result<(usize, Dataset, Option<ColumnStats>), Error> {
+    /// The window length for `data`, once `data` is known to be finite and non-empty.
+    fn checked_window(&self, data: &Dataset) -> Result<usize, Error> {
         data.check_finite()?;
         if data.n_rows() == 0 || data.n_features() == 0 {
             return Err(Error::EmptyData(format!("series `{}` is empty", data.name)));
         }
-        let w = self.window_for(data);
+        Ok(self.window_for(data))
+    }
+
+    /// The normalised windows of `w` steps of the training series `data` (min-max scaled
+    /// when `M::FIT_MINMAX`) and the column statistics (for `norm = column`).
+    fn training_windows(
+        &self,
+        data: &Dataset,
+        w: usize,
+    ) -> Result<(Dataset, Option<ColumnStats>), Error> {
         windows::check_series(data, w)?;
         let mut x = windows::sliding_windows(data.features.view(), w);
         let stats = match self.norm {
@@ -265,7 +291,39 @@ impl<M: SubModel> SubValidParams<M> {
                 None
             }
         };
-        Ok((w, Dataset::from_features(data.name.clone(), x), stats))
+        if M::FIT_MINMAX {
+            windows::minmax_rows(&mut x);
+        }
+        Ok((Dataset::from_features(data.name.clone(), x), stats))
+    }
+
+    /// The window length, the normalised training windows and their column statistics.
+    fn prepare(&self, data: &Dataset) -> Result<(usize, Dataset, Option<ColumnStats>), Error> {
+        let w = self.checked_window(data)?;
+        let (x, stats) = self.training_windows(data, w)?;
+        Ok((w, x, stats))
+    }
+
+    /// TSB-AD's semi-supervised protocol (`run_Sub_MCD` / `run_Sub_OCSVM(data_train,
+    /// data_test)`): the window length from the whole `series` (its period of rank
+    /// `period_rank`, or the fixed window), the row detector fitted on the windows of the
+    /// first `train_rows` steps, every step of `series` scored by the fitted detector.
+    ///
+    /// Errors: `train_rows` of 0 or more than the series' length, a training prefix not
+    /// longer than the window, and the errors of [`Detector::fit`].
+    pub fn fit_prefix(
+        &self,
+        series: &Dataset,
+        train_rows: usize,
+        ctx: &FitContext,
+    ) -> Result<(Box<dyn FittedDetector>, Array1<f64>), Error> {
+        let train = series.prefix(train_rows)?;
+        let w = self.checked_window(series)?;
+        let (x, stats) = self.training_windows(&train, w)?;
+        let inner = self.model.inner()?.fit(&x, ctx)?;
+        let fitted = self.fitted(w, stats, inner);
+        let scores = fitted.score(series)?;
+        Ok((Box::new(fitted), scores))
     }
 
     fn fitted(
@@ -283,6 +341,16 @@ impl<M: SubModel> Detector for SubValidParams<M> {
         M::NAME
     }
 
+    /// [`SubValidParams::fit_prefix`]: the window from the whole series, as TSB-AD.
+    fn fit_prefix_score(
+        &self,
+        series: &Dataset,
+        train_rows: usize,
+        ctx: &FitContext,
+    ) -> Result<(Box<dyn FittedDetector>, Array1<f64>), Error> {
+        self.fit_prefix(series, train_rows, ctx)
+    }
+
     fn fit(&self, train: &Dataset, ctx: &FitContext) -> Result<Box<dyn FittedDetector>, Error> {
         let (w, x, stats) = self.prepare(train)?;
         let inner = self.model.inner()?.fit(&x, ctx)?;
@@ -294,6 +362,12 @@ impl<M: SubModel> Detector for SubValidParams<M> {
         data: &Dataset,
         ctx: &FitContext,
     ) -> Result<(Box<dyn FittedDetector>, Array1<f64>), Error> {
+        if M::SUPERVISION == Supervision::SemiSupervised {
+            // TSB-AD scores with `decision_function` (new windows, never min-max scaled).
+            let fitted = self.fit(data, ctx)?;
+            let scores = fitted.score(data)?;
+            return Ok((fitted, scores));
+        }
         let (w, x, stats) = self.prepare(data)?;
         let (inner, scores) = self.model.inner()?.fit_score(&x, ctx)?;
         let points = windows::to_points(self.points, &scores.to_vec(), w);

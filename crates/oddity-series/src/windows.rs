@@ -151,6 +151,21 @@ pub fn standardize_columns(x: &mut Array2<f64>, mean: &[f64], std: &[f64]) {
     }
 }
 
+/// Min-max scales every row of `x` to [0, 1] in place, as scikit-learn's
+/// `MinMaxScaler().fit_transform(x.T).T` (TSB-AD's OCSVM on its training windows):
+/// `v · s + (0 − min · s)` with `s = 1 / (max − min)`, or `s = 1` for a row whose range is
+/// below `10 ε` (scikit-learn's `_handle_zeros_in_scale`).
+pub fn minmax_rows(x: &mut Array2<f64>) {
+    for mut row in x.rows_mut() {
+        let (lo, hi) =
+            row.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        let range = hi - lo;
+        let scale = if range < 10.0 * f64::EPSILON { 1.0 } else { 1.0 / range };
+        let min = 0.0 - lo * scale;
+        row.mapv_inplace(|v| v * scale + min);
+    }
+}
+
 /// Scores of `n` time steps from the scores of their `n − w + 1` stride-1 windows, each
 /// written at its window's centre: the first `⌈(w − 1) / 2⌉` steps repeat the first score and
 /// the last `⌊(w − 1) / 2⌋` the last one (TSB-AD's padding of `decision_scores_`). `scores`
@@ -160,7 +175,7 @@ pub fn pad_centre(scores: &[f64], n: usize) -> Array1<f64> {
     let front = w / 2;
     let (first, last) = (scores[0], scores[scores.len() - 1]);
     let mut out = Vec::with_capacity(n);
-    out.extend(std::iter::repeat_n(first, front));
+    out.extend(std::iter::repeat(first).take(front));
     out.extend_from_slice(scores);
     out.resize(n, last);
     Array1::from(out)
@@ -194,6 +209,13 @@ pub fn to_points(rule: PointRule, scores: &[f64], window: usize) -> Array1<f64> 
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn minmax_rows_by_hand() {
+        let mut x = array![[1.0, 3.0, 2.0], [-2.0, -2.0, -2.0], [0.5, -0.5, 0.0]];
+        minmax_rows(&mut x);
+        assert_eq!(x, array![[0.0, 1.0, 0.5], [0.0, 0.0, 0.0], [1.0, 0.0, 0.5]]);
+    }
 
     #[test]
     fn windows_are_feature_major() {

@@ -1,5 +1,6 @@
 //! The contract every detector of this crate keeps, checked through the registry so that a
-//! new detector is covered by adding its entry: one finite score per time step, the same
+//! new detector is covered by adding its entry (`sub_mcd`, `sub_ocsvm` and `kshape_ad`
+//! included; the semi-supervised ones also through `fit_prefix`): one finite score per time step, the same
 //! scores for the same seed, a saved and loaded detector scoring bit for bit as the original,
 //! and typed errors (never a panic) for a window longer than the series, NaN, and no rows; a
 //! constant series gives finite scores or a typed error.
@@ -107,7 +108,45 @@ fn spec_defaults_equal_the_params_defaults() {
     check_registered::<oddity_series::SubHbosParams>(&entries);
     check_registered::<oddity_series::SubIForestParams>(&entries);
     check_registered::<oddity_series::KmeansAdParams>(&entries);
+    check_registered::<oddity_series::SubMcdParams>(&entries);
+    check_registered::<oddity_series::SubOcsvmParams>(&entries);
+    check_registered::<oddity_series::KShapeAdParams>(&entries);
     check_registered::<oddity_series::SpectralResidualParams>(&entries);
     check_registered::<oddity_series::PolyParams>(&entries);
     check_registered::<oddity_series::MatrixProfileParams>(&entries);
+}
+
+#[test]
+fn semi_supervised_presets_keep_the_contract_through_fit_prefix() {
+    use oddity_core::DetectorParams;
+    use oddity_series::{SubMcdParams, SubOcsvmParams};
+    let ctx = FitContext::new(5);
+    let data = series(600);
+    let mcd = SubMcdParams::default().check().unwrap();
+    let ocsvm = SubOcsvmParams::default().check().unwrap();
+    let runs = [
+        ("sub_mcd", mcd.fit_prefix(&data, 300, &ctx)),
+        ("sub_ocsvm", ocsvm.fit_prefix(&data, 300, &ctx)),
+    ];
+    for (name, run) in runs {
+        let (fitted, scores) = run.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(scores.len(), 600, "{name}");
+        assert!(scores.iter().all(|s| s.is_finite()), "{name}");
+        assert!(
+            scores[300] > scores[100],
+            "{name}: the spike scores {} vs {}",
+            scores[300],
+            scores[100]
+        );
+        // The fitted model scores the series as fit_prefix did, and bit for bit once loaded.
+        assert_eq!(fitted.score(&data).unwrap(), scores, "{name}");
+        let entry = oddity_series::detector(name).unwrap();
+        let loaded = entry.load_fitted(&fitted.save().unwrap()).unwrap();
+        let bits = |v: &ndarray::Array1<f64>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&loaded.score(&data).unwrap()), bits(&scores), "{name}: save/load");
+    }
+    let mut nan = series(600);
+    nan.features[[450, 0]] = f64::NAN;
+    assert!(matches!(mcd.fit_prefix(&nan, 300, &ctx), Err(Error::NonFinite { .. })));
+    assert!(matches!(ocsvm.fit_prefix(&data, 10, &ctx), Err(Error::Fit(_))));
 }

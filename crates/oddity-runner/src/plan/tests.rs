@@ -228,7 +228,7 @@ fn method_errors() {
     check(
         &config(CHRONO, "detector = \"zscroe\"", ""),
         expect![[r#"
-            error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `zscroe` (did you mean `zscore`?) (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, kde, cof, sod, cblof, inne, loda, ocsvm, mcd, sub_pca, sub_knn, sub_lof, sub_hbos, sub_iforest, kmeans_ad, spectral_residual, matrix_profile, poly, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
+            error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `zscroe` (did you mean `zscore`?) (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, kde, cof, sod, cblof, inne, loda, ocsvm, mcd, dif, sub_pca, sub_knn, sub_lof, sub_hbos, sub_iforest, kmeans_ad, sub_mcd, sub_ocsvm, kshape_ad, spectral_residual, matrix_profile, poly, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
         "#]],
     );
     check(
@@ -665,7 +665,7 @@ fn unknown_names_suggest_the_one_meant() {
     check(
         &config(CHRONO, "detector = \"IsolationForest\"", ""),
         expect![[r#"
-            error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `IsolationForest` (did you mean `iforest`?) (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, kde, cof, sod, cblof, inne, loda, ocsvm, mcd, sub_pca, sub_knn, sub_lof, sub_hbos, sub_iforest, kmeans_ad, spectral_residual, matrix_profile, poly, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
+            error: config `c.toml`, line 10, key `method[0].detector`: unknown detector `IsolationForest` (did you mean `iforest`?) (known: zscore, robust_zscore, gmm, kmeans, knn, lof, dbscan, mahalanobis, ecod, copod, hbos, iforest, eif, pca, random, kde, cof, sod, cblof, inne, loda, ocsvm, mcd, dif, sub_pca, sub_knn, sub_lof, sub_hbos, sub_iforest, kmeans_ad, sub_mcd, sub_ocsvm, kshape_ad, spectral_residual, matrix_profile, poly, autoencoder, vae, deepsvdd, lstm_autoencoder, cnn_autoencoder)
         "#]],
     );
     check(

@@ -147,6 +147,11 @@ fn try_job(
             (series.clone(), series)
         }
     };
+    // A semi-supervised detector under TSB-AD's protocol that fits on the series' own prefix
+    // gets the whole series and the prefix length, so that settings it derives from the data
+    // (a period-length window) come from the whole series as in TSB-AD's code.
+    let prefix_rows = (tsbad && !own && variant.window.is_none() && is_prefix(&train, &test))
+        .then_some(train.n_rows());
     record.n_train = train.n_rows();
     record.n_test = test.n_rows();
 
@@ -177,7 +182,11 @@ fn try_job(
     let scores_own = own && window.as_ref().is_none_or(|w| stride(w) == 1);
 
     let t0 = Instant::now();
-    let (fitted, own_scores) = if scores_own {
+    let (fitted, own_scores) = if let Some(rows) = prefix_rows {
+        let (fitted, scores) =
+            detector.fit_prefix_score(&test, rows, &ctx).map_err(JobError::Fit)?;
+        (fitted, Some(scores))
+    } else if scores_own {
         let (fitted, scores) = detector.fit_score(fit_on, &ctx).map_err(JobError::Fit)?;
         (fitted, Some(scores))
     } else {
@@ -352,4 +361,12 @@ fn threshold_records(
         out.push(metric_record(m.name, m.entry.name, labels, &alarms, &options, label, described));
     }
     out
+}
+
+/// Whether `part` is the first rows of `series` (the training prefix of a single file).
+fn is_prefix(part: &Dataset, series: &Dataset) -> bool {
+    let k = part.n_rows();
+    k < series.n_rows()
+        && part.n_features() == series.n_features()
+        && part.features == series.features.slice(ndarray::s![..k, ..])
 }
