@@ -42,19 +42,25 @@ pub(crate) fn pinvh(a: &Array2<f64>, rtol: Option<f64>) -> Result<Array2<f64>, E
     let rtol = rtol.unwrap_or(n as f64 * f64::EPSILON);
     let max_abs = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let cutoff = rtol * max_abs;
-    let mut p = Array2::<f64>::zeros((n, n));
+    // The same sums in the same order as `p[[r, c]] += u[r] / λ · u[c]` over the kept `j`,
+    // on contiguous copies of the eigenvectors (a strided, bounds-checked column walk cost
+    // as much as the eigendecomposition itself in `mcd`).
+    let mut p = vec![0.0; n * n];
+    let mut u = vec![0.0; n];
     for (j, &lambda) in values.iter().enumerate() {
         if lambda.abs() > cutoff {
-            let u = vectors.column(j);
-            for r in 0..n {
+            for (t, v) in u.iter_mut().zip(vectors.column(j)) {
+                *t = *v;
+            }
+            for (r, row) in p.chunks_exact_mut(n).enumerate() {
                 let ur = u[r] / lambda;
-                for c in 0..n {
-                    p[[r, c]] += ur * u[c];
+                for (acc, uc) in row.iter_mut().zip(&u) {
+                    *acc += ur * uc;
                 }
             }
         }
     }
-    Ok(p)
+    Array2::from_shape_vec((n, n), p).map_err(|e| Error::Fit(format!("pinvh: shape: {e}")))
 }
 
 #[cfg(test)]

@@ -278,37 +278,57 @@ impl Rows<'_> {
         (mean, cov)
     }
 
-    /// `(X − location) · Σ⁻¹ · (X − location)ᵀ` row by row.
+    /// `(X − location) · Σ⁻¹ · (X − location)ᵀ` row by row. Four rows go through the matrix
+    /// together (four independent sums, the matrix read once for them), each row's sums in
+    /// the same order as one row at a time.
     fn mahalanobis(&self, location: &[f64], inverse: &Inverse) -> Vec<f64> {
-        let d = self.d;
-        let mut c = vec![0.0; d];
-        let flat: Vec<f64> = match inverse {
-            Inverse::Cholesky(m) => m.clone(),
-            Inverse::Pinv(p) => p.iter().copied().collect(),
+        const B: usize = 4;
+        let (d, n) = (self.d, self.n());
+        let (flat, cholesky): (Vec<f64>, bool) = match inverse {
+            Inverse::Cholesky(m) => (m.clone(), true),
+            Inverse::Pinv(p) => (p.iter().copied().collect(), false),
         };
-        (0..self.n())
-            .map(|i| {
-                for ((t, v), mu) in c.iter_mut().zip(self.row(i)).zip(location) {
+        let mut out = Vec::with_capacity(n);
+        let mut c = vec![0.0; B * d];
+        for first in (0..n).step_by(B) {
+            let rows = B.min(n - first);
+            // A last block of fewer rows repeats its last row (the extra sums are dropped).
+            for (r, t) in c.chunks_exact_mut(d).enumerate() {
+                let x = self.row(first + r.min(rows - 1));
+                for ((t, v), mu) in t.iter_mut().zip(x).zip(location) {
                     *t = v - mu;
                 }
-                let mut s = 0.0;
-                match inverse {
-                    Inverse::Cholesky(_) => {
-                        for (j, row) in flat.chunks_exact(d).enumerate() {
-                            let y: f64 = row[..=j].iter().zip(&c).map(|(a, b)| a * b).sum();
-                            s += y * y;
-                        }
+            }
+            let (c0, rest) = c.split_at(d);
+            let (c1, rest) = rest.split_at(d);
+            let (c2, c3) = rest.split_at(d);
+            let mut s = [0.0f64; B];
+            for (j, row) in flat.chunks_exact(d).enumerate() {
+                let len = if cholesky { j + 1 } else { d };
+                let (row, c0, c1, c2, c3) =
+                    (&row[..len], &c0[..len], &c1[..len], &c2[..len], &c3[..len]);
+                let mut y = [0.0f64; B];
+                for k in 0..len {
+                    let a = row[k];
+                    y[0] += a * c0[k];
+                    y[1] += a * c1[k];
+                    y[2] += a * c2[k];
+                    y[3] += a * c3[k];
+                }
+                if cholesky {
+                    for (s, y) in s.iter_mut().zip(y) {
+                        *s += y * y;
                     }
-                    Inverse::Pinv(_) => {
-                        for (j, row) in flat.chunks_exact(d).enumerate() {
-                            let t: f64 = row.iter().zip(&c).map(|(a, b)| a * b).sum();
-                            s += t * c[j];
-                        }
+                } else {
+                    for (s, (y, cr)) in s.iter_mut().zip(y.iter().zip([c0[j], c1[j], c2[j], c3[j]]))
+                    {
+                        *s += y * cr;
                     }
                 }
-                s
-            })
-            .collect()
+            }
+            out.extend_from_slice(&s[..rows]);
+        }
+        out
     }
 }
 
@@ -343,35 +363,37 @@ fn pinv(a: &Array2<f64>) -> Result<Array2<f64>, Error> {
 /// is not positive (scikit-learn's `fast_logdet`).
 fn log_det(a: &Array2<f64>) -> f64 {
     let n = a.nrows();
-    let mut m = a.clone();
+    // Row-major copy, worked on by row slices (the same operations as indexing, unchecked).
+    let mut m: Vec<f64> = a.iter().copied().collect();
     let mut sign = 1.0;
     let mut log = 0.0;
     for k in 0..n {
         let mut p = k;
         for r in k + 1..n {
-            if m[[r, k]].abs() > m[[p, k]].abs() {
+            if m[r * n + k].abs() > m[p * n + k].abs() {
                 p = r;
             }
         }
-        if m[[p, k]] == 0.0 {
+        if m[p * n + k] == 0.0 {
             return f64::NEG_INFINITY;
         }
         if p != k {
-            for c in 0..n {
-                m.swap([k, c], [p, c]);
-            }
+            let (upper, lower) = m.split_at_mut(p * n);
+            upper[k * n..(k + 1) * n].swap_with_slice(&mut lower[..n]);
             sign = -sign;
         }
-        let pivot = m[[k, k]];
+        let pivot = m[k * n + k];
         if pivot < 0.0 {
             sign = -sign;
         }
         log += pivot.abs().ln();
-        for r in k + 1..n {
-            let f = m[[r, k]] / pivot;
+        let (head, tail) = m.split_at_mut((k + 1) * n);
+        let pivot_row = &head[k * n + k + 1..(k + 1) * n];
+        for row in tail.chunks_exact_mut(n) {
+            let f = row[k] / pivot;
             if f != 0.0 {
-                for c in k + 1..n {
-                    m[[r, c]] -= f * m[[k, c]];
+                for (v, pk) in row[k + 1..].iter_mut().zip(pivot_row) {
+                    *v -= f * pk;
                 }
             }
         }
@@ -452,23 +474,47 @@ fn cholesky_inverse(a: &Array2<f64>, features: usize) -> Option<(Vec<f64>, f64, 
             l[i * d + j] = t / ljj;
         }
     }
-    let mut m = vec![0.0; d * d];
+    // `mt` is `Mᵀ` (row `j` holds column `j` of `M`), so that the sums below run over
+    // contiguous memory, in the same order as over the columns of `M`.
+    let mut mt = vec![0.0; d * d];
     for j in 0..d {
-        m[j * d + j] = 1.0 / l[j * d + j];
+        let col = &mut mt[j * d..(j + 1) * d];
+        col[j] = 1.0 / l[j * d + j];
         for i in j + 1..d {
             let mut t = 0.0;
-            for k in j..i {
-                t += l[i * d + k] * m[k * d + j];
+            for (lik, mkj) in l[i * d + j..i * d + i].iter().zip(&col[j..i]) {
+                t += lik * mkj;
             }
-            m[i * d + j] = -t / l[i * d + i];
+            col[i] = -t / l[i * d + i];
         }
     }
+    // Four `j` at a time: independent sums, each in the order of one at a time.
     let mut inv = vec![0.0; d * d];
     for i in 0..d {
-        for j in 0..=i {
+        let ci = &mt[i * d + i..(i + 1) * d];
+        let len = ci.len();
+        let mut j = 0;
+        while j + 4 <= i + 1 {
+            let col = |r: usize| &mt[(j + r) * d + i..(j + r) * d + i + len];
+            let (m0, m1, m2, m3) = (col(0), col(1), col(2), col(3));
+            let mut t = [0.0f64; 4];
+            for k in 0..len {
+                let a = ci[k];
+                t[0] += a * m0[k];
+                t[1] += a * m1[k];
+                t[2] += a * m2[k];
+                t[3] += a * m3[k];
+            }
+            for (r, t) in t.into_iter().enumerate() {
+                inv[i * d + j + r] = t;
+                inv[(j + r) * d + i] = t;
+            }
+            j += 4;
+        }
+        for j in j..=i {
             let mut t = 0.0;
-            for k in i..d {
-                t += m[k * d + i] * m[k * d + j];
+            for (a, b) in ci.iter().zip(&mt[j * d + i..(j + 1) * d]) {
+                t += a * b;
             }
             inv[i * d + j] = t;
             inv[j * d + i] = t;
@@ -481,6 +527,12 @@ fn cholesky_inverse(a: &Array2<f64>, features: usize) -> Option<(Vec<f64>, f64, 
         return None;
     }
     let log: f64 = (0..d).map(|j| l[j * d + j].ln()).sum();
+    let mut m = vec![0.0; d * d];
+    for j in 0..d {
+        for i in j..d {
+            m[i * d + j] = mt[j * d + i];
+        }
+    }
     Some((m, 2.0 * log, inv))
 }
 
@@ -515,7 +567,8 @@ fn c_step(x: &Rows, h: usize, start: Start, iterations: usize) -> Result<Estimat
             rows
         }
         Start::Estimate(location, covariance) => {
-            let (_, cholesky) = factor(&covariance);
+            // Only the inverse is needed here: no log-determinant when Cholesky fails.
+            let cholesky = cholesky_inverse(&covariance, covariance.nrows()).map(|(m, _, _)| m);
             let p = inverse(&covariance, cholesky)?;
             let dd = x.mahalanobis(&location, &p);
             precision = Some(p);

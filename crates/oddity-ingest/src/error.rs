@@ -22,6 +22,21 @@ pub struct IngestError {
     pub kind: IngestErrorKind,
 }
 
+/// An array over the size limit: what [`IngestErrorKind::ArrayTooLarge`] holds (boxed, to
+/// keep every error small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OversizedArray {
+    /// The array's name (`X`, `y`).
+    pub array: String,
+    /// The bytes it declares.
+    pub declared: u64,
+    /// Its shape, when the `.npy` header was read (`None`: the zip entry's size alone was
+    /// over the limit).
+    pub shape: Option<Vec<usize>>,
+    /// The limit in force.
+    pub limit: u64,
+}
+
 /// The kind of an [`IngestError`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -80,6 +95,11 @@ pub enum IngestErrorKind {
     /// Occurs when the [`ReadOptions`](crate::ReadOptions) contradict each other,
     /// e.g. one column is both the label and a feature.
     BadOptions(String),
+    /// Occurs when an array of a `.npz` file declares more bytes than
+    /// [`ReadOptions::max_array_bytes`](crate::ReadOptions::max_array_bytes) allows,
+    /// either in its zip entry or in its `.npy` header (shape × dtype size). Nothing of
+    /// the array has been inflated.
+    ArrayTooLarge(Box<OversizedArray>),
     /// Occurs when two columns of the header have the same name (a reader would rename one
     /// and read it as a feature, a duplicated label column included). Holds the 1-based
     /// positions of the two.
@@ -203,6 +223,19 @@ impl fmt::Display for IngestErrorKind {
             ),
             Self::ShapeMismatch(d) => write!(f, "shape mismatch: {}", detail(d)),
             Self::BadOptions(d) => write!(f, "invalid read options: {}", detail(d)),
+            Self::ArrayTooLarge(a) => {
+                let OversizedArray { array, declared, shape, limit } = &**a;
+                write!(f, "array `{}` declares {declared} bytes (", one_line(array))?;
+                match shape {
+                    Some(shape) => write!(f, "shape {}", python_shape(shape))?,
+                    None => f.write_str("its zip entry's uncompressed size")?,
+                }
+                write!(
+                    f,
+                    "), more than the limit of {limit} bytes; the file is corrupt or a \
+                     decompression bomb, or the array needs a larger `max_array_bytes`"
+                )
+            }
             Self::DuplicateColumn { first, again } => write!(
                 f,
                 "the header names columns {first} and {again} alike: rename one (a duplicate is never read as a feature)"
@@ -229,6 +262,14 @@ fn detail(s: &str) -> String {
     let trimmed = out.trim_end_matches('.').len();
     out.truncate(trimmed);
     out
+}
+
+/// A shape as NumPy writes it: `(3,)`, `(3, 2)`, `()`.
+fn python_shape(shape: &[usize]) -> String {
+    match shape {
+        [n] => format!("({n},)"),
+        _ => format!("({})", shape.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")),
+    }
 }
 
 /// A comma-separated list of names, shortened after 20.

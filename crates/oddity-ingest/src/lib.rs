@@ -17,6 +17,12 @@
 //! [`read_matrix`] and [`read_labels`] read the SMD/ASD layout, where the test
 //! matrix and its labels are separate text files.
 //!
+//! A `.npz` array is inflated only once the size its zip entry declares and the size
+//! its `.npy` header describes agree and are at most [`ReadOptions::max_array_bytes`]
+//! ([`DEFAULT_MAX_ARRAY_BYTES`], 8 GiB, unless set), and reading stops as soon as an
+//! entry inflates beyond what it declares: a small file cannot make the reader allocate
+//! gigabytes.
+//!
 //! # Example: a labelled CSV file
 //!
 //! ```
@@ -80,9 +86,10 @@ mod write;
 
 use std::path::Path;
 
-pub use error::{IngestError, IngestErrorKind};
+pub use error::{IngestError, IngestErrorKind, OversizedArray};
 pub use inspect::{inspect, ColumnKind, ColumnSummary, FileSummary};
 pub use label_windows::{label_rows_in_windows, read_label_windows};
+pub use npz::DEFAULT_MAX_ARRAY_BYTES;
 pub use options::ReadOptions;
 pub use table::Table;
 pub use text::{read_labels, read_matrix, read_matrix_with};

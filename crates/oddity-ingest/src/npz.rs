@@ -9,7 +9,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use crate::error::{IngestError, IngestErrorKind};
+use crate::error::{IngestError, IngestErrorKind, OversizedArray};
 use crate::table::{matrix_columns, LabelSource, Lines, RawTable, Table, Values};
 use crate::ReadOptions;
 
@@ -22,13 +22,25 @@ pub(crate) struct NdArray {
     pub(crate) fortran_order: bool,
 }
 
+/// The largest array a `.npz` file may declare when [`ReadOptions::max_array_bytes`] is
+/// `None`: 8 GiB. A fixed cap, not a share of this machine's memory, so that a file reads
+/// (or is refused) alike on every machine; it is far above the largest ADBench array
+/// (about 1.2 GB) and still refuses a decompression bomb before anything is inflated.
+pub const DEFAULT_MAX_ARRAY_BYTES: u64 = 8 << 30;
+
 /// Reads `X` (n × d, or n values) and `y` (n, or n × 1) from an `.npz` archive.
+///
+/// Before an array is inflated, the size its zip entry declares and the size its `.npy`
+/// header describes (shape × dtype) must agree and stay within the limit
+/// ([`ReadOptions::max_array_bytes`]); an entry that inflates beyond what it declares is
+/// refused as soon as it does.
 pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table, IngestError> {
     let file = File::open(path).map_err(|e| IngestError::io(path, &e))?;
     let len = file.metadata().map_err(|e| IngestError::io(path, &e))?.len();
     if len == 0 {
         return Err(IngestError::new(path, IngestErrorKind::Empty));
     }
+    let limit = opts.max_array_bytes.unwrap_or(DEFAULT_MAX_ARRAY_BYTES);
     let mut archive = zip::ZipArchive::new(file).map_err(|e| IngestError::unreadable(path, e))?;
     let names: Vec<String> = archive
         .file_names()
@@ -42,11 +54,23 @@ pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table,
         else {
             return Ok(None);
         };
-        let mut bytes = Vec::new();
-        archive
-            .by_index(index)
-            .and_then(|mut f| f.read_to_end(&mut bytes).map_err(Into::into))
-            .map_err(|e| IngestError::unreadable(path, format!("entry `{array}.npy`: {e}")))?;
+        let unreadable = |e: &dyn std::fmt::Display| {
+            IngestError::unreadable(path, format!("entry `{array}.npy`: {e}"))
+        };
+        let mut file = archive.by_index(index).map_err(|e| unreadable(&e))?;
+        let bytes = read_entry(&mut file, limit).map_err(|e| match e {
+            EntryError::Zip(e) => unreadable(&e),
+            EntryError::Npy(e) => IngestError::unreadable(path, format!("array `{array}`: {e}")),
+            EntryError::TooLarge { declared, shape } => IngestError::new(
+                path,
+                IngestErrorKind::ArrayTooLarge(Box::new(OversizedArray {
+                    array: array.to_string(),
+                    declared,
+                    shape,
+                    limit,
+                })),
+            ),
+        })?;
         parse_npy(&bytes)
             .map(Some)
             .map_err(|e| IngestError::unreadable(path, format!("array `{array}`: {e}")))
@@ -62,6 +86,84 @@ pub(crate) fn read(path: &Path, name: &str, opts: &ReadOptions) -> Result<Table,
         None => None,
     };
     matrix_table(path, name, opts, x, y)
+}
+
+/// Why one zip entry was not read into memory.
+#[derive(Debug)]
+enum EntryError {
+    /// The entry is not valid zip data, inflates beyond what it declares, or its
+    /// declared size disagrees with its `.npy` header.
+    Zip(String),
+    /// The `.npy` header is malformed.
+    Npy(NpyError),
+    /// The entry declares more bytes than the limit.
+    TooLarge { declared: u64, shape: Option<Vec<usize>> },
+}
+
+impl From<std::io::Error> for EntryError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Zip(e.to_string())
+    }
+}
+
+/// The bytes of one `.npy` entry of declared (uncompressed) size `file.size()`, read only
+/// once that size is within `limit` and agrees with the size its `.npy` header describes;
+/// reading stops with an error as soon as the entry inflates beyond its declared size.
+fn read_entry<R: Read>(
+    file: &mut zip::read::ZipFile<'_, R>,
+    limit: u64,
+) -> Result<Vec<u8>, EntryError> {
+    let declared = file.size();
+    // The entry holds the array's data and a header of at most 12 + MAX_HEADER_BYTES.
+    if declared > limit.saturating_add(12 + MAX_HEADER_BYTES) {
+        return Err(EntryError::TooLarge { declared, shape: None });
+    }
+    // One byte more than declared is read, so that an entry that lies is noticed.
+    let mut reader = Read::take(file, declared.saturating_add(1));
+    // The magic string, the version and the header length (2 bytes in version 1, else 4).
+    let mut bytes = Vec::new();
+    (&mut reader).take(10).read_to_end(&mut bytes)?;
+    if bytes.len() == 10 && bytes.starts_with(b"\x93NUMPY") && bytes[6] != 1 {
+        (&mut reader).take(2).read_to_end(&mut bytes)?;
+    }
+    let header_len = match npy_header_len(&bytes) {
+        Ok((_, len)) if len > MAX_HEADER_BYTES => {
+            return Err(EntryError::Npy(NpyError::HeaderTooLong))
+        }
+        Ok((prefix, len)) => prefix as u64 + len,
+        // Too short or not a .npy array: the parser names what is wrong.
+        Err(e) => return Err(EntryError::Npy(e)),
+    };
+    if header_len > declared {
+        return Err(EntryError::Zip(format!(
+            "the zip entry declares {declared} bytes, fewer than its .npy header ({header_len} bytes)"
+        )));
+    }
+    (&mut reader).take(header_len - bytes.len() as u64).read_to_end(&mut bytes)?;
+    let layout = npy_layout(&bytes).map_err(EntryError::Npy)?;
+    let needed = u64::try_from(layout.data_bytes).unwrap_or(u64::MAX);
+    if needed > limit {
+        return Err(EntryError::TooLarge { declared: needed, shape: Some(layout.header.shape) });
+    }
+    let described = header_len.saturating_add(needed);
+    if described != declared {
+        return Err(EntryError::Zip(format!(
+            "the zip entry declares {declared} bytes but its .npy header describes {described} \
+             (shape {:?}, dtype `{}`)",
+            layout.header.shape, layout.header.descr
+        )));
+    }
+    // Within the limit and agreed by both: reserve once, then read the values.
+    let capacity = usize::try_from(declared)
+        .map_err(|_| EntryError::TooLarge { declared, shape: Some(layout.header.shape.clone()) })?;
+    bytes.reserve_exact(capacity - bytes.len());
+    reader.read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > declared {
+        return Err(EntryError::Zip(format!(
+            "the zip entry inflates beyond the {declared} bytes it declares"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// The table of `X` with labels `y`, shared by `.npz` and `.mat`.
@@ -116,7 +218,7 @@ pub(crate) enum NpyError {
     /// Occurs when the file ends inside the version, header length or header.
     #[error("truncated .npy header")]
     TruncatedHeader,
-    /// Occurs when a version 2 or 3 header length does not fit in memory.
+    /// Occurs when a header is longer than 1 MiB.
     #[error("header too long")]
     HeaderTooLong,
     /// Occurs when the major version is not 1, 2 or 3.
@@ -232,27 +334,53 @@ impl Dtype {
     }
 }
 
-/// Parses a whole `.npy` file (versions 1, 2 and 3).
-pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, NpyError> {
+/// The longest `.npy` header read (numpy's own reader refuses headers over 10000 bytes
+/// unless told otherwise); a longer one is refused before it is read.
+const MAX_HEADER_BYTES: u64 = 1 << 20;
+
+/// The bytes before a `.npy` header (magic, version, header length) and the header's
+/// length, from the first bytes of an array (at least 10, or 12 for versions 2 and 3).
+fn npy_header_len(bytes: &[u8]) -> Result<(usize, u64), NpyError> {
     let rest = bytes.strip_prefix(b"\x93NUMPY").ok_or(NpyError::BadMagic)?;
     let (&major, rest) = rest.split_first().ok_or(NpyError::TruncatedHeader)?;
     let (_minor, rest) = rest.split_first().ok_or(NpyError::TruncatedHeader)?;
-    let (header_len, rest) = match major {
+    match major {
         1 => {
             let b = rest.get(..2).ok_or(NpyError::TruncatedHeader)?;
-            (usize::from(u16::from_le_bytes([b[0], b[1]])), &rest[2..])
+            Ok((10, u64::from(u16::from_le_bytes([b[0], b[1]]))))
         }
         2 | 3 => {
             let b = rest.get(..4).ok_or(NpyError::TruncatedHeader)?;
-            let len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            (usize::try_from(len).map_err(|_| NpyError::HeaderTooLong)?, &rest[4..])
+            Ok((12, u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))))
         }
-        v => return Err(NpyError::UnsupportedVersion(v)),
-    };
-    let header = rest.get(..header_len).ok_or(NpyError::TruncatedHeader)?;
+        v => Err(NpyError::UnsupportedVersion(v)),
+    }
+}
+
+/// What a `.npy` header says about the data after it.
+#[derive(Debug)]
+struct Layout {
+    header: Header,
+    dtype: Dtype,
+    little: bool,
+    /// Where the data starts.
+    data_start: usize,
+    /// The bytes of data the shape and dtype need.
+    data_bytes: usize,
+}
+
+/// Parses the header of a `.npy` array (versions 1, 2 and 3); `bytes` holds at least the
+/// whole header, the data may follow.
+fn npy_layout(bytes: &[u8]) -> Result<Layout, NpyError> {
+    let (prefix, header_len) = npy_header_len(bytes)?;
+    if header_len > MAX_HEADER_BYTES {
+        return Err(NpyError::HeaderTooLong);
+    }
+    let header_len = usize::try_from(header_len).map_err(|_| NpyError::HeaderTooLong)?;
+    let end = prefix.checked_add(header_len).ok_or(NpyError::HeaderTooLong)?;
+    let header = bytes.get(prefix..end).ok_or(NpyError::TruncatedHeader)?;
     let header = std::str::from_utf8(header).map_err(|_| NpyError::HeaderNotText)?;
     let header = parse_header(header)?;
-    let data = &rest[header_len..];
 
     let descr = header.descr.as_str();
     let (order, code) = descr.split_at(descr.len().min(1));
@@ -280,7 +408,14 @@ pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, NpyError> {
         .iter()
         .try_fold(1_usize, |acc, &s| acc.checked_mul(s))
         .ok_or(NpyError::ShapeTooLarge)?;
-    let needed = count.checked_mul(dtype.size()).ok_or(NpyError::ShapeTooLarge)?;
+    let data_bytes = count.checked_mul(dtype.size()).ok_or(NpyError::ShapeTooLarge)?;
+    Ok(Layout { header, dtype, little, data_start: end, data_bytes })
+}
+
+/// Parses a whole `.npy` file (versions 1, 2 and 3).
+pub(crate) fn parse_npy(bytes: &[u8]) -> Result<NdArray, NpyError> {
+    let Layout { header, dtype, little, data_start, data_bytes: needed } = npy_layout(bytes)?;
+    let data = &bytes[data_start..];
     let data = data.get(..needed).ok_or_else(|| NpyError::TruncatedData {
         len: data.len(),
         shape: header.shape.clone(),

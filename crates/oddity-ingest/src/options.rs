@@ -24,6 +24,11 @@ pub struct ReadOptions {
     /// the file, column and row. When true, missing and NaN values read as NaN (an
     /// imputer is expected to follow); infinite values are still an error.
     pub allow_missing: bool,
+    /// The most bytes one array of a `.npz` file may hold (its size as stored, shape ×
+    /// dtype size). A larger array is refused, naming it, before anything is inflated: a
+    /// small compressed file cannot make the reader allocate gigabytes. `None` means
+    /// [`DEFAULT_MAX_ARRAY_BYTES`](crate::DEFAULT_MAX_ARRAY_BYTES) (8 GiB). Default: `None`.
+    pub max_array_bytes: Option<u64>,
 }
 
 impl Default for ReadOptions {
@@ -34,6 +39,7 @@ impl Default for ReadOptions {
             features: None,
             extra: Vec::new(),
             allow_missing: false,
+            max_array_bytes: None,
         }
     }
 }

@@ -41,6 +41,7 @@ pub fn load(plan: &DatasetPlan, allow_missing: bool) -> Result<Loaded, RunError>
         features: plan.features.clone(),
         extra,
         allow_missing,
+        max_array_bytes: None,
     };
     match &plan.source {
         DataSource::Single(path) => {

@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 
 pub mod allocator;
+mod checksum;
 pub mod config;
 mod data;
 mod error;

@@ -8,10 +8,20 @@
 //! recognised before its body is decoded:
 //! 1. the line `ODDITY-MODEL`;
 //! 2. one line of JSON, the [`ModelHeader`]: the model format (this oddity reads format
-//!    [`MODEL_FORMAT`] only), the oddity version that wrote it, the detector's name;
+//!    [`MODEL_FORMAT`] only), the oddity version that wrote it, the detector's name and
+//!    the file's checksum;
 //! 3. the body, CBOR: the [`ModelInfo`] (where the model comes from, its feature columns),
 //!    the fitted imputer and scaler, the windows, and the detector's own state (bytes of
 //!    [`FittedDetector::save`], decoded by its registry entry's `load`).
+//!
+//! # Checksum
+//! The header's `checksum` is `crc64:` and 16 lowercase hex digits of the CRC-64/XZ of the
+//! whole file as written with an empty `checksum` (the magic line, the header line, the
+//! body). On reading, the header line must also be exactly as this oddity writes it, so
+//! that any change of any byte — a flipped bit in the body, the header or the checksum
+//! itself — is a "corrupt model file" error before the body is decoded. Files of the same
+//! model format written before checksums were added have no `checksum` and are read
+//! unchecked; older readers ignore the field.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +30,7 @@ use oddity_core::{Dataset, FittedDetector};
 use oddity_preprocess::{FittedImputer, FittedScaler, Imputer, PreprocessError, Scaler, Windows};
 use serde::{Deserialize, Serialize};
 
+use crate::checksum::Crc64;
 use crate::record::JobRecord;
 use crate::{registry, RunError};
 
@@ -109,6 +120,10 @@ pub enum ModelFileError {
         /// The body's detector.
         body: String,
     },
+    /// Occurs when the file's checksum is not that of its bytes, or its header line is
+    /// not as written (a changed byte anywhere).
+    #[error("truncated or corrupt model file ({0})")]
+    Corrupt(String),
     /// Occurs when the fitted state cannot be encoded.
     #[error("{0}")]
     Save(oddity_core::Error),
@@ -245,6 +260,10 @@ pub struct ModelHeader {
     pub oddity: String,
     /// The detector's registry name.
     pub detector: String,
+    /// `crc64:` and 16 lowercase hex digits (see the [module docs](self#checksum)); `None`
+    /// in files written before checksums were added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
 }
 
 /// Where a saved model comes from, and what its rows look like.
@@ -327,23 +346,22 @@ impl SavedModel {
     /// The model file's bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>, ModelFileError> {
         let state = self.pipeline.detector.save().map_err(ModelFileError::Save)?;
-        let header = ModelHeader {
+        let mut header = ModelHeader {
             format: MODEL_FORMAT,
             oddity: env!("CARGO_PKG_VERSION").into(),
             detector: self.info.detector.clone(),
+            checksum: None,
         };
-        let mut out = format!(
-            "{MODEL_MAGIC}\n{}\n",
-            serde_json::to_string(&header).map_err(|e| ModelFileError::Header(e.to_string()))?
-        )
-        .into_bytes();
         let body = Body {
             info: self.info.clone(),
             preprocessing: self.pipeline.preprocessing.clone(),
             window: self.pipeline.window,
             state,
         };
-        out.extend(oddity_core::state::encode(&body).map_err(ModelFileError::Save)?);
+        let body = oddity_core::state::encode(&body).map_err(ModelFileError::Save)?;
+        header.checksum = Some(checksum(&header, &body)?);
+        let mut out = format!("{MODEL_MAGIC}\n{}\n", header_line(&header)?).into_bytes();
+        out.extend(body);
         Ok(out)
     }
 
@@ -388,8 +406,26 @@ impl SavedModel {
     }
 }
 
+/// The header line of `header`, as written.
+fn header_line(header: &ModelHeader) -> Result<String, ModelFileError> {
+    serde_json::to_string(header).map_err(|e| ModelFileError::Header(e.to_string()))
+}
+
+/// The checksum of a model file of `header` (its `checksum` left empty) and `body`.
+fn checksum(header: &ModelHeader, body: &[u8]) -> Result<String, ModelFileError> {
+    let blank = ModelHeader { checksum: Some(String::new()), ..header.clone() };
+    let mut crc = Crc64::new();
+    crc.update(MODEL_MAGIC.as_bytes());
+    crc.update(b"\n");
+    crc.update(header_line(&blank)?.as_bytes());
+    crc.update(b"\n");
+    crc.update(body);
+    Ok(format!("crc64:{:016x}", crc.finish()))
+}
+
 /// The header of the model in `bytes`, checked (the magic line, then a header of this
-/// oddity's model format), and the body after it.
+/// oddity's model format, written as this oddity writes it, then the checksum when the
+/// header has one), and the body after it.
 fn parts(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), ModelFileError> {
     let (magic, rest) = split_line(bytes).ok_or(ModelFileError::NotAModel)?;
     if magic != MODEL_MAGIC.as_bytes() {
@@ -404,6 +440,20 @@ fn parts(bytes: &[u8]) -> Result<(ModelHeader, &[u8]), ModelFileError> {
             format: header.format,
             this: env!("CARGO_PKG_VERSION"),
         });
+    }
+    // A changed byte that still parses to a header (an unknown key, other spacing) would
+    // escape the checksum, which is computed over the header as written.
+    if header_line(&header)?.as_bytes() != line {
+        return Err(ModelFileError::Corrupt("the header line is not as oddity writes it".into()));
+    }
+    if let Some(stored) = &header.checksum {
+        let actual = checksum(&header, body)?;
+        if *stored != actual {
+            return Err(ModelFileError::Corrupt(format!(
+                "checksum mismatch: the header says `{}`, the file gives `{actual}`",
+                stored.escape_debug()
+            )));
+        }
     }
     Ok((header, body))
 }
@@ -434,7 +484,120 @@ pub fn read_rows(path: &Path, info: &ModelInfo) -> Result<Dataset, RunError> {
         features: Some(info.features.clone()),
         extra: vec![],
         allow_missing: true,
+        max_array_bytes: None,
     };
     crate::data::read_part(path, &info.dataset, opts, &info.label, false)
         .map_err(|e| RunError::Data { dataset: path.display().to_string(), message: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+    use oddity_core::{FitContext, Params};
+
+    use super::*;
+
+    /// A real model file (standard scaling, then `knn`) fitted on 40 rows, with the rows it
+    /// scores and its scores of them.
+    fn saved_model() -> (Vec<u8>, Dataset, Vec<f64>) {
+        let rows = |n: usize, shift: f64| {
+            Array2::from_shape_fn((n, 3), |(i, j)| ((i * 7 + j * 3) % 11) as f64 * 0.5 + shift)
+        };
+        let train = Dataset::from_features("t", rows(40, 0.0));
+        let test = Dataset::from_features("t", rows(12, 0.25));
+        let (preprocessing, fit_on) =
+            Preprocessing::fit(Imputer::None, Scaler::Standard, &train).unwrap();
+        let entry = registry::detector("knn").unwrap();
+        let (_, detector) = entry.instantiate(&Params::default()).unwrap();
+        let detector = detector.fit(&fit_on, &FitContext::new(7)).unwrap();
+        let pipeline = FittedPipeline { preprocessing, window: None, detector };
+        let scores = pipeline.score(&test).unwrap();
+        let info = ModelInfo {
+            experiment: "e".into(),
+            dataset: "t".into(),
+            method: "knn".into(),
+            detector: "knn".into(),
+            params: String::new(),
+            seed: 0,
+            job: "0123456789abcdef".into(),
+            features: train.feature_names.clone(),
+            label: "label".into(),
+            timestamp: None,
+            n_train: 40,
+        };
+        (SavedModel { info, pipeline }.to_bytes().unwrap(), test, scores)
+    }
+
+    fn bits(scores: &[f64]) -> Vec<u64> {
+        scores.iter().map(|s| s.to_bits()).collect()
+    }
+
+    #[test]
+    fn untouched_model_file_loads_and_scores_bit_identically() {
+        let (bytes, test, scores) = saved_model();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.lines().nth(1).unwrap().contains(r#","checksum":"crc64:"#), "{text}");
+        let model = SavedModel::from_bytes(&bytes).unwrap();
+        assert_eq!(bits(&model.pipeline.score(&test).unwrap()), bits(&scores));
+        // Written again, the file is the same bytes.
+        assert_eq!(model.to_bytes().unwrap(), bytes);
+    }
+
+    #[test]
+    fn every_single_bit_flip_of_a_model_file_is_an_error() {
+        let (bytes, _, _) = saved_model();
+        let mut corrupt = 0;
+        for bit in 0..bytes.len() * 8 {
+            let mut bad = bytes.clone();
+            bad[bit / 8] ^= 1 << (bit % 8);
+            match SavedModel::from_bytes(&bad) {
+                Ok(_) => panic!("flipping bit {bit} of {} went unnoticed", bytes.len() * 8),
+                Err(e) => {
+                    let msg = e.to_string();
+                    assert!(!msg.contains('\n'), "bit {bit}: {msg}");
+                    corrupt += usize::from(matches!(e, ModelFileError::Corrupt(_)));
+                }
+            }
+        }
+        // Every flip past the magic line and the format is the checksum's (or the header
+        // line's) to catch, before the body is decoded.
+        assert!(corrupt > bytes.len() * 8 * 9 / 10, "{corrupt} of {} flips", bytes.len() * 8);
+    }
+
+    #[test]
+    fn checksum_mismatch_is_a_one_line_error_naming_the_file() {
+        let (mut bytes, _, _) = saved_model();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x10;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.oddity");
+        std::fs::write(&path, &bytes).unwrap();
+        let msg = SavedModel::read(&path).unwrap_err().to_string();
+        assert!(msg.contains("m.oddity"), "{msg}");
+        assert!(
+            msg.contains(
+                "truncated or corrupt model file (checksum mismatch: the header says `crc64:"
+            ),
+            "{msg}"
+        );
+        assert!(!msg.contains('\n'), "{msg}");
+    }
+
+    #[test]
+    fn model_files_without_a_checksum_still_read() {
+        let (bytes, test, scores) = saved_model();
+        let text = String::from_utf8_lossy(&bytes);
+        let start = text.find(r#","checksum":""#).unwrap();
+        let end = start + text[start..].find('}').unwrap();
+        let mut old = bytes[..start].to_vec();
+        old.extend(&bytes[end..]);
+        let model = SavedModel::from_bytes(&old).unwrap();
+        assert_eq!(model.info.detector, "knn");
+        assert_eq!(bits(&model.pipeline.score(&test).unwrap()), bits(&scores));
+        // A header with an unknown key is not as written: refused, not read unchecked.
+        let mut renamed = bytes.clone();
+        renamed[start + r#","checksum"#.len() - 1] = b'n';
+        let err = SavedModel::from_bytes(&renamed).unwrap_err();
+        assert!(matches!(err, ModelFileError::Corrupt(_)), "{err}");
+    }
 }
