@@ -99,8 +99,10 @@ pub fn slurm_e2e() -> Result<(), String> {
         println!("slurm-e2e: installed in {:.0} s", t0.elapsed().as_secs_f64());
     }
 
-    // The oddity binary the cluster runs.
-    crate::cargo(&["build", "-p", "oddity"])?;
+    // The oddity binary the cluster runs. Not `-p oddity`: without a package flag the
+    // workspace's default members (the CLI and the workspace-hack) are built, with the
+    // dependency features the tests were built with, so nothing heavy is compiled again.
+    crate::cargo(&["build", "--bin", "oddity"])?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
