@@ -9,7 +9,7 @@ use oddity_core::{
 use rayon::prelude::*;
 
 use crate::isolation::{
-    average_path_length, height_limit, subsample, TreeRng, MAX_SAMPLES, MAX_TREES,
+    average_path_length, draw_axis_split, height_limit, subsample, TreeRng, MAX_SAMPLES, MAX_TREES,
 };
 use crate::neighbors::pool;
 
@@ -735,27 +735,10 @@ impl Grower<'_> {
     /// Draws features until one varies over `idx` and returns it with a threshold uniform in
     /// `[min, max)`; `None` when every feature is constant there.
     fn split(&mut self, idx: &[u32]) -> Option<(u32, f64)> {
-        let mut remaining = self.features.len();
-        while remaining > 0 {
-            let pick = self.rng.below(remaining);
-            let f = self.features[pick];
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            for &i in idx {
-                let v = self.z[i as usize * self.r + f as usize];
-                lo = lo.min(v);
-                hi = hi.max(v);
-            }
-            if hi > lo {
-                let mut t = lo + unit(&mut self.rng) * (hi - lo);
-                if t >= hi {
-                    t = lo;
-                }
-                return Some((f, t));
-            }
-            remaining -= 1;
-            self.features.swap(pick, remaining);
-        }
-        None
+        let (z, r) = (self.z, self.r);
+        draw_axis_split(&mut self.rng, unit, &mut self.features, idx, |i, f| {
+            z[i as usize * r + f as usize]
+        })
     }
 }
 

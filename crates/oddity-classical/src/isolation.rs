@@ -150,6 +150,40 @@ impl TreeRng {
     }
 }
 
+/// Draws features from `features` (each at most once) until one varies over the rows `idx`,
+/// reading row `i`'s value of feature `f` as `value(i, f)`, and returns it with the threshold
+/// `lo + u · (hi − lo)`, `u` from `unit` (`lo` where rounding reaches `hi`): an isolation
+/// tree's axis-parallel split. `None` when every feature is constant over `idx`.
+pub(crate) fn draw_axis_split(
+    rng: &mut TreeRng,
+    unit: fn(&mut TreeRng) -> f64,
+    features: &mut [u32],
+    idx: &[u32],
+    mut value: impl FnMut(u32, u32) -> f64,
+) -> Option<(u32, f64)> {
+    let mut remaining = features.len();
+    while remaining > 0 {
+        let pick = rng.below(remaining);
+        let f = features[pick];
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &i in idx {
+            let v = value(i, f);
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if hi > lo {
+            let mut t = lo + unit(rng) * (hi - lo);
+            if t >= hi {
+                t = lo;
+            }
+            return Some((f, t));
+        }
+        remaining -= 1;
+        features.swap(pick, remaining);
+    }
+    None
+}
+
 /// Fits a forest on the rows of `train` (checked finite and non-empty here).
 pub(crate) fn fit_forest(
     spec: &ForestSpec,
@@ -362,28 +396,12 @@ impl Grower<'_> {
     /// Draws features until one varies over `idx`; fills `stat` with it and returns it with
     /// a threshold uniform in `[min, max)`. `None` when every feature is constant there.
     fn axis_split(&mut self, idx: &[u32]) -> Option<(u32, f64)> {
-        let mut remaining = self.features.len();
-        while remaining > 0 {
-            let pick = self.rng.below(remaining);
-            let f = self.features[pick];
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            for &i in idx {
-                let v = self.x[i as usize * self.d + f as usize];
-                self.stat[i as usize] = v;
-                lo = lo.min(v);
-                hi = hi.max(v);
-            }
-            if hi > lo {
-                let mut t = lo + self.rng.unit() * (hi - lo);
-                if t >= hi {
-                    t = lo;
-                }
-                return Some((f, t));
-            }
-            remaining -= 1;
-            self.features.swap(pick, remaining);
-        }
-        None
+        let (x, d, stat) = (self.x, self.d, &mut self.stat);
+        draw_axis_split(&mut self.rng, TreeRng::unit, &mut self.features, idx, |i, f| {
+            let v = x[i as usize * d + f as usize];
+            stat[i as usize] = v;
+            v
+        })
     }
 
     /// A hyperplane with `nonzero` standard normal slope coordinates (fewer when fewer
